@@ -1,0 +1,453 @@
+"""The ``memcli`` command line (Typer). Thin: every command calls :class:`Memory`.
+
+Conventions (DESIGN.md): ``--user/-u`` wherever a user applies, ``--json`` for
+machine-readable output, ``--yes/-y`` to skip confirmations, ``--db`` and
+``--config`` on the top-level app, exit 0 / 1 (user error) / 2 (usage) / 130.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+from typing import Any, Callable, Optional, TypeVar
+
+import typer
+
+from ..config import Config
+from ..errors import InvalidInput, MemcliError
+from . import render
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+app = typer.Typer(
+    name="memcli",
+    help="A personal assistant with memory that runs on your own machine.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+class State:
+    """Options of the top-level app, and the Memory opened from them on demand."""
+
+    def __init__(self, db: Optional[Path], config: Optional[Path], debug: bool) -> None:
+        self.db = db
+        self.config_path = config
+        self.debug = debug
+        self._config: Config | None = None
+        self._memory: Any = None
+        self.progress = render.ProgressBar()
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = Config.load(self.config_path)
+            if self.db is not None:
+                self._config.db = str(self.db)
+        return self._config
+
+    def memory(self) -> Any:
+        if self._memory is None:
+            from ..memory import Memory
+
+            self._memory = Memory(config=self.config, progress=self.progress)
+        return self._memory
+
+    def close(self) -> None:
+        self.progress.close()
+        if self._memory is not None:
+            self._memory.close()
+            self._memory = None
+
+
+_STATE: State | None = None
+
+
+def state() -> State:
+    """The options of the current invocation (set by the top-level callback)."""
+    assert _STATE is not None, "memcli commands run through the Typer app"
+    return _STATE
+
+
+def handled(func: F) -> F:
+    """Turn MemcliError into one line on stderr and exit 1 (a traceback only
+    with --debug); Ctrl-C into exit 130. Closes the Memory either way."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        st = state()
+        try:
+            return func(*args, **kwargs)
+        except MemcliError as exc:
+            if st.debug:
+                raise
+            render.error(str(exc))
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            render.note("interrupted")
+            raise typer.Exit(130) from None
+        except BrokenPipeError:
+            raise typer.Exit(0) from None
+        finally:
+            try:
+                st.close()
+            except MemcliError as exc:  # e.g. an index that cannot be saved
+                render.error(str(exc))
+
+    return wrapper  # type: ignore[return-value]
+
+
+def version_callback(value: bool) -> None:
+    if value:
+        from .. import __version__
+
+        typer.echo(f"memcli {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_callback(
+    ctx: typer.Context,
+    db: Optional[Path] = typer.Option(None, "--db", help="SQLite file to use (its index sits beside it)."),
+    config: Optional[Path] = typer.Option(None, "--config", help="Config file (default: XDG config, or $MEMCLI_HOME/config.toml)."),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks on errors."),
+    version: bool = typer.Option(False, "--version", callback=version_callback, is_eager=True, help="Print the version."),
+) -> None:
+    """A personal assistant with memory that runs on your own machine.
+
+    Data lives in one SQLite file under ~/.local/share/memcli (or $MEMCLI_HOME).
+    """
+    global _STATE
+    _STATE = State(db, config, debug)
+
+
+UserOpt = typer.Option(None, "--user", "-u", help="Whose memories (default: config 'user', then your login name).")
+JsonOpt = typer.Option(False, "--json", help="Print one JSON document instead of a table.")
+YesOpt = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation.")
+
+
+def user_of(user: Optional[str]) -> str:
+    return user if user is not None else state().config.user
+
+
+def confirm(question: str, yes: bool) -> None:
+    """Ask before destroying data; refuse without --yes when nobody can answer."""
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise InvalidInput(f"{question.rstrip('?')}: refusing without --yes (stdin is not a terminal)")
+    if not typer.confirm(question, default=False):
+        render.note("nothing changed")
+        raise typer.Exit(1)
+
+
+def parse_meta(pairs: list[str]) -> dict[str, Any]:
+    meta: dict[str, Any] = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise InvalidInput(f"--meta takes KEY=VALUE, not {pair!r}")
+        key, value = pair.split("=", 1)
+        if not key.strip():
+            raise InvalidInput(f"--meta takes KEY=VALUE, not {pair!r}")
+        meta[key.strip()] = value
+    return meta
+
+
+def edit_in_editor(text: str) -> str | None:
+    """Open $VISUAL / $EDITOR on ``text`` in a private temporary file; None if unchanged."""
+    import os
+    import shlex
+    import subprocess
+    import tempfile
+
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+    fd, name = tempfile.mkstemp(prefix="memcli-edit-", suffix=".txt")  # mode 0600
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text + "\n")
+        try:
+            code = subprocess.call([*shlex.split(editor), name])
+        except OSError as exc:
+            raise InvalidInput(f"cannot start the editor {editor!r}: {exc.strerror}; use --text") from None
+        if code != 0:
+            raise InvalidInput(f"the editor {editor!r} exited with status {code}; nothing changed")
+        with open(name, encoding="utf-8", errors="surrogateescape") as fh:
+            edited = fh.read()
+    finally:
+        os.unlink(name)
+    return None if edited.strip() == text.strip() else edited
+
+
+# --- commands -------------------------------------------------------------------
+
+
+@app.command()
+@handled
+def add(
+    text: list[str] = typer.Argument(..., help="The memory text ('-' reads it from stdin)."),
+    user: Optional[str] = UserOpt,
+    agent: Optional[str] = typer.Option(None, "--agent", help="Agent id to file it under."),
+    session: Optional[str] = typer.Option(None, "--session", help="Session id to file it under."),
+    kind: str = typer.Option("fact", "--kind", help="Kind of memory (fact, note, ...)."),
+    meta: list[str] = typer.Option([], "--meta", "-m", help="Metadata KEY=VALUE (repeatable)."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Remember a piece of text."""
+    body = sys.stdin.read() if text == ["-"] else " ".join(text)
+    results = state().memory().add(
+        body, user_id=user_of(user), agent_id=agent, session_id=session,
+        metadata=parse_meta(meta), kind=kind, actor="cli",
+    )
+    if as_json:
+        render.print_json({"results": [r.to_dict() for r in results]})
+        return
+    for r in results:
+        if r.event == "ADD":
+            render.out.print(f"Added memory {r.id}")
+        else:
+            render.out.print(f"Already remembered as memory {r.id}")
+
+
+@app.command()
+@handled
+def search(
+    query: list[str] = typer.Argument(..., help="What to look for, in plain words."),
+    user: Optional[str] = UserOpt,
+    limit: int = typer.Option(10, "--limit", "-n", min=1, help="How many results."),
+    kind: Optional[str] = typer.Option(None, "--kind", help="Only this kind."),
+    threshold: Optional[float] = typer.Option(None, "--threshold", help="Drop results scoring below this."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Find memories by meaning."""
+    filters = {"kind": kind} if kind else None
+    items = state().memory().search(" ".join(query), user_id=user_of(user), limit=limit,
+                                    filters=filters, threshold=threshold)
+    if as_json:
+        render.print_json({"results": [i.to_dict() for i in items]})
+    elif not items:
+        render.note("no memories found")
+    else:
+        render.out.print(render.memory_table(items, scores=True))
+
+
+@app.command("list")
+@handled
+def list_(
+    user: Optional[str] = UserOpt,
+    kind: Optional[str] = typer.Option(None, "--kind", help="Only this kind."),
+    since: Optional[str] = typer.Option(None, "--since", help="Only newer than this: 2026-11-01, 7d, 12h, today."),
+    limit: Optional[int] = typer.Option(None, "--limit", "-n", min=1, help="At most this many (newest first)."),
+    all_users: bool = typer.Option(False, "--all-users", help="Every user's memories."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """List memories, newest first."""
+    mem = state().memory()
+    users = mem.users() if all_users else [user_of(user)]
+    filters = {"kind": kind} if kind else None
+    items = [i for u in users for i in mem.get_all(user_id=u, limit=limit, filters=filters, since=since)]
+    if all_users:
+        items.sort(key=lambda i: i.id, reverse=True)
+        items = items[:limit] if limit else items
+    if as_json:
+        render.print_json({"results": [i.to_dict() for i in items]})
+    elif not items:
+        render.note("no memories yet")
+    else:
+        render.out.print(render.memory_table(items, users=all_users))
+
+
+@app.command()
+@handled
+def show(memory_id: int = typer.Argument(..., metavar="ID"), as_json: bool = JsonOpt) -> None:
+    """Show one memory with its metadata."""
+    item = state().memory().get(memory_id)
+    if as_json:
+        render.print_json(item.to_dict())
+        return
+    from rich.text import Text
+
+    for key, value in item.to_dict().items():
+        line = Text(f"{key:>11}: ", style="bold")
+        line.append(str(value))
+        render.out.print(line)
+
+
+@app.command()
+@handled
+def edit(
+    memory_id: int = typer.Argument(..., metavar="ID"),
+    text: Optional[str] = typer.Option(None, "--text", "-t", help="The new text (otherwise $EDITOR opens)."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Change a memory's text (the old text stays in its history)."""
+    mem = state().memory()
+    current = mem.get(memory_id)
+    if text is None:
+        text = edit_in_editor(current.memory)
+        if text is None:
+            render.note("unchanged")
+            return
+    item = mem.update(memory_id, text, actor="cli")
+    if as_json:
+        render.print_json(item.to_dict())
+    else:
+        render.out.print(f"Updated memory {item.id}")
+
+
+@app.command()
+@handled
+def forget(
+    memory_id: Optional[int] = typer.Argument(None, metavar="[ID]", help="The memory to forget."),
+    user: Optional[str] = typer.Option(None, "--user", "-u", help="Without ID: erase everything about this user."),
+    yes: bool = YesOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Forget one memory (ID), or everything about a user (--user NAME)."""
+    mem = state().memory()
+    if memory_id is not None:
+        item = mem.get(memory_id)
+        if user is not None and item.user_id != user:
+            raise InvalidInput(f"memory {memory_id} does not belong to user {user!r}")
+        confirm(f"Forget memory {memory_id} ({item.memory[:60]!r})?", yes)
+        mem.delete(memory_id, actor="cli")
+        result = {"forgotten": [memory_id]}
+        message = f"Forgot memory {memory_id}"
+    elif user is not None:
+        confirm(f"Erase everything memcli knows about user {user!r}?", yes)
+        count = mem.delete_all(user)
+        result = {"user": user, "memories_erased": count}
+        message = f"Erased user {user!r}: {count} memories, with their history, sessions and index"
+    else:
+        raise InvalidInput("say what to forget: an ID, or --user NAME")
+    if as_json:
+        render.print_json(result)
+    else:
+        render.out.print(message)
+
+
+@app.command()
+@handled
+def history(memory_id: int = typer.Argument(..., metavar="ID"), as_json: bool = JsonOpt) -> None:
+    """Show every change to a memory."""
+    events = state().memory().history(memory_id)
+    if as_json:
+        render.print_json({"results": [e.to_dict() for e in events]})
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=f"history of memory {memory_id}")
+    for col in ("when (UTC)", "event", "old", "new", "by"):
+        table.add_column(col, overflow="fold")
+    for e in events:
+        table.add_row(render.short_time(e.created_at), e.event, Text(e.old_memory or ""),
+                      Text(e.new_memory or ""), e.actor or "")
+    render.out.print(table)
+
+
+@app.command()
+@handled
+def export(
+    user: Optional[str] = UserOpt,
+    all_users: bool = typer.Option(False, "--all-users", help="Export every user."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="File to write (default: stdout)."),
+    no_vectors: bool = typer.Option(False, "--no-vectors", help="Leave embeddings out (smaller; import re-embeds)."),
+) -> None:
+    """Export memories, history and chats as JSON (lossless; see `import`)."""
+    import json
+
+    from ..files import write_private
+
+    doc = state().memory().export(user_of(user), all_users=all_users, include_vectors=not no_vectors)
+    data = json.dumps(doc, indent=2, ensure_ascii=False).encode("utf-8") + b"\n"
+    if output is None or str(output) == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    else:
+        write_private(output, data)
+        render.note(f"wrote {len(doc['memories'])} memories to {output}")
+
+
+@app.command("import")
+@handled
+def import_(
+    file: str = typer.Argument(..., metavar="FILE", help="A memcli export or a Mem0 get_all dump ('-': stdin)."),
+    user: Optional[str] = typer.Option(None, "--user", "-u", help="User for records that name none."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Import an export file (validated before anything is written)."""
+    from ..transfer import load_json
+
+    if file == "-":
+        raw, name = sys.stdin.buffer.read(), "stdin"
+    else:
+        try:
+            raw, name = Path(file).read_bytes(), file
+        except OSError as exc:
+            raise InvalidInput(f"cannot read {file}: {exc.strerror}") from None
+    report = state().memory().import_data(load_json(raw, name), user_id=user_of(user))
+    if as_json:
+        render.print_json(report.to_dict())
+    else:
+        render.out.print(
+            f"Imported {report.imported} memories ({report.skipped_duplicates} already known, "
+            f"{report.reembedded} re-embedded) from a {report.source} export"
+        )
+
+
+@app.command()
+@handled
+def stats(user: Optional[str] = typer.Option(None, "--user", "-u", help="Only this user."),
+          as_json: bool = JsonOpt) -> None:
+    """Counts and sizes of what is stored."""
+    data = state().memory().stats(user)
+    if as_json:
+        render.print_json(data)
+        return
+    for key, value in data.items():
+        render.out.print(f"[bold]{key:>15}[/]: {value}", highlight=False)
+
+
+@app.command()
+@handled
+def reindex(user: Optional[str] = typer.Option(None, "--user", "-u", help="Only this user (default: all)."),
+            as_json: bool = JsonOpt) -> None:
+    """Rebuild the search index from the vectors stored in the database."""
+    report = state().memory().reindex(user)
+    if as_json:
+        render.print_json(report)
+    else:
+        total = sum(report["users"].values())
+        render.out.print(f"Reindexed {total} memories of {len(report['users'])} users in {report['seconds']} s")
+
+
+@app.command("config")
+@handled
+def config_(as_json: bool = JsonOpt) -> None:
+    """Show the resolved settings and where everything lives."""
+    data = state().config.to_dict()
+    if as_json:
+        render.print_json(data)
+        return
+    paths = data.pop("paths")
+    chat = data.pop("chat")
+    for key, value in paths.items():
+        render.out.print(f"[bold]{key:>8}[/]: {value}", highlight=False)
+    render.out.print("")
+    for key, value in data.items():
+        if key != "config_path":
+            render.out.print(f"{key} = {value!r}", highlight=False)
+    render.out.print("[chat]", markup=False)
+    for key, value in chat.items():
+        render.out.print(f"{key} = {value!r}", highlight=False)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,148 @@
+"""Settings and paths: defaults, the TOML config file, and environment overrides.
+
+Resolution order (later wins): built-in defaults, the config file, explicit
+arguments. Paths follow XDG unless ``MEMCLI_HOME`` moves data and config together.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import tomllib
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+APP = "memcli"
+
+
+def data_home() -> Path:
+    """Folder for the database, index files, assembled models and REPL history."""
+    if os.environ.get("MEMCLI_HOME"):
+        return Path(os.environ["MEMCLI_HOME"]).expanduser()
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base).expanduser() / APP
+
+
+def default_config_path() -> Path:
+    """Where the config file is looked for when ``--config`` is not given."""
+    if os.environ.get("MEMCLI_HOME"):
+        return Path(os.environ["MEMCLI_HOME"]).expanduser() / "config.toml"
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base).expanduser() / APP / "config.toml"
+
+
+def login_name() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no passwd entry in some containers
+        return "default"
+
+
+@dataclass
+class ChatConfig:
+    """Settings of the local chat model and the REPL."""
+
+    model: str = ""  # empty: the bundled Gemma 3 270M, assembled into the data folder
+    n_ctx: int = 2048
+    threads: int = 2
+    temperature: float = 0.3
+    max_tokens: int = 160
+    short_term_turns: int = 4  # exchanges of the current session put back into the prompt
+    prompt_format: str = "auto"  # auto | chat | transcript
+    memory_results: int = 8  # long-term memories considered per turn
+    store_user_messages: bool = True  # until extraction lands, user lines become memories
+
+
+@dataclass
+class Config:
+    """Resolved settings. Build with :meth:`load` to read the config file."""
+
+    user: str = field(default_factory=login_name)
+    embedder: str = "minilm"  # minilm | fake
+    db: str = ""  # empty: <data home>/memcli.db
+    compact_ratio: float = 0.2  # rebuild an index once this share of its entries is deleted
+    chat: ChatConfig = field(default_factory=ChatConfig)
+    config_path: str = ""  # where this config came from (informational)
+
+    @property
+    def home(self) -> Path:
+        return data_home()
+
+    @property
+    def db_path(self) -> Path:
+        return Path(self.db).expanduser() if self.db else self.home / "memcli.db"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.home / "models"
+
+    @property
+    def history_dir(self) -> Path:
+        return self.home / "history"
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["paths"] = {
+            "home": str(self.home),
+            "config": self.config_path or str(default_config_path()),
+            "db": str(self.db_path),
+            "index": str(self.db_path.with_name(self.db_path.name + ".index")),
+            "models": str(self.models_dir),
+            "history": str(self.history_dir),
+        }
+        return data
+
+    @classmethod
+    def load(cls, path: str | Path | None = None, **overrides: Any) -> "Config":
+        """Read the TOML file at ``path`` (default location when None; a missing
+        default file is fine, a missing explicit file is an error)."""
+        explicit = path is not None
+        cfg_path = Path(path).expanduser() if path else default_config_path()
+        raw: dict[str, Any] = {}
+        if cfg_path.exists():
+            try:
+                raw = tomllib.loads(cfg_path.read_text(encoding="utf-8"))
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+                raise ConfigError(f"config file {cfg_path} is not valid TOML: {exc}") from None
+            except OSError as exc:
+                raise ConfigError(f"cannot read config file {cfg_path}: {exc.strerror}") from None
+        elif explicit:
+            raise ConfigError(f"config file {cfg_path} does not exist")
+        cfg = cls.from_dict(raw, source=str(cfg_path))
+        for key, value in overrides.items():
+            if value is not None:
+                setattr(cfg, key, value)
+        return cfg
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any], source: str = "") -> "Config":
+        chat_raw = raw.get("chat", {})
+        if not isinstance(chat_raw, dict):
+            raise ConfigError(f"{source}: [chat] must be a table")
+        top = {k: v for k, v in raw.items() if k != "chat"}
+        cfg = cls(**_checked(cls, top, source, skip={"chat", "config_path"}))
+        cfg.chat = ChatConfig(**_checked(ChatConfig, chat_raw, source + " [chat]"))
+        cfg.config_path = source
+        if cfg.embedder not in ("minilm", "fake"):
+            raise ConfigError(f"{source}: embedder must be 'minilm' or 'fake', not {cfg.embedder!r}")
+        return cfg
+
+
+def _checked(kind: type, raw: dict[str, Any], source: str, skip: set[str] = frozenset()) -> dict[str, Any]:
+    """Reject unknown keys and values of the wrong type with a message naming the file."""
+    known = {f.name: f for f in fields(kind) if f.name not in skip}
+    defaults = kind()
+    out: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key not in known:
+            raise ConfigError(f"{source}: unknown setting {key!r}")
+        expected = type(getattr(defaults, key))
+        if expected is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            raise ConfigError(f"{source}: {key} must be {expected.__name__}, not {value!r}")
+        out[key] = value
+    return out

@@ -1,0 +1,83 @@
+"""Owner-only files and folders, and atomic writes.
+
+Everything memcli writes may hold personal data, so folders are 0700 and
+files 0600 from the moment they exist (not chmod-ed afterwards, which would
+leave a window where they are readable).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .errors import StorageError
+
+
+def private_dir(path: Path) -> Path:
+    """Create ``path`` (and parents) as owner-only folders; return it."""
+    try:
+        missing = []
+        p = path
+        while not p.exists():
+            missing.append(p)
+            p = p.parent
+        for folder in reversed(missing):
+            folder.mkdir(mode=0o700)
+            os.chmod(folder, 0o700)  # mkdir's mode is filtered by the umask
+    except OSError as exc:
+        raise StorageError(f"cannot create folder {path}: {exc.strerror}") from None
+    return path
+
+
+def touch_private(path: Path) -> None:
+    """Create ``path`` empty with mode 0600 if it does not exist."""
+    private_dir(path.parent)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+        os.close(fd)
+    except OSError as exc:
+        raise StorageError(f"cannot write {path}: {exc.strerror}") from None
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (temporary file, then rename), mode 0600."""
+    private_dir(path.parent)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise StorageError(f"cannot write {path}: {exc.strerror}") from None
+
+
+def private_tmp_path(path: Path) -> Path:
+    """A temporary sibling of ``path`` for writers that need a file name (hnswlib)."""
+    private_dir(path.parent)
+    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+
+
+def shred(path: Path) -> None:
+    """Overwrite a file with zeros before unlinking it, so erased data does not
+    linger in the file's old blocks on simple file systems."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return
+    try:
+        with open(path, "r+b") as fh:
+            chunk = b"\0" * min(size, 1 << 20)
+            left = size
+            while left > 0:
+                n = min(left, len(chunk))
+                fh.write(chunk[:n])
+                left -= n
+            fh.flush()
+            os.fsync(fh.fileno())
+    except OSError:
+        pass
+    path.unlink(missing_ok=True)

@@ -1,0 +1,239 @@
+"""The HNSW sidecar (hnswlib): one index file per user, a cache of the SQLite BLOBs.
+
+Why one index per user rather than one shared index with a filter:
+- isolation is structural: a query for user A only ever opens A's file, so no
+  filter bug can leak B's neighbours (results are still re-checked against
+  SQLite by user_id, as a second guard);
+- HNSW with a restrictive filter degrades badly (the graph walk has to visit
+  many foreign nodes to find k of yours); per-user graphs keep every query on
+  the user's own data, so 100 users x 10k memories search like 10k;
+- ``forget --user`` can shred one file instead of rewriting a shared one;
+- a personal tool has few users, so the number of files stays small.
+
+Labels are SQLite rowids (AUTOINCREMENT, so a label is never reused). A JSON
+manifest beside each index records the embedder id, dimension, live count,
+the database generation it reflects, and the index file's size and blake2b
+digest. A missing, stale (generation differs), mismatched or damaged index is
+rebuilt from the stored BLOBs; the digest is checked before hnswlib reads the
+file, because hnswlib can crash on a damaged file instead of raising.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Sequence
+
+from .files import private_dir, private_tmp_path, shred, write_private
+
+if TYPE_CHECKING:
+    import numpy as np
+
+Progress = Callable[[str, int, int], None]
+
+M = 16
+EF_CONSTRUCTION = 100
+EF_SEARCH = 64
+MANIFEST_FORMAT = 1
+
+
+def user_key(user_id: str) -> str:
+    """File-name-safe key for a user that does not spell their name on disk."""
+    return hashlib.sha256(user_id.encode("utf-8")).hexdigest()[:32]
+
+
+def _file_digest(path: Path) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    with open(path, "rb") as fh:
+        while True:
+            block = fh.read(1 << 22)
+            if not block:
+                break
+            h.update(block)
+    return h.hexdigest()
+
+
+class UserIndex:
+    """The in-memory HNSW graph of one user's memories and its files on disk."""
+
+    def __init__(self, folder: Path, user_id: str, dim: int, embedder_id: str) -> None:
+        self.folder = folder
+        self.user_id = user_id
+        self.dim = dim
+        self.embedder_id = embedder_id
+        key = user_key(user_id)
+        self.path = folder / f"{key}.hnsw"
+        self.manifest_path = folder / f"{key}.json"
+        self._index: Any = None
+        self.live: set[int] = set()
+        self.deleted = 0
+        self.generation = -1
+        self.dirty = False
+
+    # loading and building ------------------------------------------------------
+
+    def read_manifest(self) -> dict[str, Any] | None:
+        try:
+            data = json.loads(self.manifest_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return data if isinstance(data, dict) else None
+
+    def try_load(self, generation: int) -> str | None:
+        """Load the index from disk if it matches; return None on success or the
+        reason it cannot be used ("missing", "stale", "damaged", ...)."""
+        import hnswlib
+
+        manifest = self.read_manifest()
+        if manifest is None or not self.path.exists():
+            return "missing"
+        if manifest.get("format") != MANIFEST_FORMAT:
+            return "old format"
+        if manifest.get("embedder") != self.embedder_id or manifest.get("dim") != self.dim:
+            return "built with another embedder"
+        if manifest.get("generation") != generation:
+            return "stale"
+        if self.path.stat().st_size != manifest.get("size") or _file_digest(self.path) != manifest.get("digest"):
+            return "damaged"
+        index = hnswlib.Index(space="cosine", dim=self.dim)
+        try:
+            index.load_index(str(self.path), max_elements=int(manifest["capacity"]))
+        except (RuntimeError, ValueError, KeyError, TypeError):
+            return "damaged"
+        live = set(int(x) for x in manifest.get("live", []))
+        if len(live) != int(manifest.get("count", -1)):
+            return "damaged"
+        index.set_ef(EF_SEARCH)
+        self._index = index
+        self.live = live
+        self.deleted = int(manifest.get("deleted", 0))
+        self.generation = generation
+        self.dirty = False
+        return None
+
+    def build(
+        self, ids: Sequence[int], vectors: "np.ndarray", generation: int, progress: Progress | None = None
+    ) -> None:
+        """Create a fresh index from ``ids`` and their vectors."""
+        import hnswlib
+        import numpy as np
+
+        capacity = max(1024, int(len(ids) * 1.25))
+        index = hnswlib.Index(space="cosine", dim=self.dim)
+        index.init_index(max_elements=capacity, ef_construction=EF_CONSTRUCTION, M=M)
+        index.set_ef(EF_SEARCH)
+        total = len(ids)
+        step = 10_000
+        for start in range(0, total, step):
+            stop = min(total, start + step)
+            index.add_items(vectors[start:stop], np.asarray(ids[start:stop], dtype=np.int64))
+            if progress:
+                progress("indexing", stop, total)
+        if progress and total == 0:
+            progress("indexing", 0, 0)
+        self._index = index
+        self.live = set(int(i) for i in ids)
+        self.deleted = 0
+        self.generation = generation
+        self.dirty = True
+
+    @property
+    def loaded(self) -> bool:
+        return self._index is not None
+
+    # changes -------------------------------------------------------------------
+
+    def add(self, ids: Sequence[int], vectors: "np.ndarray") -> None:
+        """Add new labels, or replace the vectors of existing ones (an edit)."""
+        import numpy as np
+
+        if not len(ids):
+            return
+        index = self._index
+        needed = index.get_current_count() + len(ids)
+        if needed > index.get_max_elements():
+            index.resize_index(max(needed, int(index.get_max_elements() * 1.5)))
+        index.add_items(np.asarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64))
+        self.live.update(int(i) for i in ids)
+        self.dirty = True
+
+    def remove(self, ids: Sequence[int]) -> None:
+        """Take labels out of search at once. The stored vector is first overwritten
+        with a random one, so a deleted memory's embedding is not left in the file."""
+        import numpy as np
+
+        present = [int(i) for i in ids if int(i) in self.live]
+        if not present:
+            return
+        rng = np.random.default_rng()
+        noise = rng.standard_normal((len(present), self.dim)).astype(np.float32)
+        self._index.add_items(noise, np.asarray(present, dtype=np.int64))
+        for label in present:
+            self._index.mark_deleted(label)
+            self.live.discard(label)
+        self.deleted += len(present)
+        self.dirty = True
+
+    def needs_compaction(self, ratio: float) -> bool:
+        total = len(self.live) + self.deleted
+        return self.deleted >= 64 and total > 0 and self.deleted / total >= ratio
+
+    # queries ---------------------------------------------------------------------
+
+    def search(self, vector: "np.ndarray", k: int) -> list[tuple[int, float]]:
+        """The ``k`` nearest live labels with cosine similarity, best first."""
+        import numpy as np
+
+        k = min(k, len(self.live))
+        if k <= 0:
+            return []
+        index = self._index
+        index.set_ef(max(EF_SEARCH, k))
+        query = np.asarray(vector, dtype=np.float32).reshape(1, -1)
+        while True:
+            try:
+                labels, distances = index.knn_query(query, k=k)
+                break
+            except RuntimeError:
+                # Few live items among many deleted ones: ask for fewer.
+                if k <= 1:
+                    return []
+                k = max(1, k // 2)
+        return [(int(label), 1.0 - float(dist)) for label, dist in zip(labels[0], distances[0])]
+
+    # persistence -------------------------------------------------------------------
+
+    def save(self) -> None:
+        """Write the index (temporary file, then rename) and its manifest, 0600."""
+        if self._index is None:
+            return
+        private_dir(self.folder)
+        tmp = private_tmp_path(self.path)
+        try:
+            self._index.save_index(str(tmp))
+            tmp.chmod(0o600)
+            tmp.replace(self.path)
+        finally:
+            tmp.unlink(missing_ok=True)
+        manifest = {
+            "format": MANIFEST_FORMAT,
+            "embedder": self.embedder_id,
+            "dim": self.dim,
+            "count": len(self.live),
+            "deleted": self.deleted,
+            "capacity": int(self._index.get_max_elements()),
+            "generation": self.generation,
+            "size": self.path.stat().st_size,
+            "digest": _file_digest(self.path),
+            "live": sorted(self.live),
+        }
+        write_private(self.manifest_path, json.dumps(manifest).encode("utf-8"))
+        self.dirty = False
+
+    def destroy(self) -> None:
+        """Overwrite and delete this user's index files."""
+        self._index = None
+        self.live = set()
+        shred(self.path)
+        shred(self.manifest_path)

@@ -1,0 +1,655 @@
+"""``Memory``: the public Python API. No terminal code lives here.
+
+    from memcli import Memory
+    with Memory() as m:
+        m.add("I live in Busan", user_id="alice")
+        m.search("where does she live", user_id="alice")
+
+Writes go to SQLite first (the source of truth), then to the user's HNSW
+index, which is saved when the Memory is closed (deletions are saved at once).
+If a process dies in between, the index's generation no longer matches the
+database and it is rebuilt from the stored vectors on next use.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import time
+import weakref
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+from . import __version__
+from .config import Config
+from .errors import InvalidInput, MemcliError, NotFound
+from .files import shred
+from .index import Progress, UserIndex
+from .models.embedder import Embedder, make_embedder
+from .records import AddResult, HistoryEvent, ImportReport, MemoryItem
+from .store import Store, now_iso
+from .text import clean_text, content_hash, iso, parse_when
+from .transfer import FORMAT, SCHEMA_VERSION, encode_vector, parse_document
+
+FILTER_COLUMNS = ("agent_id", "session_id", "kind")
+
+
+class Memory:
+    """A person's memories: add, search, inspect, change, forget, export, import.
+
+    Args:
+        path: the SQLite file (default: from the config, else the data folder).
+        config: a :class:`Config`, a dict in the config file's shape, or a path
+            to a TOML config file. Default: the user's config file, if any.
+        embedder: an object following the :class:`Embedder` protocol, to use
+            instead of the one named in the config.
+        progress: called as ``progress(label, done, total)`` during long work
+            (index rebuilds, re-embedding, imports).
+    """
+
+    def __init__(
+        self,
+        path: str | Path | None = None,
+        config: Config | Mapping[str, Any] | str | Path | None = None,
+        *,
+        embedder: Embedder | None = None,
+        progress: Progress | None = None,
+    ) -> None:
+        if isinstance(config, Config):
+            self.config = config
+        elif isinstance(config, Mapping):
+            self.config = Config.from_dict(dict(config), source="<dict>")
+        else:
+            self.config = Config.load(config)
+        if path is not None:
+            self.config.db = str(path)
+        self.path = self.config.db_path
+        self.index_dir = self.path.with_name(self.path.name + ".index")
+        self.progress = progress
+        self._embedder = embedder
+        self._indexes: dict[str, UserIndex] = {}
+        self.store = Store(self.path)
+        self._closed = False
+        ref = weakref.ref(self)
+        self._atexit = lambda: (ref() and ref().close())  # type: ignore[union-attr]
+        atexit.register(self._atexit)
+
+    # lifecycle -----------------------------------------------------------------
+
+    def close(self) -> None:
+        """Save changed indexes and close the database. Safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        atexit.unregister(self._atexit)
+        try:
+            for index in self._indexes.values():
+                if index.dirty:
+                    index.save()
+        finally:
+            self.store.close()
+
+    def __enter__(self) -> "Memory":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def embedder(self) -> Embedder:
+        """The embedder, built on first use (the real one loads its model lazily too)."""
+        if self._embedder is None:
+            self._embedder = make_embedder(self.config.embedder)
+        return self._embedder
+
+    def _user(self, user_id: str | None) -> str:
+        user = self.config.user if user_id is None else user_id
+        return clean_text(user, "user id")
+
+    # the index -----------------------------------------------------------------
+
+    def _index(self, user_id: str) -> UserIndex:
+        """The user's index, loaded and consistent with the database."""
+        generation = self.store.generation(user_id)
+        index = self._indexes.get(user_id)
+        if index is not None and index.loaded and index.generation == generation:
+            return index
+        if index is None:
+            index = UserIndex(self.index_dir, user_id, self.embedder.dim, self.embedder.id)
+            self._indexes[user_id] = index
+            if index.try_load(generation) is None:
+                return index
+        self._rebuild(index)
+        return index
+
+    def _rebuild(self, index: UserIndex) -> None:
+        """Rebuild a user's index from the BLOBs in SQLite, re-embedding only rows
+        whose vectors came from another embedder."""
+        import numpy as np
+
+        rows = list(self.store.vectors(index.user_id))
+        foreign = [r[0] for r in rows if r[1] is None or r[2] != self.embedder.id]
+        if foreign:
+            self._reembed(foreign)
+            rows = list(self.store.vectors(index.user_id))
+        ids = [int(r[0]) for r in rows]
+        vectors = (
+            np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), index.dim)
+            if rows
+            else np.zeros((0, index.dim), dtype=np.float32)
+        )
+        index.build(ids, vectors, self.store.generation(index.user_id), self.progress)
+        index.save()
+
+    def _reembed(self, ids: Sequence[int]) -> None:
+        batch = 256
+        for start in range(0, len(ids), batch):
+            chunk = ids[start : start + batch]
+            rows = [self.store.get_memory(i) for i in chunk]
+            vectors = self.embedder.embed([r["text"] for r in rows])
+            with self.store.transaction():
+                for row, vec in zip(rows, vectors):
+                    self.store.set_embedding(int(row["id"]), vec.tobytes(), self.embedder.id)
+            if self.progress:
+                self.progress("re-embedding", min(start + batch, len(ids)), len(ids))
+
+    def _apply(self, user_id: str, index: UserIndex, stale: bool, add: Iterable[tuple[int, Any]] = (),
+               remove: Sequence[int] = ()) -> None:
+        """Bring the in-memory index up to the just-committed database state."""
+        import numpy as np
+
+        if stale:
+            # Another process changed this user's memories since we loaded the
+            # index: patching ours would lose their change, so rebuild.
+            self._rebuild(index)
+            return
+        pairs = list(add)
+        if pairs:
+            index.add([p[0] for p in pairs], np.stack([p[1] for p in pairs]))
+        if remove:
+            index.remove(remove)
+        index.generation = self.store.generation(user_id)
+        if index.needs_compaction(self.config.compact_ratio):
+            self._rebuild(index)
+
+    def reindex(self, user_id: str | None = None) -> dict[str, Any]:
+        """Rebuild the index of one user (or of every user) from stored vectors."""
+        users = [self._user(user_id)] if user_id is not None else self.store.users()
+        report: dict[str, Any] = {"users": {}, "seconds": 0.0}
+        started = time.perf_counter()
+        for user in users:
+            index = self._indexes.get(user) or UserIndex(
+                self.index_dir, user, self.embedder.dim, self.embedder.id
+            )
+            self._indexes[user] = index
+            self._rebuild(index)
+            report["users"][user] = len(index.live)
+        report["seconds"] = round(time.perf_counter() - started, 3)
+        return report
+
+    # adding ----------------------------------------------------------------------
+
+    def add(
+        self,
+        messages: str | Sequence[Mapping[str, Any]],
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        session_id: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        infer: bool = False,
+        *,
+        kind: str | None = None,
+        actor: str = "api",
+    ) -> list[AddResult]:
+        """Store text, or each message of a conversation, as memories of ``user_id``.
+
+        ``messages`` is a string or a list of ``{"role": ..., "content": ...}``
+        dicts (system messages are skipped). Text already stored for the same
+        user is not stored twice: its result has event ``NONE``. All rows are
+        written in one transaction. ``infer=True`` (fact extraction) is not
+        available yet and raises :class:`MemcliError`.
+        """
+        if infer:
+            raise MemcliError(
+                "infer=True (fact extraction) is not available in this version; add with infer=False"
+            )
+        user = self._user(user_id)
+        base_meta = self._check_metadata(metadata)
+        items: list[tuple[str, dict[str, Any], str]] = []
+        if isinstance(messages, str):
+            items.append((clean_text(messages), dict(base_meta), kind or "fact"))
+        elif isinstance(messages, Sequence):
+            for n, message in enumerate(messages):
+                if not isinstance(message, Mapping) or "content" not in message:
+                    raise InvalidInput(f"message {n} must be a dict with 'role' and 'content'")
+                role = str(message.get("role", "user"))
+                if role == "system":
+                    continue
+                meta = dict(base_meta)
+                meta["role"] = role
+                if message.get("name"):
+                    meta["name"] = str(message["name"])
+                items.append((clean_text(message["content"], f"message {n}"), meta, kind or "message"))
+        else:
+            raise InvalidInput("messages must be a string or a list of {'role', 'content'} dicts")
+        if not items:
+            return []
+        return self._insert(user, agent_id, session_id, items, actor)
+
+    def _insert(
+        self,
+        user: str,
+        agent_id: str | None,
+        session_id: str | None,
+        items: list[tuple[str, dict[str, Any], str]],
+        actor: str,
+        created_at: str | None = None,
+    ) -> list[AddResult]:
+        results: list[AddResult | None] = [None] * len(items)
+        fresh: dict[str, int] = {}  # hash -> position of its first occurrence in this call
+        todo: list[int] = []
+        for pos, (text, _, _) in enumerate(items):
+            digest = content_hash(text)
+            existing = self.store.find_by_hash(user, digest)
+            if existing is not None:
+                results[pos] = AddResult(int(existing["id"]), existing["text"], "NONE")
+            elif digest in fresh:
+                continue  # resolved to the first occurrence's id below
+            else:
+                fresh[digest] = pos
+                todo.append(pos)
+        vectors = self.embedder.embed([items[p][0] for p in todo]) if todo else []
+        index = self._index(user)
+        stamp = created_at or now_iso()
+        added: list[tuple[int, Any]] = []
+        with self.store.transaction():
+            stale = self.store.generation(user) != index.generation
+            for pos, vec in zip(todo, vectors):
+                text, meta, kind = items[pos]
+                memory_id = self.store.insert_memory(
+                    {
+                        "user_id": user, "agent_id": agent_id, "session_id": session_id,
+                        "kind": kind, "text": text, "metadata": meta, "hash": content_hash(text),
+                        "embedding": vec.tobytes(), "embedder": self.embedder.id,
+                        "created_at": stamp,
+                    },
+                    actor=actor,
+                )
+                results[pos] = AddResult(memory_id, text, "ADD")
+                added.append((memory_id, vec))
+        self._apply(user, index, stale, add=added)
+        for pos, (text, _, _) in enumerate(items):
+            if results[pos] is None:
+                first = results[fresh[content_hash(text)]]
+                assert first is not None
+                results[pos] = AddResult(first.id, first.memory, "NONE")
+        return [r for r in results if r is not None]
+
+    @staticmethod
+    def _check_metadata(metadata: Mapping[str, Any] | None) -> dict[str, Any]:
+        if metadata is None:
+            return {}
+        if not isinstance(metadata, Mapping):
+            raise InvalidInput("metadata must be a dict")
+        try:
+            return json.loads(json.dumps(dict(metadata), ensure_ascii=False))
+        except (TypeError, ValueError) as exc:
+            raise InvalidInput(f"metadata must be JSON-serialisable: {exc}") from None
+
+    # reading -----------------------------------------------------------------------
+
+    def get(self, memory_id: int) -> MemoryItem:
+        """One memory by id; :class:`NotFound` if there is none."""
+        return MemoryItem.from_row(self.store.get_memory(self._id(memory_id)))
+
+    @staticmethod
+    def _id(memory_id: Any) -> int:
+        try:
+            value = int(memory_id)
+        except (TypeError, ValueError):
+            raise InvalidInput(f"memory id must be a number, not {memory_id!r}") from None
+        if value <= 0:
+            raise NotFound(f"no memory with id {memory_id}")
+        return value
+
+    def get_all(
+        self,
+        user_id: str | None = None,
+        limit: int | None = None,
+        filters: Mapping[str, Any] | None = None,
+        *,
+        since: str | datetime | None = None,
+    ) -> list[MemoryItem]:
+        """The user's memories, newest first. ``filters`` matches ``agent_id``,
+        ``session_id``, ``kind`` and metadata keys exactly; ``since`` takes a
+        datetime, an ISO date or an age like ``7d``."""
+        user = self._user(user_id)
+        columns, meta = self._split_filters(filters)
+        since_iso = None
+        if since is not None:
+            since_iso = iso(since) if isinstance(since, datetime) else iso(parse_when(since))
+        if limit is not None and limit < 0:
+            raise InvalidInput("limit must not be negative")
+        rows = self.store.list_memories(
+            user, since=since_iso, limit=None if meta else limit, newest_first=True, **columns
+        )
+        items = [MemoryItem.from_row(r) for r in rows]
+        if meta:
+            items = [i for i in items if _meta_match(i.metadata, meta)]
+            if limit is not None:
+                items = items[:limit]
+        return items
+
+    def search(
+        self,
+        query: str,
+        user_id: str | None = None,
+        limit: int = 10,
+        filters: Mapping[str, Any] | None = None,
+        threshold: float | None = None,
+    ) -> list[MemoryItem]:
+        """The user's memories closest in meaning to ``query``, best first, each
+        with ``score`` (cosine similarity). Never returns another user's memory."""
+        query = clean_text(query, "query")
+        user = self._user(user_id)
+        if limit <= 0:
+            raise InvalidInput("limit must be positive")
+        if self.store.count_memories(user) == 0:
+            return []
+        vector = self.embedder.embed([query])[0]
+        return self.search_vector(vector, user, limit, filters, threshold)
+
+    def search_vector(
+        self,
+        vector: Any,
+        user_id: str,
+        limit: int = 10,
+        filters: Mapping[str, Any] | None = None,
+        threshold: float | None = None,
+    ) -> list[MemoryItem]:
+        """Like :meth:`search` with a query vector already embedded."""
+        columns, meta = self._split_filters(filters)
+        index = self._index(user_id)
+        k = limit * 4 if (columns or meta) else limit
+        while True:
+            hits = index.search(vector, k)
+            rows = self.store.memories_by_ids([h[0] for h in hits], user_id)
+            found: list[MemoryItem] = []
+            for label, score in hits:
+                row = rows.get(label)
+                if row is None:
+                    continue
+                if threshold is not None and score < threshold:
+                    continue
+                if any(row[c] != v for c, v in columns.items()):
+                    continue
+                item = MemoryItem.from_row(row, score=round(score, 6))
+                if meta and not _meta_match(item.metadata, meta):
+                    continue
+                found.append(item)
+            if len(found) >= limit or k >= len(index.live):
+                return found[:limit]
+            k *= 4
+
+    def _split_filters(self, filters: Mapping[str, Any] | None) -> tuple[dict[str, Any], dict[str, Any]]:
+        if filters is None:
+            return {}, {}
+        if not isinstance(filters, Mapping):
+            raise InvalidInput("filters must be a dict")
+        columns = {k: v for k, v in filters.items() if k in FILTER_COLUMNS}
+        meta = {k: v for k, v in filters.items() if k not in FILTER_COLUMNS and k != "metadata"}
+        extra = filters.get("metadata")
+        if extra is not None:
+            if not isinstance(extra, Mapping):
+                raise InvalidInput("filters['metadata'] must be a dict")
+            meta.update(extra)
+        if "user_id" in meta:
+            raise InvalidInput("pass user_id as its own argument, not in filters")
+        return columns, meta
+
+    def history(self, memory_id: int) -> list[HistoryEvent]:
+        """Every change to a memory, oldest first (also after it was deleted)."""
+        rows = self.store.history(self._id(memory_id))
+        if not rows:
+            raise NotFound(f"no memory with id {memory_id}")
+        return [HistoryEvent.from_row(r) for r in rows]
+
+    def users(self) -> list[str]:
+        """Every user with at least one memory."""
+        return self.store.users()
+
+    # changing and forgetting ---------------------------------------------------------
+
+    def update(self, memory_id: int, text: str, *, actor: str = "api") -> MemoryItem:
+        """Replace a memory's text (re-embedded; the old text stays in its history)."""
+        memory_id = self._id(memory_id)
+        text = clean_text(text)
+        row = self.store.get_memory(memory_id)
+        user = row["user_id"]
+        if text == row["text"]:
+            return MemoryItem.from_row(row)
+        vector = self.embedder.embed([text])[0]
+        index = self._index(user)
+        with self.store.transaction():
+            stale = self.store.generation(user) != index.generation
+            self.store.update_memory(
+                memory_id, text, content_hash(text), vector.tobytes(), self.embedder.id, actor
+            )
+        self._apply(user, index, stale, add=[(memory_id, vector)])
+        return self.get(memory_id)
+
+    def delete(self, memory_id: int, *, actor: str = "api", reason: str | None = None) -> None:
+        """Forget one memory: gone from search at once, its vector scrubbed from the
+        index file, its text removed from the database, the WAL and the history
+        (which keeps a DELETE tombstone)."""
+        memory_id = self._id(memory_id)
+        row = self.store.get_memory(memory_id)
+        user = row["user_id"]
+        index = self._index(user)
+        with self.store.transaction():
+            stale = self.store.generation(user) != index.generation
+            self.store.delete_memory(memory_id, actor, reason)
+        self._apply(user, index, stale, remove=[memory_id])
+        index.save()
+        self.store.checkpoint()
+
+    def delete_all(self, user_id: str | None = None) -> int:
+        """Erase everything about a user: memories, history, sessions, messages,
+        index files and REPL history. Returns how many memories were removed."""
+        user = self._user(user_id)
+        with self.store.transaction():
+            count = self.store.delete_user(user)
+        index = self._indexes.pop(user, None) or UserIndex(self.index_dir, user, 0, "")
+        index.destroy()
+        shred(self.user_history_file(user))
+        self.store.checkpoint()
+        return count
+
+    def reset(self) -> None:
+        """Erase every memory of every user, and all index files."""
+        with self.store.transaction():
+            for table in self.store.user_tables():
+                self.store.conn.execute(f"DELETE FROM {table}")
+        for index in self._indexes.values():
+            index.destroy()
+        self._indexes.clear()
+        if self.index_dir.exists():
+            for path in self.index_dir.iterdir():
+                shred(path)
+        if self.config.history_dir.exists():
+            for path in self.config.history_dir.iterdir():
+                shred(path)
+        self.store.vacuum()
+
+    def user_history_file(self, user_id: str) -> Path:
+        """Where the REPL keeps this user's input history."""
+        from .index import user_key
+
+        return self.config.history_dir / f"{user_key(user_id)}.txt"
+
+    # export and import -----------------------------------------------------------------
+
+    def export(
+        self, user_id: str | None = None, *, all_users: bool = False, include_vectors: bool = True
+    ) -> dict[str, Any]:
+        """A schema-versioned, JSON-ready document of one user's data (or everyone's),
+        complete enough for a lossless :meth:`import_data`."""
+        users = self.store.users() if all_users else [self._user(user_id)]
+        memories, history, sessions, messages = [], [], [], []
+        for user in users:
+            for row in self.store.list_memories(user):
+                item = MemoryItem.from_row(row).to_dict()
+                item["embedder"] = row["embedder"]
+                if include_vectors:
+                    blob = self.store.conn.execute(
+                        "SELECT embedding FROM memories WHERE id = ?", [row["id"]]
+                    ).fetchone()[0]
+                    item["embedding"] = encode_vector(blob)
+                memories.append(item)
+            history += [HistoryEvent.from_row(r).to_dict() for r in self.store.history_for(user)]
+            sessions += [dict(r) for r in self.store.all_sessions(user)]
+            messages += [dict(r) for r in self.store.messages(user)]
+        return {
+            "format": FORMAT,
+            "schema_version": SCHEMA_VERSION,
+            "memcli_version": __version__,
+            "exported_at": now_iso(),
+            "embedder": self.config.embedder,
+            "users": users,
+            "memories": memories,
+            "history": history,
+            "sessions": sessions,
+            "messages": messages,
+        }
+
+    def import_data(self, document: Any, user_id: str | None = None) -> ImportReport:
+        """Import a memcli export or a Mem0 ``get_all`` dump. The whole document is
+        validated before anything is written, and written in one transaction.
+        Records without a user get ``user_id`` (default: the configured user).
+        Memories already stored (same user, same text) are skipped. Vectors made
+        by another embedder are recomputed."""
+        import numpy as np
+
+        from .text import normalise_timestamp
+
+        parsed = parse_document(document, self._user(user_id))
+        for n, rec in enumerate(parsed.records):
+            rec.created_at = normalise_timestamp(rec.created_at, f"record {n} created_at")
+            rec.updated_at = normalise_timestamp(rec.updated_at, f"record {n} updated_at") or rec.created_at
+        report = ImportReport(source=parsed.source)
+        dim = self.embedder.dim
+        seen: set[tuple[str, str]] = set()
+        keep = []
+        for rec in parsed.records:
+            key = (rec.user_id, content_hash(rec.text))
+            if key in seen or self.store.find_by_hash(*key) is not None:
+                report.skipped_duplicates += 1
+                continue
+            seen.add(key)
+            keep.append(rec)
+        reuse = [r.embedder == self.embedder.id and r.embedding is not None and len(r.embedding) == dim * 4
+                 for r in keep]
+        redo = [r for r, ok in zip(keep, reuse) if not ok]
+        if redo:
+            for start in range(0, len(redo), 256):
+                chunk = redo[start : start + 256]
+                for rec, vec in zip(chunk, self.embedder.embed([r.text for r in chunk])):
+                    rec.embedding = vec.astype(np.float32).tobytes()
+                    rec.embedder = self.embedder.id
+                if self.progress:
+                    self.progress("embedding", min(start + 256, len(redo)), len(redo))
+        report.reembedded = len(redo)
+        users = sorted({r.user_id for r in keep})
+        indexes = {u: self._index(u) for u in users}
+        id_map: dict[Any, int] = {}
+        added: dict[str, list[tuple[int, Any]]] = {u: [] for u in users}
+        with self.store.transaction():
+            stale = {u: self.store.generation(u) != indexes[u].generation for u in users}
+            for rec in keep:
+                new_id = self.store.insert_memory(
+                    {
+                        "user_id": rec.user_id, "agent_id": rec.agent_id, "session_id": rec.session_id,
+                        "kind": rec.kind, "text": rec.text, "metadata": rec.metadata,
+                        "hash": content_hash(rec.text), "embedding": rec.embedding,
+                        "embedder": self.embedder.id, "created_at": rec.created_at or now_iso(),
+                        "updated_at": rec.updated_at,
+                    },
+                    actor="import",
+                    reason=f"imported from a {parsed.source} export",
+                )
+                added[rec.user_id].append((new_id, np.frombuffer(rec.embedding or b"", dtype=np.float32)))
+                if rec.old_id is not None:
+                    id_map[(rec.user_id, rec.old_id)] = new_id
+            self._import_history(parsed.history, id_map)
+            self._import_sessions(parsed.sessions, parsed.messages)
+        for user in users:
+            self._apply(user, indexes[user], stale[user], add=added[user])
+        report.imported = len(keep)
+        report.users = users
+        return report
+
+    def _import_history(self, history: list[dict[str, Any]], id_map: dict[Any, int]) -> None:
+        """Carry over earlier changes of imported memories (their ADD is recorded
+        anew, as an import)."""
+        for h in history:
+            new_id = id_map.get((h.get("user_id"), h.get("memory_id")))
+            if new_id is None or h.get("event") == "ADD":
+                continue
+            self.store.add_history(
+                new_id, str(h.get("user_id")), str(h.get("event")), h.get("old_memory"),
+                h.get("new_memory"), str(h.get("actor") or "import"), h.get("reason"), h.get("created_at"),
+            )
+
+    def _import_sessions(self, sessions: list[dict[str, Any]], messages: list[dict[str, Any]]) -> None:
+        conn = self.store.conn
+        for s in sessions:
+            conn.execute(
+                "INSERT OR IGNORE INTO sessions (id, user_id, started_at, ended_at, title) VALUES (?,?,?,?,?)",
+                [s["id"], s["user_id"], s.get("started_at") or now_iso(), s.get("ended_at"), s.get("title")],
+            )
+        for m in messages:
+            stamp = m.get("created_at") or now_iso()
+            if conn.execute(
+                "SELECT 1 FROM messages WHERE session_id = ? AND created_at = ? AND content = ?",
+                [m["session_id"], stamp, m["content"]],
+            ).fetchone():
+                continue
+            meta = m.get("metadata")
+            conn.execute(
+                "INSERT INTO messages (session_id, user_id, role, content, created_at, metadata)"
+                " VALUES (?,?,?,?,?,?)",
+                [m["session_id"], m["user_id"], m["role"], m["content"], stamp,
+                 meta if isinstance(meta, str) else json.dumps(meta or {}, ensure_ascii=False)],
+            )
+
+    # statistics -------------------------------------------------------------------------
+
+    def stats(self, user_id: str | None = None) -> dict[str, Any]:
+        """Counts and sizes: memories per user and kind, sessions, messages, files."""
+        conn = self.store.conn
+        where, args = ("WHERE user_id = ?", [user_id]) if user_id else ("", [])
+        per_user = {
+            r[0]: r[1]
+            for r in conn.execute(f"SELECT user_id, COUNT(*) FROM memories {where} GROUP BY user_id", args)
+        }
+        kinds = {r[0]: r[1] for r in conn.execute(f"SELECT kind, COUNT(*) FROM memories {where} GROUP BY kind", args)}
+        index_bytes = sum(p.stat().st_size for p in self.index_dir.glob("*")) if self.index_dir.exists() else 0
+        return {
+            "memories": sum(per_user.values()),
+            "users": per_user,
+            "kinds": kinds,
+            "sessions": conn.execute(f"SELECT COUNT(*) FROM sessions {where}", args).fetchone()[0],
+            "messages": conn.execute(f"SELECT COUNT(*) FROM messages {where}", args).fetchone()[0],
+            "history_events": conn.execute(f"SELECT COUNT(*) FROM history {where}", args).fetchone()[0],
+            "database": str(self.path),
+            "database_bytes": sum(self.store.file_sizes().values()),
+            "index_dir": str(self.index_dir),
+            "index_bytes": index_bytes,
+            "embedder": self.config.embedder,
+            "schema": self.store.schema_migrations(),
+        }
+
+
+def _meta_match(metadata: Mapping[str, Any], wanted: Mapping[str, Any]) -> bool:
+    return all(metadata.get(k) == v for k, v in wanted.items())

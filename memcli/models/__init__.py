@@ -1,0 +1,11 @@
+"""Model protocols (embedder, LLM) and their real and fake implementations.
+
+Real implementations import torch / sentence_transformers / llama_cpp only when
+first used, so importing this package is cheap.
+"""
+
+from __future__ import annotations
+
+from .embedder import Embedder, make_embedder
+
+__all__ = ["Embedder", "make_embedder"]

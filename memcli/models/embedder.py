@@ -1,0 +1,39 @@
+"""The embedder protocol and the factory that picks an implementation by name."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol, Sequence, runtime_checkable
+
+from ..errors import ConfigError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Turns texts into L2-normalised float32 vectors.
+
+    ``id`` names the model and its version; it is stored beside every vector so
+    an index or an import can tell whether vectors are comparable.
+    """
+
+    id: str
+    dim: int
+
+    def embed(self, texts: Sequence[str]) -> "np.ndarray":
+        """Return an array of shape (len(texts), dim), float32, unit length rows."""
+        ...
+
+
+def make_embedder(name: str) -> Embedder:
+    """Build the embedder named in the config: ``minilm`` or ``fake``."""
+    if name == "fake":
+        from .fake import HashEmbedder
+
+        return HashEmbedder()
+    if name == "minilm":
+        from .minilm import MiniLMEmbedder
+
+        return MiniLMEmbedder()
+    raise ConfigError(f"unknown embedder {name!r} (choose 'minilm' or 'fake')")

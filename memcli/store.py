@@ -1,0 +1,516 @@
+"""SQLite storage: schema, migrations, transactions, and every query memcli runs.
+
+SQLite is the source of truth. Each memory keeps its embedding as a float32
+BLOB with the embedder's id, so the HNSW sidecar can always be rebuilt from
+here without re-embedding.
+
+Reads and writes use the plain ``sqlite3`` connection: importing sqlite-utils
+pulls in numpy and costs ~0.4 s, which would make ``memcli list`` slow. So
+sqlite-utils (its ``Migrations`` helper and table API) is imported only when
+the schema actually needs migrating.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Sequence
+
+from .errors import NotFound, StorageError
+from .files import touch_private
+
+MIGRATION_SET = "memcli"
+
+
+def now_iso() -> str:
+    """Current UTC time as ISO 8601 with microseconds (sorts as text)."""
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+# --- migrations -------------------------------------------------------------
+# Numbered and never edited once released: add a new function instead.
+
+
+def _m0001_memories(db: Any) -> None:
+    db.execute(
+        """
+        CREATE TABLE memories (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,  -- HNSW label; AUTOINCREMENT: never reused
+            user_id TEXT NOT NULL,
+            agent_id TEXT,
+            session_id TEXT,
+            kind TEXT NOT NULL DEFAULT 'fact',
+            text TEXT NOT NULL,
+            metadata TEXT NOT NULL DEFAULT '{}',
+            hash TEXT NOT NULL,
+            embedding BLOB,
+            embedder TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_memories_user ON memories(user_id, id)")
+    db.execute("CREATE INDEX idx_memories_hash ON memories(user_id, hash)")
+    db.execute(
+        """
+        CREATE TABLE history (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            memory_id INTEGER NOT NULL,
+            user_id TEXT NOT NULL,
+            event TEXT NOT NULL,        -- ADD | UPDATE | DELETE | IMPORT
+            old_text TEXT,
+            new_text TEXT,
+            actor TEXT,                 -- api | cli | import | chat
+            reason TEXT,
+            created_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_history_memory ON history(memory_id, id)")
+    db.execute("CREATE INDEX idx_history_user ON history(user_id)")
+    # One row per user: bumped in the same transaction as any change to that
+    # user's vectors, and copied into the index manifest when the index is saved.
+    db.execute(
+        "CREATE TABLE index_state (user_id TEXT PRIMARY KEY, generation INTEGER NOT NULL DEFAULT 0)"
+    )
+
+
+def _m0002_sessions_messages(db: Any) -> None:
+    db.execute(
+        """
+        CREATE TABLE sessions (
+            id TEXT PRIMARY KEY,
+            user_id TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            ended_at TEXT,
+            title TEXT
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_sessions_user ON sessions(user_id, started_at)")
+    db.execute(
+        """
+        CREATE TABLE messages (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            session_id TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            role TEXT NOT NULL,         -- user | assistant
+            content TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            metadata TEXT NOT NULL DEFAULT '{}'
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_messages_session ON messages(session_id, id)")
+    db.execute("CREATE INDEX idx_messages_user ON messages(user_id)")
+
+
+MIGRATIONS: list[tuple[str, Any]] = [
+    ("0001_memories", _m0001_memories),
+    ("0002_sessions_messages", _m0002_sessions_messages),
+]
+
+
+def _pending_migrations(conn: sqlite3.Connection) -> list[str]:
+    exists = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type='table' AND name='_sqlite_migrations'"
+    ).fetchone()
+    applied: set[str] = set()
+    if exists:
+        applied = {
+            row[0]
+            for row in conn.execute(
+                "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", [MIGRATION_SET]
+            )
+        }
+    return [name for name, _ in MIGRATIONS if name not in applied]
+
+
+def _apply_migrations(conn: sqlite3.Connection) -> None:
+    from sqlite_utils import Database
+    from sqlite_utils.migrations import Migrations
+
+    migrations = Migrations(MIGRATION_SET)
+    for name, fn in MIGRATIONS:
+        migrations(name=name)(fn)
+    migrations.apply(Database(conn))
+
+
+# --- the store ----------------------------------------------------------------
+
+MEMORY_COLUMNS = (
+    "id, user_id, agent_id, session_id, kind, text, metadata, hash, embedder, created_at, updated_at"
+)
+
+
+class Store:
+    """One SQLite file: WAL journal, secure_delete on, owner-only permissions."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        if self.path.exists() and self.path.is_dir():
+            raise StorageError(f"database path {self.path} is a folder")
+        touch_private(self.path)
+        try:
+            self.conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
+            self.conn.row_factory = sqlite3.Row
+            self.conn.execute("PRAGMA busy_timeout = 5000")
+            mode = self.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise StorageError(f"cannot use WAL journal for {self.path} (got {mode})")
+            self.conn.execute("PRAGMA synchronous = NORMAL")
+            # Deleted content is overwritten with zeros, so forgotten text does
+            # not survive in free pages of the file.
+            self.conn.execute("PRAGMA secure_delete = ON")
+            if _pending_migrations(self.conn):
+                _apply_migrations(self.conn)
+        except sqlite3.DatabaseError as exc:
+            raise StorageError(f"cannot open database {self.path}: {exc}") from None
+        self._tx_depth = 0
+
+    def close(self) -> None:
+        try:
+            self.conn.close()
+        except sqlite3.Error:
+            pass
+
+    # transactions ------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """All writes inside commit together or not at all. Nested calls join the
+        outer transaction."""
+        if self._tx_depth:
+            self._tx_depth += 1
+            try:
+                yield self.conn
+            finally:
+                self._tx_depth -= 1
+            return
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise StorageError(f"cannot write to {self.path}: {exc}") from None
+        self._tx_depth = 1
+        try:
+            yield self.conn
+        except BaseException:
+            self._tx_depth = 0
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        self._tx_depth = 0
+        try:
+            self.conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise StorageError(f"cannot write to {self.path}: {exc}") from None
+
+    def checkpoint(self) -> None:
+        """Move the WAL into the main file and truncate it to zero bytes, so text
+        deleted a moment ago no longer sits in the WAL."""
+        self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def vacuum(self) -> None:
+        """Rewrite the file without free pages (and without any deleted residue)."""
+        self.checkpoint()
+        self.conn.execute("VACUUM")
+        self.checkpoint()
+
+    # memories ----------------------------------------------------------------
+
+    def insert_memory(self, row: dict[str, Any], actor: str, reason: str | None = None) -> int:
+        """Insert one memory and its ADD history event; bumps the user's generation.
+        Call inside :meth:`transaction`."""
+        cur = self.conn.execute(
+            "INSERT INTO memories (user_id, agent_id, session_id, kind, text, metadata, hash,"
+            " embedding, embedder, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            [
+                row["user_id"],
+                row.get("agent_id"),
+                row.get("session_id"),
+                row.get("kind") or "fact",
+                row["text"],
+                json.dumps(row.get("metadata") or {}, ensure_ascii=False, sort_keys=True),
+                row["hash"],
+                row.get("embedding"),
+                row.get("embedder"),
+                row["created_at"],
+                row.get("updated_at") or row["created_at"],
+            ],
+        )
+        memory_id = int(cur.lastrowid)  # type: ignore[arg-type]
+        self.add_history(memory_id, row["user_id"], "ADD", None, row["text"], actor, reason)
+        self.bump_generation(row["user_id"])
+        return memory_id
+
+    def get_memory(self, memory_id: int) -> sqlite3.Row:
+        row = self.conn.execute(
+            f"SELECT {MEMORY_COLUMNS} FROM memories WHERE id = ?", [memory_id]
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"no memory with id {memory_id}")
+        return row
+
+    def memories_by_ids(self, ids: Sequence[int], user_id: str) -> dict[int, sqlite3.Row]:
+        """Rows for ``ids`` that belong to ``user_id`` (others are silently dropped:
+        this is the last guard of user isolation on the search path)."""
+        out: dict[int, sqlite3.Row] = {}
+        ids = list(ids)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self.conn.execute(
+                f"SELECT {MEMORY_COLUMNS} FROM memories WHERE user_id = ? AND id IN ({marks})",
+                [user_id, *chunk],
+            ):
+                out[row["id"]] = row
+        return out
+
+    def find_by_hash(self, user_id: str, digest: str) -> sqlite3.Row | None:
+        return self.conn.execute(
+            f"SELECT {MEMORY_COLUMNS} FROM memories WHERE user_id = ? AND hash = ? LIMIT 1",
+            [user_id, digest],
+        ).fetchone()
+
+    def list_memories(
+        self,
+        user_id: str | None,
+        *,
+        kind: str | None = None,
+        since: str | None = None,
+        agent_id: str | None = None,
+        session_id: str | None = None,
+        limit: int | None = None,
+        newest_first: bool = False,
+    ) -> list[sqlite3.Row]:
+        where, args = [], []
+        if user_id is not None:
+            where.append("user_id = ?")
+            args.append(user_id)
+        for column, value in (("kind", kind), ("agent_id", agent_id), ("session_id", session_id)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                args.append(value)
+        if since is not None:
+            where.append("created_at >= ?")
+            args.append(since)
+        sql = f"SELECT {MEMORY_COLUMNS} FROM memories"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY id DESC" if newest_first else " ORDER BY id"
+        if limit is not None:
+            sql += " LIMIT ?"
+            args.append(int(limit))
+        return self.conn.execute(sql, args).fetchall()
+
+    def update_memory(
+        self,
+        memory_id: int,
+        text: str,
+        digest: str,
+        embedding: bytes | None,
+        embedder: str | None,
+        actor: str,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        old = self.get_memory(memory_id)
+        stamp = now_iso()
+        sql = "UPDATE memories SET text = ?, hash = ?, embedding = ?, embedder = ?, updated_at = ?"
+        args: list[Any] = [text, digest, embedding, embedder, stamp]
+        if metadata is not None:
+            sql += ", metadata = ?"
+            args.append(json.dumps(metadata, ensure_ascii=False, sort_keys=True))
+        self.conn.execute(sql + " WHERE id = ?", [*args, memory_id])
+        self.add_history(memory_id, old["user_id"], "UPDATE", old["text"], text, actor, None)
+        self.bump_generation(old["user_id"])
+
+    def delete_memory(self, memory_id: int, actor: str, reason: str | None = None) -> str:
+        """Delete one memory; its history keeps the events but loses the text, and a
+        DELETE tombstone is added. Returns the owner's user_id."""
+        old = self.get_memory(memory_id)
+        self.conn.execute("DELETE FROM memories WHERE id = ?", [memory_id])
+        self.conn.execute(
+            "UPDATE history SET old_text = NULL, new_text = NULL WHERE memory_id = ?", [memory_id]
+        )
+        self.add_history(memory_id, old["user_id"], "DELETE", None, None, actor, reason)
+        self.bump_generation(old["user_id"])
+        return str(old["user_id"])
+
+    def delete_user(self, user_id: str) -> int:
+        """Remove every row that names ``user_id``, in every table. Returns the
+        number of memories removed."""
+        count = self.conn.execute(
+            "SELECT COUNT(*) FROM memories WHERE user_id = ?", [user_id]
+        ).fetchone()[0]
+        for table in self.user_tables():
+            self.conn.execute(f"DELETE FROM {table} WHERE user_id = ?", [user_id])
+        return int(count)
+
+    def user_tables(self) -> list[str]:
+        """Every table with a user_id column (so later migrations are covered too)."""
+        tables = [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
+            )
+        ]
+        return [
+            t
+            for t in tables
+            if any(c[1] == "user_id" for c in self.conn.execute(f"PRAGMA table_info({t})"))
+        ]
+
+    def vectors(self, user_id: str) -> Iterator[tuple[int, bytes | None, str | None]]:
+        """(id, embedding BLOB, embedder id) for every memory of the user, by id."""
+        yield from self.conn.execute(
+            "SELECT id, embedding, embedder FROM memories WHERE user_id = ? ORDER BY id", [user_id]
+        )
+
+    def set_embedding(self, memory_id: int, embedding: bytes, embedder: str) -> None:
+        self.conn.execute(
+            "UPDATE memories SET embedding = ?, embedder = ? WHERE id = ?",
+            [embedding, embedder, memory_id],
+        )
+
+    def count_memories(self, user_id: str | None = None) -> int:
+        if user_id is None:
+            return int(self.conn.execute("SELECT COUNT(*) FROM memories").fetchone()[0])
+        return int(
+            self.conn.execute("SELECT COUNT(*) FROM memories WHERE user_id = ?", [user_id]).fetchone()[0]
+        )
+
+    def users(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT DISTINCT user_id FROM memories ORDER BY user_id")]
+
+    # history -------------------------------------------------------------------
+
+    def add_history(
+        self,
+        memory_id: int,
+        user_id: str,
+        event: str,
+        old_text: str | None,
+        new_text: str | None,
+        actor: str,
+        reason: str | None,
+        created_at: str | None = None,
+    ) -> None:
+        self.conn.execute(
+            "INSERT INTO history (memory_id, user_id, event, old_text, new_text, actor, reason, created_at)"
+            " VALUES (?,?,?,?,?,?,?,?)",
+            [memory_id, user_id, event, old_text, new_text, actor, reason, created_at or now_iso()],
+        )
+
+    def history(self, memory_id: int) -> list[sqlite3.Row]:
+        return self.conn.execute(
+            "SELECT * FROM history WHERE memory_id = ? ORDER BY id", [memory_id]
+        ).fetchall()
+
+    def history_for(self, user_id: str | None) -> list[sqlite3.Row]:
+        if user_id is None:
+            return self.conn.execute("SELECT * FROM history ORDER BY id").fetchall()
+        return self.conn.execute(
+            "SELECT * FROM history WHERE user_id = ? ORDER BY id", [user_id]
+        ).fetchall()
+
+    # index bookkeeping ---------------------------------------------------------
+
+    def generation(self, user_id: str) -> int:
+        row = self.conn.execute(
+            "SELECT generation FROM index_state WHERE user_id = ?", [user_id]
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    def bump_generation(self, user_id: str) -> None:
+        self.conn.execute(
+            "INSERT INTO index_state (user_id, generation) VALUES (?, 1)"
+            " ON CONFLICT(user_id) DO UPDATE SET generation = generation + 1",
+            [user_id],
+        )
+
+    # sessions and messages (the short-term memory) -----------------------------
+
+    def create_session(self, session_id: str, user_id: str) -> None:
+        self.conn.execute(
+            "INSERT OR IGNORE INTO sessions (id, user_id, started_at) VALUES (?,?,?)",
+            [session_id, user_id, now_iso()],
+        )
+
+    def session(self, session_id: str) -> sqlite3.Row | None:
+        return self.conn.execute("SELECT * FROM sessions WHERE id = ?", [session_id]).fetchone()
+
+    def last_session(self, user_id: str) -> sqlite3.Row | None:
+        return self.conn.execute(
+            "SELECT s.* FROM sessions s WHERE s.user_id = ?"
+            " ORDER BY COALESCE((SELECT MAX(m.id) FROM messages m WHERE m.session_id = s.id), 0) DESC,"
+            " s.started_at DESC LIMIT 1",
+            [user_id],
+        ).fetchone()
+
+    def sessions(self, user_id: str) -> list[sqlite3.Row]:
+        return self.conn.execute(
+            "SELECT s.*, (SELECT COUNT(*) FROM messages m WHERE m.session_id = s.id) AS messages"
+            " FROM sessions s WHERE s.user_id = ? ORDER BY s.started_at",
+            [user_id],
+        ).fetchall()
+
+    def end_session(self, session_id: str) -> None:
+        self.conn.execute("UPDATE sessions SET ended_at = ? WHERE id = ?", [now_iso(), session_id])
+
+    def add_message(
+        self, session_id: str, user_id: str, role: str, content: str, metadata: dict[str, Any] | None = None
+    ) -> int:
+        cur = self.conn.execute(
+            "INSERT INTO messages (session_id, user_id, role, content, created_at, metadata)"
+            " VALUES (?,?,?,?,?,?)",
+            [session_id, user_id, role, content, now_iso(), json.dumps(metadata or {}, ensure_ascii=False)],
+        )
+        return int(cur.lastrowid)  # type: ignore[arg-type]
+
+    def recent_messages(self, session_id: str, limit: int) -> list[sqlite3.Row]:
+        rows = self.conn.execute(
+            "SELECT * FROM messages WHERE session_id = ? ORDER BY id DESC LIMIT ?", [session_id, limit]
+        ).fetchall()
+        return list(reversed(rows))
+
+    def messages(self, user_id: str | None = None) -> list[sqlite3.Row]:
+        if user_id is None:
+            return self.conn.execute("SELECT * FROM messages ORDER BY id").fetchall()
+        return self.conn.execute(
+            "SELECT * FROM messages WHERE user_id = ? ORDER BY id", [user_id]
+        ).fetchall()
+
+    def all_sessions(self, user_id: str | None = None) -> list[sqlite3.Row]:
+        if user_id is None:
+            return self.conn.execute("SELECT * FROM sessions ORDER BY started_at").fetchall()
+        return self.conn.execute(
+            "SELECT * FROM sessions WHERE user_id = ? ORDER BY started_at", [user_id]
+        ).fetchall()
+
+    # misc ------------------------------------------------------------------------
+
+    def schema_migrations(self) -> list[str]:
+        return [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY id", [MIGRATION_SET]
+            )
+        ]
+
+    def file_sizes(self) -> dict[str, int]:
+        out = {}
+        for suffix in ("", "-wal", "-shm"):
+            p = Path(str(self.path) + suffix)
+            if p.exists():
+                out[p.name] = p.stat().st_size
+        return out
+
+
+def rows_to_dicts(rows: Iterable[sqlite3.Row]) -> list[dict[str, Any]]:
+    return [dict(r) for r in rows]

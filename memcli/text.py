@@ -1,0 +1,76 @@
+"""Validation and normalisation of text and times that come from people."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import datetime, timedelta, timezone
+
+from .errors import InvalidInput
+
+_SPACES = re.compile(r"\s+")
+_RELATIVE = re.compile(r"^(\d+)\s*([mhdw])$")
+
+
+def clean_text(text: object, what: str = "memory text") -> str:
+    """Strip ``text`` and reject what cannot be stored: non-strings, empty or
+    whitespace-only text, and strings that are not valid UTF-8 (lone surrogates,
+    which is how Python carries undecodable bytes from argv or files)."""
+    if not isinstance(text, str):
+        raise InvalidInput(f"{what} must be a string, not {type(text).__name__}")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidInput(f"{what} is not valid UTF-8") from None
+    cleaned = text.strip()
+    if not cleaned:
+        raise InvalidInput(f"{what} is empty")
+    return cleaned
+
+
+def content_hash(text: str) -> str:
+    """Identity of a memory's content: case and spacing do not make a new memory."""
+    normal = _SPACES.sub(" ", text.strip()).casefold()
+    return hashlib.sha256(normal.encode("utf-8")).hexdigest()
+
+
+def parse_when(value: str, *, now: datetime | None = None) -> datetime:
+    """Parse an ISO 8601 date or datetime, or a relative age such as ``30m``,
+    ``12h``, ``7d``, ``2w``, or ``today`` / ``yesterday``. Naive times are UTC."""
+    now = now or datetime.now(timezone.utc)
+    raw = value.strip().lower()
+    if raw in ("today", "yesterday"):
+        day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        return day - timedelta(days=1) if raw == "yesterday" else day
+    rel = _RELATIVE.match(raw)
+    if rel:
+        amount, unit = int(rel.group(1)), rel.group(2)
+        delta = {"m": timedelta(minutes=amount), "h": timedelta(hours=amount),
+                 "d": timedelta(days=amount), "w": timedelta(weeks=amount)}[unit]
+        return now - delta
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput(
+            f"cannot read the date {value!r}: use ISO 8601 (2026-11-20), or 7d, 12h, today"
+        ) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc)
+
+
+def iso(dt: datetime) -> str:
+    return dt.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
+def normalise_timestamp(value: str | None, what: str) -> str | None:
+    """An imported ISO 8601 timestamp in memcli's own form (UTC), or None."""
+    if value is None or value == "":
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput(f"{what} is not an ISO 8601 timestamp: {value!r}") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return iso(parsed)
