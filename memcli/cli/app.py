@@ -239,7 +239,7 @@ def list_(
     user: Optional[str] = UserOpt,
     kind: Optional[str] = typer.Option(None, "--kind", help="Only this kind."),
     since: Optional[str] = typer.Option(None, "--since", help="Only newer than this: 2026-11-01, 7d, 12h, today."),
-    limit: Optional[int] = typer.Option(None, "--limit", "-n", min=1, help="At most this many (newest first)."),
+    limit: int = typer.Option(50, "--limit", "-n", min=0, help="At most this many, newest first (0: all)."),
     all_users: bool = typer.Option(False, "--all-users", help="Every user's memories."),
     as_json: bool = JsonOpt,
 ) -> None:
@@ -247,10 +247,13 @@ def list_(
     mem = state().memory()
     users = mem.users() if all_users else [user_of(user)]
     filters = {"kind": kind} if kind else None
-    items = [i for u in users for i in mem.get_all(user_id=u, limit=limit, filters=filters, since=since)]
+    cap = limit or None
+    items = [i for u in users for i in mem.get_all(user_id=u, limit=cap, filters=filters, since=since)]
     if all_users:
         items.sort(key=lambda i: i.id, reverse=True)
-        items = items[:limit] if limit else items
+        items = items[:cap] if cap else items
+    if cap and len(items) == cap and not as_json:
+        render.note(f"showing the newest {cap}; --limit 0 shows all")
     if as_json:
         render.print_json({"results": [i.to_dict() for i in items]})
     elif not items:

@@ -23,6 +23,13 @@ def _bucket(token: str, dim: int) -> tuple[int, float]:
     return value % dim, (1.0 if (value >> 63) & 1 else -1.0)
 
 
+def _stem(word: str) -> str:
+    """Crude plural/verb-s folding so "lives" meets "live" and "dogs" meets "dog"."""
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
 class HashEmbedder:
     """Hashed bag of words, word bigrams and character trigrams.
 
@@ -39,7 +46,7 @@ class HashEmbedder:
 
     def _vector(self, text: str) -> np.ndarray:
         vec = np.zeros(self.dim, dtype=np.float32)
-        words = [w for w in _WORD.findall(text.lower()) if w not in _STOP]
+        words = [_stem(w) for w in _WORD.findall(text.lower()) if w not in _STOP]
         features: list[tuple[str, float]] = [(w, 1.0) for w in words]
         features += [(a + " " + b, 0.5) for a, b in zip(words, words[1:])]
         for w in words:

@@ -1,0 +1,203 @@
+"""The public Python API: add, search, get, get_all, update, delete, history."""
+
+from __future__ import annotations
+
+import stat
+import subprocess
+import sys
+
+import pytest
+
+from memcli import Config, InvalidInput, MemcliError, Memory, NotFound
+
+
+def test_add_then_search_finds_the_related_memory(mem: Memory) -> None:
+    mem.add("I live in Busan near the sea")
+    mem.add("My favourite food is kimchi stew")
+    mem.add("I work as a nurse at a hospital")
+    results = mem.search("which city do I live in", limit=3)
+    assert results[0].memory == "I live in Busan near the sea"
+    assert results[0].score is not None and results[0].score > results[1].score
+    first = results[0].to_dict()
+    for key in ("id", "memory", "score", "user_id", "metadata", "created_at", "updated_at"):
+        assert key in first
+    assert first["user_id"] == "alice"
+
+
+def test_same_text_is_not_stored_twice(mem: Memory) -> None:
+    first = mem.add("I have a cat named Mochi")
+    again = mem.add("  i have a cat   named Mochi ")
+    assert first[0].event == "ADD"
+    assert again[0].event == "NONE" and again[0].id == first[0].id
+    assert len(mem.get_all()) == 1
+
+
+def test_messages_become_memories_with_roles(mem: Memory) -> None:
+    results = mem.add(
+        [
+            {"role": "system", "content": "You are helpful"},
+            {"role": "user", "content": "I am learning Korean"},
+            {"role": "assistant", "content": "That is great, how long have you studied?"},
+        ],
+        session_id="s1",
+        metadata={"source": "chat"},
+    )
+    assert [r.event for r in results] == ["ADD", "ADD"]
+    items = {i.memory: i for i in mem.get_all()}
+    assert items["I am learning Korean"].metadata == {"source": "chat", "role": "user"}
+    assert items["I am learning Korean"].session_id == "s1"
+    assert items["I am learning Korean"].kind == "message"
+    assert "You are helpful" not in items
+
+
+def test_get_and_unknown_ids(mem: Memory) -> None:
+    [added] = mem.add("I am vegetarian", metadata={"topic": "diet"})
+    item = mem.get(added.id)
+    assert item.memory == "I am vegetarian" and item.metadata == {"topic": "diet"}
+    with pytest.raises(NotFound):
+        mem.get(added.id + 100)
+    with pytest.raises(NotFound):
+        mem.history(999)
+    with pytest.raises(InvalidInput):
+        mem.get("abc")  # type: ignore[arg-type]
+
+
+def test_get_all_filters_and_order(mem: Memory) -> None:
+    mem.add("one", kind="note")
+    mem.add("two", metadata={"topic": "x"})
+    mem.add("three", metadata={"topic": "y"})
+    assert [i.memory for i in mem.get_all()] == ["three", "two", "one"]
+    assert [i.memory for i in mem.get_all(limit=2)] == ["three", "two"]
+    assert [i.memory for i in mem.get_all(filters={"kind": "note"})] == ["one"]
+    assert [i.memory for i in mem.get_all(filters={"topic": "x"})] == ["two"]
+    assert len(mem.get_all(since="1d")) == 3
+    assert mem.get_all(since="2999-01-01") == []
+    with pytest.raises(InvalidInput):
+        mem.get_all(since="last tuesday-ish")
+
+
+def test_search_filters(mem: Memory) -> None:
+    mem.add("I play tennis on Sundays", metadata={"topic": "sport"})
+    mem.add("I play the piano on Sundays", metadata={"topic": "music"})
+    hits = mem.search("what do I play on Sundays", filters={"topic": "music"})
+    assert [h.memory for h in hits] == ["I play the piano on Sundays"]
+    assert mem.search("Sundays", threshold=0.99) == []
+
+
+def test_update_reembeds_and_keeps_history(mem: Memory) -> None:
+    [added] = mem.add("I live in Seoul")
+    mem.add("My sister is a teacher")
+    mem.update(added.id, "I live in Busan")
+    assert mem.get(added.id).memory == "I live in Busan"
+    assert mem.search("Busan", limit=1)[0].id == added.id
+    events = mem.history(added.id)
+    assert [e.event for e in events] == ["ADD", "UPDATE"]
+    assert events[1].old_memory == "I live in Seoul" and events[1].new_memory == "I live in Busan"
+
+
+def test_delete_removes_from_search_at_once_and_keeps_a_tombstone(mem: Memory) -> None:
+    [gone] = mem.add("My password hint is blue giraffe")
+    mem.add("I like blue skies")
+    mem.delete(gone.id)
+    assert all(h.id != gone.id for h in mem.search("blue giraffe"))
+    with pytest.raises(NotFound):
+        mem.get(gone.id)
+    events = mem.history(gone.id)
+    assert [e.event for e in events] == ["ADD", "DELETE"]
+    assert all(e.old_memory is None and e.new_memory is None for e in events)
+    with pytest.raises(NotFound):
+        mem.delete(gone.id)
+
+
+def test_delete_all_only_touches_one_user(mem: Memory) -> None:
+    mem.add("Alice likes tea", user_id="alice")
+    mem.add("Bob likes tea", user_id="bob")
+    assert mem.delete_all("alice") == 1
+    assert mem.get_all(user_id="alice") == []
+    assert [i.memory for i in mem.search("tea", user_id="bob")] == ["Bob likes tea"]
+
+
+def test_users_never_see_each_other(mem: Memory) -> None:
+    for n in range(30):
+        mem.add(f"shared topic memory number {n} about gardening", user_id="alice")
+        mem.add(f"shared topic memory number {n} about gardening too", user_id="bob")
+    for user in ("alice", "bob"):
+        hits = mem.search("gardening memory", user_id=user, limit=50)
+        assert len(hits) == 30
+        assert {h.user_id for h in hits} == {user}
+        assert {i.user_id for i in mem.get_all(user_id=user)} == {user}
+    doc = mem.export("bob")
+    assert {m["user_id"] for m in doc["memories"]} == {"bob"}
+    assert {h["user_id"] for h in doc["history"]} == {"bob"}
+
+
+def test_infer_is_refused_clearly(mem: Memory) -> None:
+    with pytest.raises(MemcliError, match="infer"):
+        mem.add("I moved to Busan", infer=True)
+    assert mem.get_all() == []
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["", "   \n\t", None, 42, "broken \udcff bytes"],
+)
+def test_bad_text_is_rejected_and_nothing_changes(mem: Memory, bad: object) -> None:
+    mem.add("kept")
+    with pytest.raises(InvalidInput):
+        mem.add(bad)  # type: ignore[arg-type]
+    assert [i.memory for i in mem.get_all()] == ["kept"]
+
+
+def test_bad_metadata_and_messages(mem: Memory) -> None:
+    with pytest.raises(InvalidInput):
+        mem.add("x", metadata={"when": object()})
+    with pytest.raises(InvalidInput):
+        mem.add([{"role": "user"}])
+    with pytest.raises(InvalidInput):
+        mem.add([{"role": "user", "content": "ok"}, {"role": "user", "content": " "}])
+    assert mem.get_all() == []
+
+
+def test_reset_erases_everything(mem: Memory) -> None:
+    mem.add("a", user_id="alice")
+    mem.add("b", user_id="bob")
+    mem.reset()
+    assert mem.users() == []
+    assert mem.search("a", user_id="alice") == []
+
+
+def test_data_persists_and_files_are_private(config: Config) -> None:
+    with Memory(config=config) as m:
+        m.add("I was born in Jeju")
+    with Memory(config=config) as m:
+        assert m.search("where was I born")[0].memory == "I was born in Jeju"
+    home = config.home
+    files = [p for p in home.rglob("*") if p.is_file() and p.name != "config.toml"]
+    assert files, "database and index files exist"
+    for path in files:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    for path in [p for p in home.rglob("*") if p.is_dir()]:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o700, path
+
+
+def test_importing_memcli_loads_no_heavy_library() -> None:
+    code = (
+        "import sys, memcli; heavy = {'torch', 'numpy', 'sentence_transformers', 'llama_cpp', 'typer',"
+        " 'rich', 'prompt_toolkit', 'hnswlib', 'sqlite_utils'};"
+        " print(sorted(heavy & {m.split('.')[0] for m in sys.modules}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_unwritable_database_path_is_a_clear_error(tmp_path) -> None:
+    # A path below a regular file cannot be created, even by root.
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    with pytest.raises(MemcliError, match="cannot create folder"):
+        Memory(path=blocker / "sub" / "memcli.db", config=Config(embedder="fake"))
+
+
+def test_database_path_that_is_a_folder(tmp_path) -> None:
+    with pytest.raises(MemcliError, match="folder"):
+        Memory(path=tmp_path, config=Config(embedder="fake"))

@@ -1,0 +1,170 @@
+"""Every command through Typer's CliRunner: output, --json, exit codes, bad input."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+import pytest
+
+
+def ok(result) -> str:
+    assert result.exit_code == 0, (result.stdout, result.stderr)
+    return result.stdout
+
+
+def fails(result, code: int = 1) -> str:
+    assert result.exit_code == code, (result.stdout, result.stderr)
+    if code == 1:
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error:"), result.stderr
+        assert "Traceback" not in result.output
+    return result.stderr
+
+
+def test_add_search_list_show(cli) -> None:
+    assert "Added memory 1" in ok(cli("add", "I", "live", "in", "Busan"))
+    assert "Already remembered as memory 1" in ok(cli("add", "I live in Busan"))
+    ok(cli("add", "My dog is called Pixel", "--meta", "topic=pets", "--kind", "note"))
+    out = json.loads(ok(cli("search", "where", "do", "I", "live", "--json")))
+    assert out["results"][0]["memory"] == "I live in Busan"
+    assert "Busan" in ok(cli("search", "where do I live"))
+    listed = json.loads(ok(cli("list", "--json")))["results"]
+    assert [r["memory"] for r in listed] == ["My dog is called Pixel", "I live in Busan"]
+    assert [r["id"] for r in json.loads(ok(cli("list", "--kind", "note", "--json")))["results"]] == [2]
+    assert json.loads(ok(cli("list", "--since", "2999-01-01", "--json")))["results"] == []
+    shown = json.loads(ok(cli("show", "2", "--json")))
+    assert shown["metadata"] == {"topic": "pets"} and shown["kind"] == "note"
+    assert "Pixel" in ok(cli("show", "2"))
+
+
+def test_add_from_stdin(cli) -> None:
+    ok(cli("add", "-", input="I was born in Jeju\n"))
+    assert json.loads(ok(cli("list", "--json")))["results"][0]["memory"] == "I was born in Jeju"
+
+
+def test_users_are_separate(cli) -> None:
+    ok(cli("add", "alice fact", "-u", "alice"))
+    ok(cli("add", "bob fact", "--user", "bob"))
+    assert [r["memory"] for r in json.loads(ok(cli("list", "-u", "bob", "--json")))["results"]] == ["bob fact"]
+    assert {r["user_id"] for r in json.loads(ok(cli("search", "fact", "-u", "alice", "--json")))["results"]} == {"alice"}
+    everyone = json.loads(ok(cli("list", "--all-users", "--json")))["results"]
+    assert {r["user_id"] for r in everyone} == {"alice", "bob"}
+
+
+def test_edit_and_history(cli, monkeypatch) -> None:
+    ok(cli("add", "I live in Seoul"))
+    ok(cli("edit", "1", "--text", "I live in Busan"))
+    monkeypatch.setenv("EDITOR", "sed -i s/Busan/Daegu/")
+    ok(cli("edit", "1"))
+    events = json.loads(ok(cli("history", "1", "--json")))["results"]
+    assert [(e["event"], e["new_memory"]) for e in events] == [
+        ("ADD", "I live in Seoul"), ("UPDATE", "I live in Busan"), ("UPDATE", "I live in Daegu")]
+    assert "UPDATE" in ok(cli("history", "1"))
+    monkeypatch.setenv("EDITOR", "true")  # saves nothing new
+    assert "unchanged" in ok(cli("edit", "1")) + cli("edit", "1").stderr
+
+
+def test_forget_asks_and_refuses_without_a_terminal(cli) -> None:
+    ok(cli("add", "keep me"))
+    err = fails(cli("forget", "1"))
+    assert "--yes" in err
+    fails(cli("forget", "--user", "alice"))
+    assert len(json.loads(ok(cli("list", "--json")))["results"]) == 1
+    ok(cli("forget", "1", "--yes"))
+    assert json.loads(ok(cli("list", "--json")))["results"] == []
+    fails(cli("forget", "1", "-y"))
+    fails(cli("forget"))
+
+
+def test_forget_user(cli) -> None:
+    ok(cli("add", "a1", "-u", "ann"))
+    ok(cli("add", "a2", "-u", "ann"))
+    ok(cli("add", "b1", "-u", "ben"))
+    out = json.loads(ok(cli("forget", "--user", "ann", "--yes", "--json")))
+    assert out == {"user": "ann", "memories_erased": 2}
+    assert json.loads(ok(cli("list", "-u", "ann", "--json")))["results"] == []
+    assert len(json.loads(ok(cli("list", "-u", "ben", "--json")))["results"]) == 1
+
+
+def test_forget_checks_the_owner(cli) -> None:
+    ok(cli("add", "bob only", "-u", "bob"))
+    fails(cli("forget", "1", "--user", "alice", "--yes"))
+    assert len(json.loads(ok(cli("list", "-u", "bob", "--json")))["results"]) == 1
+
+
+def test_export_and_import(cli, home: Path, tmp_path: Path) -> None:
+    ok(cli("add", "I speak Korean and English", "-m", "lang=2"))
+    target = tmp_path / "out" / "export.json"
+    ok(cli("export", "--output", str(target)))
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    doc = json.loads(target.read_text())
+    assert doc["memories"][0]["memory"] == "I speak Korean and English"
+    stdout_doc = json.loads(ok(cli("export")))
+    assert stdout_doc["memories"][0]["metadata"] == {"lang": "2"}
+    other_db = tmp_path / "other.db"
+    report = json.loads(ok(cli("--db", str(other_db), "import", str(target), "--json")))
+    assert report["imported"] == 1
+    listed = json.loads(ok(cli("--db", str(other_db), "list", "--json")))["results"]
+    assert listed[0]["memory"] == "I speak Korean and English"
+    ok(cli("--db", str(other_db), "import", "-", input=json.dumps(doc)))
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"", b'{"format": "memcli-export", "schema_version": 1, "memories": [', b"\xff\xfe not utf8",
+     b'{"format": "memcli-export", "schema_version": 7, "memories": []}', b'{"what": 1}'],
+    ids=["empty", "truncated", "not-utf8", "future-version", "not-an-export"],
+)
+def test_bad_import_files(cli, tmp_path: Path, content: bytes) -> None:
+    ok(cli("add", "precious"))
+    bad = tmp_path / "bad.json"
+    bad.write_bytes(content)
+    fails(cli("import", str(bad)))
+    assert [r["memory"] for r in json.loads(ok(cli("list", "--json")))["results"]] == ["precious"]
+
+
+def test_bad_inputs_are_one_line_errors(cli, tmp_path: Path) -> None:
+    ok(cli("add", "precious"))
+    fails(cli("add", "   "))
+    fails(cli("show", "42"))
+    fails(cli("history", "42"))
+    fails(cli("edit", "42", "--text", "x"))
+    fails(cli("edit", "1", "--text", " "))
+    fails(cli("import", str(tmp_path / "missing.json")))
+    fails(cli("list", "--since", "the other day"))
+    fails(cli("add", "x", "--meta", "novalue"))
+    fails(cli("search", "x", "--limit", "0"), code=2)
+    fails(cli("show", "abc"), code=2)
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    fails(cli("--db", str(blocker / "sub" / "m.db"), "list"))
+    fails(cli("--config", str(tmp_path / "nope.toml"), "list"))
+    bad_cfg = tmp_path / "bad.toml"
+    bad_cfg.write_text("embedder = 3\n")
+    fails(cli("--config", str(bad_cfg), "list"))
+    assert [r["memory"] for r in json.loads(ok(cli("list", "--json")))["results"]] == ["precious"]
+
+
+def test_stats_reindex_config(cli, home: Path) -> None:
+    ok(cli("add", "one"))
+    ok(cli("add", "two", "-u", "bob"))
+    stats = json.loads(ok(cli("stats", "--json")))
+    assert stats["memories"] == 2 and stats["users"] == {"alice": 1, "bob": 1}
+    assert "memories" in ok(cli("stats"))
+    report = json.loads(ok(cli("reindex", "--json")))
+    assert report["users"] == {"alice": 1, "bob": 1}
+    assert "Reindexed 2" in ok(cli("reindex"))
+    cfg = json.loads(ok(cli("config", "--json")))
+    assert cfg["paths"]["db"] == str(home / "memcli.db")
+    assert cfg["embedder"] == "fake"
+    assert str(home) in ok(cli("config"))
+
+
+def test_help_and_version(cli) -> None:
+    out = ok(cli("--help"))
+    for command in ("add", "search", "list", "show", "edit", "forget", "history", "export",
+                    "import", "stats", "reindex", "config"):
+        assert command in out
+    assert ok(cli("--version")).startswith("memcli ")

@@ -1,0 +1,135 @@
+"""The HNSW sidecar: reuse when valid, rebuild when missing, stale or damaged."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from memcli import Config, Memory
+
+
+class Recorder:
+    """A progress callback that remembers what was reported."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, int, int]] = []
+
+    def __call__(self, label: str, done: int, total: int) -> None:
+        self.calls.append((label, done, total))
+
+    @property
+    def rebuilt(self) -> bool:
+        return any(label == "indexing" for label, _, _ in self.calls)
+
+
+FACTS = [
+    "I live in Busan",
+    "My dog is called Pixel",
+    "I work as a nurse",
+    "I am allergic to peanuts",
+    "My sister lives in Toronto",
+]
+
+
+def seed(config: Config) -> None:
+    with Memory(config=config) as m:
+        for fact in FACTS:
+            m.add(fact)
+
+
+def index_files(config: Config) -> list[Path]:
+    folder = config.db_path.with_name(config.db_path.name + ".index")
+    return sorted(folder.glob("*.hnsw"))
+
+
+def reopen_and_search(config: Config) -> tuple[Recorder, str]:
+    rec = Recorder()
+    with Memory(config=config, progress=rec) as m:
+        top = m.search("where does my sister live", limit=1)[0].memory
+    return rec, top
+
+
+def test_a_valid_index_is_reused(config: Config) -> None:
+    seed(config)
+    rec, top = reopen_and_search(config)
+    assert top == "My sister lives in Toronto"
+    assert not rec.rebuilt
+
+
+@pytest.mark.parametrize("damage", ["delete", "truncate", "garbage", "manifest"])
+def test_a_damaged_or_missing_index_is_rebuilt(config: Config, damage: str) -> None:
+    seed(config)
+    [path] = index_files(config)
+    if damage == "delete":
+        path.unlink()
+    elif damage == "truncate":
+        data = path.read_bytes()
+        path.write_bytes(data[: len(data) // 3])
+    elif damage == "garbage":
+        path.write_bytes(b"\x00\xff" * 5000)
+    else:
+        path.with_suffix(".json").write_text("{not json")
+    rec, top = reopen_and_search(config)
+    assert rec.rebuilt
+    assert top == "My sister lives in Toronto"
+    # and the rebuilt index was saved: the next open reuses it
+    rec2, _ = reopen_and_search(config)
+    assert not rec2.rebuilt
+
+
+def test_a_stale_index_is_rebuilt_after_a_crash(config: Config) -> None:
+    seed(config)
+    crashed = Memory(config=config)
+    crashed.add("My sister moved to Vancouver")
+    crashed.store.close()  # the process dies before the index is saved
+    crashed._closed = True
+    rec, _ = reopen_and_search(config)
+    assert rec.rebuilt
+    with Memory(config=config) as m:
+        hits = [h.memory for h in m.search("sister moved Vancouver", limit=2)]
+    assert "My sister moved to Vancouver" in hits
+
+
+def test_another_process_writing_is_noticed(config: Config) -> None:
+    with Memory(config=config) as first, Memory(config=config) as second:
+        first.add("I play the cello")
+        first.search("cello")
+        second.add("I play the drums")  # first's loaded index is now behind
+        hits = {h.memory for h in first.search("what instrument do I play", limit=5)}
+        assert hits == {"I play the cello", "I play the drums"}
+
+
+def test_reindex_rebuilds_every_user(config: Config) -> None:
+    with Memory(config=config) as m:
+        m.add("a fact of alice", user_id="alice")
+        m.add("a fact of bob", user_id="bob")
+        report = m.reindex()
+    assert report["users"] == {"alice": 1, "bob": 1}
+
+
+def test_compaction_after_many_deletions(config: Config) -> None:
+    with Memory(config=config) as m:
+        ids = [r.id for r in m.add([{"role": "user", "content": f"note number {n}"} for n in range(200)])]
+        for memory_id in ids[:150]:
+            m.delete(memory_id)
+        index = m._index("alice")
+        # compaction rebuilt the graph without the dead entries
+        assert index.deleted < 64
+        assert len(index.live) == 50
+        assert {h.memory for h in m.search("note number 170", limit=50)} == {
+            f"note number {n}" for n in range(150, 200)
+        }
+
+
+def test_changing_the_embedder_reembeds_on_next_use(config: Config) -> None:
+    from memcli.models.fake import HashEmbedder
+
+    class OtherFake(HashEmbedder):
+        id = "fake-other"
+
+    seed(config)
+    rec = Recorder()
+    with Memory(config=config, embedder=OtherFake(), progress=rec) as m:
+        assert m.search("nurse", limit=1)[0].memory == "I work as a nurse"
+    assert any(label == "re-embedding" for label, _, _ in rec.calls)

@@ -1,0 +1,114 @@
+"""Export and import: lossless round trips, Mem0 dumps, and every bad file."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from memcli import Config, InvalidInput, Memory
+from memcli.transfer import load_json
+
+
+def build(mem: Memory) -> None:
+    mem.add("I live in Seoul", metadata={"source": "chat"})
+    mem.add("My cat is called Mochi", session_id="s-1", agent_id="helper", kind="note")
+    [moved] = mem.add("I work at a bakery")
+    mem.update(moved.id, "I work at a bakery in Mapo")
+    mem.add("Bob's secret is lemon cake", user_id="bob")
+    mem.store.create_session("s-1", "alice")
+    mem.store.add_message("s-1", "alice", "user", "hello there")
+
+
+def test_round_trip_is_lossless(mem: Memory, tmp_path) -> None:
+    build(mem)
+    doc = json.loads(json.dumps(mem.export("alice")))
+    assert doc["format"] == "memcli-export" and doc["schema_version"] == 1
+    with Memory(path=tmp_path / "copy.db", config=Config(embedder="fake", user="alice")) as copy:
+        report = copy.import_data(doc)
+        assert report.imported == 3 and report.reembedded == 0 and report.users == ["alice"]
+        original = {i.memory: i for i in mem.get_all("alice")}
+        copied = {i.memory: i for i in copy.get_all("alice")}
+        assert original.keys() == copied.keys()
+        for text, item in original.items():
+            other = copied[text]
+            for field in ("user_id", "agent_id", "session_id", "kind", "metadata", "created_at", "updated_at", "hash"):
+                assert getattr(item, field) == getattr(other, field), field
+        bakery = copied["I work at a bakery in Mapo"]
+        assert [e.event for e in copy.history(bakery.id)][-1] == "UPDATE"
+        assert copy.search("where do I work", limit=1)[0].memory == "I work at a bakery in Mapo"
+        assert [dict(r)["content"] for r in copy.store.messages("alice")] == ["hello there"]
+        assert copy.get_all("bob") == []
+        # importing again adds nothing
+        again = copy.import_data(doc)
+        assert again.imported == 0 and again.skipped_duplicates == 3
+
+
+def test_import_with_another_embedder_reembeds(mem: Memory, tmp_path) -> None:
+    from memcli.models.fake import HashEmbedder
+
+    class OtherFake(HashEmbedder):
+        id = "fake-other"
+
+    build(mem)
+    doc = mem.export(all_users=True)
+    with Memory(path=tmp_path / "b.db", config=Config(embedder="fake"), embedder=OtherFake()) as other:
+        report = other.import_data(doc)
+        assert report.reembedded == report.imported == 4
+        assert other.search("lemon cake", user_id="bob")[0].memory == "Bob's secret is lemon cake"
+
+
+def test_mem0_dump_is_accepted(mem: Memory) -> None:
+    dump = {
+        "results": [
+            {"id": "0b7f-uuid", "memory": "Likes hiking in the Alps", "user_id": "carol",
+             "metadata": {"category": "hobby"}, "created_at": "2024-07-20T10:00:00.123456-07:00",
+             "updated_at": None, "hash": "abc"},
+            {"id": "1c8e-uuid", "memory": "Is allergic to cats", "metadata": None},
+        ]
+    }
+    report = mem.import_data(dump, user_id="dave")
+    assert report.source == "mem0" and report.imported == 2
+    [carol] = mem.get_all("carol")
+    assert carol.metadata == {"category": "hobby", "mem0_id": "0b7f-uuid"}
+    assert carol.created_at.startswith("2024-07-20T17:00:00")
+    assert [i.memory for i in mem.get_all("dave")] == ["Is allergic to cats"]
+
+
+BAD_DOCUMENTS = {
+    "wrong version": {"format": "memcli-export", "schema_version": 99, "memories": []},
+    "no version": {"format": "memcli-export", "memories": []},
+    "memories not a list": {"format": "memcli-export", "schema_version": 1, "memories": {}},
+    "empty text": {"format": "memcli-export", "schema_version": 1,
+                   "memories": [{"memory": "ok", "user_id": "a"}, {"memory": " ", "user_id": "a"}]},
+    "no user": {"format": "memcli-export", "schema_version": 1, "memories": [{"memory": "x"}]},
+    "bad vector": {"format": "memcli-export", "schema_version": 1,
+                   "memories": [{"memory": "x", "user_id": "a", "embedding": "***"}]},
+    "bad time": {"format": "memcli-export", "schema_version": 1,
+                 "memories": [{"memory": "x", "user_id": "a", "created_at": "yesterday-ish"}]},
+    "not an export": {"hello": "world"},
+    "mem0 without memory": {"results": [{"text": "x"}]},
+    "a number": 42,
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_DOCUMENTS))
+def test_bad_documents_change_nothing(mem: Memory, name: str) -> None:
+    mem.add("already here")
+    before = mem.export(all_users=True)["memories"]
+    with pytest.raises(InvalidInput):
+        mem.import_data(BAD_DOCUMENTS[name])
+    assert mem.export(all_users=True)["memories"] == before
+
+
+@pytest.mark.parametrize(
+    "raw, message",
+    [
+        (b"", "empty"),
+        (b'{"format": "memcli-export", "schema_version": 1, "memor', "truncated"),
+        (b"\xff\xfe\x00garbage", "UTF-8"),
+    ],
+)
+def test_unreadable_files(raw: bytes, message: str) -> None:
+    with pytest.raises(InvalidInput, match=message):
+        load_json(raw, "export.json")
