@@ -49,7 +49,16 @@ class MiniLMEmbedder:
                 os.environ.setdefault("HF_HUB_OFFLINE", "1")
                 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
                 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+                os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
                 from sentence_transformers import SentenceTransformer
+
+                try:  # transformers draws a "Loading weights" bar over the REPL otherwise
+                    from transformers.utils import logging as hf_logging
+
+                    hf_logging.disable_progress_bar()
+                    hf_logging.set_verbosity_error()
+                except Exception:
+                    pass
 
                 self._model = SentenceTransformer(str(bundled_model_dir()), device="cpu")
         return self._model
