@@ -53,6 +53,7 @@ class ChatConfig:
     short_term_turns: int = 4  # exchanges of the current session put back into the prompt
     prompt_format: str = "auto"  # auto | chat | transcript
     memory_results: int = 8  # long-term memories considered per turn
+    min_score: float = 0.2  # similarity below which a memory is not put in the prompt
     store_user_messages: bool = True  # until extraction lands, user lines become memories
 
 

@@ -237,6 +237,25 @@ class Memory:
             return []
         return self._insert(user, agent_id, session_id, items, actor)
 
+    def add_embedded(
+        self,
+        text: str,
+        vector: Any,
+        user_id: str | None = None,
+        *,
+        agent_id: str | None = None,
+        session_id: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        kind: str = "fact",
+        actor: str = "api",
+    ) -> AddResult:
+        """Like :meth:`add` for one text whose vector (from this Memory's embedder)
+        is already known, e.g. the chat line that was just embedded for search."""
+        user = self._user(user_id)
+        meta = self._check_metadata(metadata)
+        return self._insert(user, agent_id, session_id, [(clean_text(text), meta, kind)], actor,
+                            vectors=[vector])[0]
+
     def _insert(
         self,
         user: str,
@@ -245,6 +264,7 @@ class Memory:
         items: list[tuple[str, dict[str, Any], str]],
         actor: str,
         created_at: str | None = None,
+        vectors: Sequence[Any] | None = None,
     ) -> list[AddResult]:
         results: list[AddResult | None] = [None] * len(items)
         fresh: dict[str, int] = {}  # hash -> position of its first occurrence in this call
@@ -259,7 +279,10 @@ class Memory:
             else:
                 fresh[digest] = pos
                 todo.append(pos)
-        vectors = self.embedder.embed([items[p][0] for p in todo]) if todo else []
+        if vectors is not None:
+            vectors = [vectors[p] for p in todo]
+        else:
+            vectors = self.embedder.embed([items[p][0] for p in todo]) if todo else []
         index = self._index(user)
         stamp = created_at or now_iso()
         added: list[tuple[int, Any]] = []

@@ -473,9 +473,11 @@ class Store:
         )
         return int(cur.lastrowid)  # type: ignore[arg-type]
 
-    def recent_messages(self, session_id: str, limit: int) -> list[sqlite3.Row]:
+    def recent_messages(self, session_id: str, limit: int, before_id: int | None = None) -> list[sqlite3.Row]:
+        """The last ``limit`` messages of a session (older than ``before_id``), oldest first."""
         rows = self.conn.execute(
-            "SELECT * FROM messages WHERE session_id = ? ORDER BY id DESC LIMIT ?", [session_id, limit]
+            "SELECT * FROM messages WHERE session_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
+            [session_id, before_id if before_id is not None else 2**62, limit],
         ).fetchall()
         return list(reversed(rows))
 

@@ -29,6 +29,9 @@ def plant(config: Config) -> tuple[list[bytes], list[bytes]]:
         m.add("keeper likes ordinary-porridge-1234", user_id="keeper")
         m.store.create_session("victim-session-ocelot", "victim")
         m.store.add_message("victim-session-ocelot", "victim", "user", "chat line heliotrope-5519")
+        history = m.user_history_file("victim")  # what the REPL's input history holds
+        history.parent.mkdir(mode=0o700, exist_ok=True)
+        history.write_text("\n# 2026-11-20\n+typed line lapis-kingfisher-3307\n")
         # a search makes sure both users' index files exist
         m.search("locker code", user_id="victim")
         m.search("porridge", user_id="keeper")
@@ -37,7 +40,7 @@ def plant(config: Config) -> tuple[list[bytes], list[bytes]]:
 
 def markers() -> list[bytes]:
     words = ["zanzibar-quokka-7731", "purple-tortoise-8842", "Xylophone-Quintessa",
-             "meta-marker-0-wombat", "victim-session-ocelot", "heliotrope-5519"]
+             "meta-marker-0-wombat", "victim-session-ocelot", "heliotrope-5519", "lapis-kingfisher-3307"]
     return [w.encode() for w in words]
 
 

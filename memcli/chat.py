@@ -1,0 +1,287 @@
+"""A chat session with memory: the router that fills the prompt, and the turn loop.
+
+No terminal code: the REPL (``memcli.cli.repl``) and programs both drive
+:class:`ChatSession`.
+
+A turn:
+1. the user's line is written to the session's message log, before anything
+   else can fail;
+2. the router gathers candidates: long-term memories similar to the line
+   (cosine score), plus the few newest facts as a fallback for vague questions;
+   ranks them; and takes them best first while they fit the memory budget;
+3. the last k exchanges of this session (short-term memory) fill what is left
+   of the prompt budget, newest first, and the prompt is assembled in the
+   model's own format;
+4. the answer streams; it is written to the log even when interrupted;
+5. the user's line is stored as a long-term memory (until fact extraction
+   lands), unless it is a question or small talk.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Iterator
+
+from .config import ChatConfig
+from .errors import InvalidInput, NotFound
+from .memory import Memory
+from .models.llm import LLM, Message
+from .records import MemoryItem
+from .text import clean_text
+
+STOP = ["\nUser:", "\nuser:", "\nUSER:", "\nAssistant:", "\n\n"]
+# Prompt tokens kept free for the format's own words and the tokenizer's slack.
+RESERVE = 24
+
+
+def new_session_id() -> str:
+    return f"{datetime.now(timezone.utc):%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
+
+
+def worth_remembering(text: str) -> bool:
+    """Until the extractor exists, decide crudely which user lines become memories:
+    not questions (storing "where do I live?" would later out-rank the answer),
+    not short small talk ("hi", "thanks!")."""
+    stripped = text.strip()
+    if stripped.endswith("?"):
+        return False
+    return len(re.findall(r"\w+", stripped)) >= 3
+
+
+@dataclass
+class Turn:
+    """What one turn used and produced (``/why`` shows it)."""
+
+    user_text: str
+    message_id: int = 0
+    memories: list[MemoryItem] = field(default_factory=list)
+    short_term: int = 0  # messages of this session put back into the prompt
+    prompt: str = ""
+    prompt_tokens: int = 0
+    answer: str = ""
+    interrupted: bool = False
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class ChatSession:
+    """One conversation between a user and the local model, with memory.
+
+    Args:
+        memory: the store.
+        llm: the model (see :mod:`memcli.models.llm`).
+        settings: the ``[chat]`` config.
+        user_id: whose memories are used and written.
+        session_id: continue this session (created if new); default a new one.
+        use_memory: False leaves long-term memory out entirely (to compare).
+    """
+
+    def __init__(
+        self,
+        memory: Memory,
+        llm: LLM,
+        settings: ChatConfig,
+        user_id: str,
+        session_id: str | None = None,
+        use_memory: bool = True,
+    ) -> None:
+        self.memory = memory
+        self.llm = llm
+        self.settings = settings
+        self.use_memory = use_memory
+        self.user_id = clean_text(user_id, "user id")
+        self.session_id = ""
+        self.last: Turn | None = None
+        self._token_cache: dict[str, int] = {}
+        self.open(session_id)
+
+    # sessions -----------------------------------------------------------------
+
+    def open(self, session_id: str | None = None) -> str:
+        """Switch to ``session_id`` (continuing it) or to a fresh session."""
+        store = self.memory.store
+        if session_id:
+            existing = store.session(session_id)
+            if existing is not None and existing["user_id"] != self.user_id:
+                raise NotFound(f"no session {session_id!r} for user {self.user_id!r}")
+        else:
+            session_id = new_session_id()
+        with store.transaction():
+            store.create_session(session_id, self.user_id)
+        self.session_id = session_id
+        self.last = None
+        return session_id
+
+    @classmethod
+    def last_session_id(cls, memory: Memory, user_id: str) -> str | None:
+        row = memory.store.last_session(user_id)
+        return row["id"] if row else None
+
+    def close(self) -> None:
+        with self.memory.store.transaction():
+            self.memory.store.end_session(self.session_id)
+
+    def switch_user(self, user_id: str) -> None:
+        self.close()
+        self.user_id = clean_text(user_id, "user id")
+        self.open(None)
+
+    # the turn -------------------------------------------------------------------
+
+    def turn(self, text: str) -> Iterator[str]:
+        """Answer ``text``: yields the answer's pieces as they stream. Closing the
+        generator early (Ctrl-C) still records the partial answer."""
+        text = clean_text(text, "message")
+        store = self.memory.store
+        turn = Turn(user_text=text)
+        self.last = turn
+        started = time.perf_counter()
+        with store.transaction():
+            store.create_session(self.session_id, self.user_id)
+            message_id = store.add_message(self.session_id, self.user_id, "user", text)
+        turn.message_id = message_id
+        query_vector = self.memory.embedder.embed([text])[0] if self.use_memory else None
+        t_embed = time.perf_counter()
+        turn.memories = self.recall(text, query_vector) if self.use_memory else []
+        t_recall = time.perf_counter()
+        prompt_obj = self.build_prompt(turn)
+        t_prompt = time.perf_counter()
+        turn.timings = {"embed_ms": (t_embed - started) * 1000, "recall_ms": (t_recall - t_embed) * 1000,
+                        "prompt_ms": (t_prompt - t_recall) * 1000}
+        pieces: list[str] = []
+        try:
+            if isinstance(prompt_obj, str):
+                stream = self.llm.stream_completion(
+                    prompt_obj, max_tokens=self.settings.max_tokens,
+                    temperature=self.settings.temperature, stop=self.stop_strings())
+            else:
+                stream = self.llm.stream_chat(
+                    prompt_obj, max_tokens=self.settings.max_tokens, temperature=self.settings.temperature)
+            first = True
+            for piece in stream:
+                if first:
+                    turn.timings["first_token_ms"] = (time.perf_counter() - t_prompt) * 1000
+                    first = False
+                pieces.append(piece)
+                yield piece
+        except (GeneratorExit, KeyboardInterrupt):
+            turn.interrupted = True
+            raise
+        finally:
+            turn.answer = "".join(pieces).strip()
+            t_gen = time.perf_counter()
+            self._remember(turn, message_id, query_vector)
+            turn.timings["write_ms"] = (time.perf_counter() - t_gen) * 1000
+
+    def _remember(self, turn: Turn, message_id: int, query_vector: Any) -> None:
+        store = self.memory.store
+        with store.transaction():
+            if turn.answer or turn.interrupted:
+                store.add_message(self.session_id, self.user_id, "assistant", turn.answer,
+                                  {"interrupted": True} if turn.interrupted else None)
+        if self.use_memory and self.settings.store_user_messages and worth_remembering(turn.user_text):
+            self.memory.add_embedded(
+                turn.user_text, query_vector, user_id=self.user_id, session_id=self.session_id,
+                metadata={"role": "user", "message_id": message_id}, kind="message", actor="chat",
+            )
+
+    # the router -------------------------------------------------------------------
+
+    def recall(self, text: str, vector: Any) -> list[MemoryItem]:
+        """Long-term candidates for this line, best first."""
+        limit = self.settings.memory_results
+        hits = self.memory.search_vector(vector, self.user_id, limit=limit * 2)
+        chosen = [h for h in hits if (h.score or 0.0) >= self.settings.min_score]
+        seen = {h.id for h in chosen}
+        # The newest few facts ride along with a low score, so "what do you know
+        # about me?" (similar to nothing) still brings something.
+        for item in self.memory.get_all(self.user_id, limit=3):
+            if item.id not in seen:
+                item.score = self.settings.min_score / 2
+                chosen.append(item)
+                seen.add(item.id)
+        chosen.sort(key=lambda m: m.score or 0.0, reverse=True)
+        return chosen[: limit + 3]
+
+    def stop_strings(self) -> list[str]:
+        """Where a base model's answer ends: the next speaker's line (it sometimes
+        names the user by name) or a blank line."""
+        name = self.user_id.strip()
+        return STOP + [f"\n{name}:", f"\n{name.capitalize()}:"]
+
+    def tokens(self, text: str) -> int:
+        cached = self._token_cache.get(text)
+        if cached is None:
+            cached = self.llm.count_tokens(text)
+            if len(self._token_cache) > 4096:
+                self._token_cache.clear()
+            self._token_cache[text] = cached
+        return cached
+
+    def use_chat_template(self) -> bool:
+        fmt = self.settings.prompt_format
+        if fmt == "chat":
+            return True
+        if fmt == "transcript":
+            return False
+        return bool(self.llm.has_chat_template)
+
+    def build_prompt(self, turn: Turn) -> str | list[Message]:
+        """Fill the context window: header, memories, recent exchanges, the new line,
+        within ``n_ctx - max_tokens`` tokens of the model's own tokenizer."""
+        budget = self.llm.n_ctx - self.settings.max_tokens - RESERVE
+        header = (
+            f"A conversation between {self.user_id} and a friendly assistant with a good memory. "
+            "The assistant answers in one or two short sentences and uses what it remembers."
+        )
+        user_line = f"User: {turn.user_text}"
+        used = self.tokens(header) + self.tokens(user_line) + 4
+        if used > budget:
+            raise InvalidInput(
+                f"the message is too long for the model's context ({used} tokens, budget {budget})")
+        # Memories get up to half of what is left; recent exchanges the rest.
+        memory_budget = (budget - used) // 2
+        memory_lines: list[str] = []
+        kept: list[MemoryItem] = []
+        for item in turn.memories:
+            line = f'- {item.created_at[:10]}: "{item.memory}"'
+            cost = self.tokens(line) + 1
+            if cost > memory_budget:
+                continue
+            memory_budget -= cost
+            used += cost
+            memory_lines.append(line)
+            kept.append(item)
+        turn.memories = kept
+        history = self.memory.store.recent_messages(
+            self.session_id, 2 * self.settings.short_term_turns, before_id=turn.message_id)
+        recent: list[tuple[str, str]] = []
+        for row in reversed(history):
+            line = f"{'User' if row['role'] == 'user' else 'Assistant'}: {row['content']}"
+            cost = self.tokens(line) + 1
+            if used + cost > budget:
+                break
+            used += cost
+            recent.append((row["role"], row["content"]))
+        recent.reverse()
+        turn.short_term = len(recent)
+        turn.prompt_tokens = used
+        memory_block = (
+            "What the assistant remembers the user saying before:\n" + "\n".join(memory_lines)
+            if memory_lines else "The assistant does not remember anything relevant about the user yet."
+        )
+        if self.use_chat_template():
+            messages: list[Message] = [{"role": "system", "content": f"{header}\n\n{memory_block}"}]
+            messages += [{"role": role, "content": content} for role, content in recent]
+            messages.append({"role": "user", "content": turn.user_text})
+            turn.prompt = "\n".join(f"{m['role']}: {m['content']}" for m in messages)
+            return messages
+        lines = [header, "", memory_block, ""]
+        lines += [f"{'User' if role == 'user' else 'Assistant'}: {content}" for role, content in recent]
+        lines += [user_line, "Assistant:"]
+        turn.prompt = "\n".join(lines)
+        return turn.prompt
+

@@ -1,0 +1,213 @@
+"""The interactive ``memcli chat`` loop (prompt-toolkit + rich).
+
+On a terminal: streaming answers, input history on disk, slash commands with
+completion, Esc-Enter (or a trailing backslash) for multi-line input, Ctrl-C
+stops the current answer and keeps the session, Ctrl-D leaves.
+
+From a pipe: every input line is one message or slash command, answers go to
+stdout as plain text, without prompts or escape codes, so it can be scripted.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Callable, Iterable, TextIO
+
+from ..chat import ChatSession
+from ..errors import MemcliError
+from ..files import touch_private
+from ..records import MemoryItem
+
+COMMANDS = {
+    "/help": "show this help",
+    "/memories": "/memories [QUERY]: what I remember about you (with ids), or what matches QUERY",
+    "/remember": "/remember TEXT: store exactly TEXT as a memory",
+    "/forget": "/forget ID: forget one memory",
+    "/why": "which memories fed the last answer",
+    "/new": "start a new session",
+    "/user": "/user NAME: talk as another user (starts a new session)",
+    "/exit": "leave (Ctrl-D works too)",
+}
+
+
+class Repl:
+    """Reads lines, runs slash commands, and streams the model's answers."""
+
+    def __init__(self, chat: ChatSession, *, interactive: bool, out: TextIO | None = None) -> None:
+        self.chat = chat
+        self.interactive = interactive
+        self.out = out or sys.stdout
+
+    # output -------------------------------------------------------------------
+
+    def say(self, text: str, style: str | None = None) -> None:
+        if self.interactive and style:
+            from rich.console import Console
+
+            Console(file=self.out, highlight=False).print(text, style=style, markup=False)
+        else:
+            self.out.write(text + "\n")
+            self.out.flush()
+
+    def show_memories(self, items: list[MemoryItem], scores: bool = False) -> None:
+        if not items:
+            self.say("(nothing)", "dim")
+            return
+        if self.interactive:
+            from rich.console import Console
+
+            from .render import memory_table
+
+            Console(file=self.out).print(memory_table(items, scores=scores))
+            return
+        for item in items:
+            score = f" ({item.score:.2f})" if scores and item.score is not None else ""
+            self.say(f"#{item.id}{score} {item.memory}")
+
+    # the loop -------------------------------------------------------------------
+
+    def run(self, lines: Iterable[str] | None = None) -> None:
+        """Run until /exit or end of input. ``lines`` overrides stdin (for tests)."""
+        if self.interactive and lines is None:
+            self._run_terminal()
+        else:
+            for line in (lines if lines is not None else sys.stdin):
+                line = line.rstrip("\n")
+                if line.strip() and not self.handle(line):
+                    break
+        self.chat.close()
+
+    def _run_terminal(self) -> None:
+        from prompt_toolkit import PromptSession
+        from prompt_toolkit.completion import WordCompleter
+        from prompt_toolkit.history import FileHistory
+        from prompt_toolkit.key_binding import KeyBindings
+
+        bindings = KeyBindings()
+
+        @bindings.add("escape", "enter")
+        def _newline(event) -> None:  # type: ignore[no-untyped-def]
+            event.current_buffer.insert_text("\n")
+
+        def make_session() -> PromptSession:
+            path = self.chat.memory.user_history_file(self.chat.user_id)
+            touch_private(path)
+            return PromptSession(
+                history=FileHistory(str(path)),
+                completer=WordCompleter(list(COMMANDS), sentence=True, match_middle=False),
+                complete_while_typing=True,
+                key_bindings=bindings,
+            )
+
+        session = make_session()
+        user = self.chat.user_id
+        self.say(f"memcli chat, {user} (session {self.chat.session_id}). /help for commands, Ctrl-D to leave.",
+                 "dim")
+        while True:
+            if self.chat.user_id != user:  # /user switched: history is per user
+                user = self.chat.user_id
+                session = make_session()
+            try:
+                line = session.prompt(f"{user}> ")
+                while line.endswith("\\"):
+                    line = line[:-1] + "\n" + session.prompt("... ")
+            except KeyboardInterrupt:
+                continue
+            except EOFError:
+                self.say("bye", "dim")
+                return
+            if line.strip() and not self.handle(line):
+                return
+
+    def handle(self, line: str) -> bool:
+        """One input: a slash command or a message. False means leave."""
+        try:
+            if line.lstrip().startswith("/"):
+                return self.command(line.strip())
+            self.answer(line)
+        except MemcliError as exc:
+            self.say(f"error: {exc}", "bold red")
+        return True
+
+    def answer(self, text: str) -> None:
+        stream = self.chat.turn(text)
+        wrote = False
+        try:
+            for piece in stream:
+                if not wrote:
+                    piece = piece.lstrip()
+                    wrote = True
+                self.out.write(piece)
+                self.out.flush()
+        except KeyboardInterrupt:
+            stream.close()
+            self.out.write(" [stopped]")
+        finally:
+            self.out.write("\n")
+            self.out.flush()
+
+    # slash commands ----------------------------------------------------------------
+
+    def command(self, line: str) -> bool:
+        name, _, arg = line.partition(" ")
+        arg = arg.strip()
+        handler: Callable[[str], bool | None] | None = {
+            "/help": self.cmd_help, "/memories": self.cmd_memories, "/remember": self.cmd_remember,
+            "/forget": self.cmd_forget, "/why": self.cmd_why, "/new": self.cmd_new, "/user": self.cmd_user,
+            "/exit": lambda _: False, "/quit": lambda _: False,
+        }.get(name)
+        if handler is None:
+            self.say(f"unknown command {name}; /help lists them", "yellow")
+            return True
+        return handler(arg) is not False
+
+    def cmd_help(self, _: str) -> None:
+        for name, text in COMMANDS.items():
+            self.say(f"{name:<10} {text}")
+
+    def cmd_memories(self, query: str) -> None:
+        mem, user = self.chat.memory, self.chat.user_id
+        if query:
+            self.show_memories(mem.search(query, user_id=user, limit=10), scores=True)
+        else:
+            self.show_memories(mem.get_all(user_id=user, limit=30))
+
+    def cmd_remember(self, text: str) -> None:
+        if not text:
+            self.say("usage: /remember TEXT", "yellow")
+            return
+        [result] = self.chat.memory.add(text, user_id=self.chat.user_id, session_id=self.chat.session_id,
+                                        actor="chat")
+        verb = "Remembered" if result.event == "ADD" else "Already remembered"
+        self.say(f"{verb} as memory {result.id}", "green")
+
+    def cmd_forget(self, arg: str) -> None:
+        if not arg.isdigit():
+            self.say("usage: /forget ID (ids are shown by /memories)", "yellow")
+            return
+        item = self.chat.memory.get(int(arg))
+        if item.user_id != self.chat.user_id:
+            self.say(f"error: no memory with id {arg}", "bold red")
+            return
+        self.chat.memory.delete(item.id, actor="chat")
+        self.say(f"Forgot memory {item.id}", "green")
+
+    def cmd_why(self, _: str) -> None:
+        last = self.chat.last
+        if last is None:
+            self.say("nothing answered yet in this session", "dim")
+            return
+        self.say(f"The last answer used {len(last.memories)} memories and {last.short_term} recent "
+                 f"messages ({last.prompt_tokens} prompt tokens):")
+        self.show_memories(last.memories, scores=True)
+
+    def cmd_new(self, _: str) -> None:
+        self.chat.close()
+        self.say(f"new session {self.chat.open(None)}", "dim")
+
+    def cmd_user(self, name: str) -> None:
+        if not name:
+            self.say(f"you are {self.chat.user_id}; /user NAME switches", "dim")
+            return
+        self.chat.switch_user(name)
+        self.say(f"now talking as {self.chat.user_id} (session {self.chat.session_id})", "dim")

@@ -1,0 +1,83 @@
+"""llama-cpp-python behind the LLM protocol. ``llama_cpp`` is imported on
+construction only, so nothing pays for it until a chat starts."""
+
+from __future__ import annotations
+
+import os
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+from ..errors import ModelError
+from .llm import Message, check_gguf
+
+
+class LlamaCppLLM:
+    """A GGUF model run by llama.cpp on the CPU."""
+
+    def __init__(self, path: Path, *, n_ctx: int = 2048, threads: int = 2, config_hint: str = "the config") -> None:
+        check_gguf(path, config_hint)
+        try:
+            from llama_cpp import Llama
+        except ImportError:
+            raise ModelError("llama-cpp-python is not installed (pip install llama-cpp-python)") from None
+        try:
+            with quiet_stderr():
+                self._llm: Any = Llama(
+                    model_path=str(path), n_ctx=n_ctx, n_threads=threads, n_threads_batch=threads,
+                    verbose=False, seed=0,
+                )
+        except (ValueError, RuntimeError) as exc:
+            raise ModelError(f"llama.cpp cannot load {path}: {exc}; set [chat] model in {config_hint}") from None
+        self.path = path
+        self.id = path.name
+        self.n_ctx = n_ctx
+        template = self._llm.metadata.get("tokenizer.chat_template") if self._llm.metadata else None
+        self.has_chat_template = bool(template)
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+    def stream_completion(
+        self, prompt: str, *, max_tokens: int, temperature: float, stop: Sequence[str]
+    ) -> Iterator[str]:
+        for chunk in self._llm.create_completion(
+            prompt, max_tokens=max_tokens, temperature=temperature, stop=list(stop), stream=True,
+            repeat_penalty=1.1,
+        ):
+            text = chunk["choices"][0].get("text") or ""
+            if text:
+                yield text
+
+    def stream_chat(self, messages: Sequence[Message], *, max_tokens: int, temperature: float) -> Iterator[str]:
+        for chunk in self._llm.create_chat_completion(
+            messages=list(messages), max_tokens=max_tokens, temperature=temperature, stream=True,
+            repeat_penalty=1.1,
+        ):
+            delta = chunk["choices"][0].get("delta") or {}
+            if delta.get("content"):
+                yield delta["content"]
+
+
+@contextmanager
+def quiet_stderr() -> Iterator[None]:
+    """llama.cpp writes notices straight to file descriptor 2, past Python's
+    sys.stderr; silence them while the model loads (MEMCLI_DEBUG=1 keeps them)."""
+    if os.environ.get("MEMCLI_DEBUG"):
+        yield
+        return
+    try:
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        sys.stderr.flush()
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)

@@ -1,0 +1,191 @@
+"""`memcli chat`: the REPL, short-term memory and the router, with the scripted LLM."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from memcli import Config, Memory
+from memcli.chat import ChatSession
+from memcli.cli.repl import Repl
+from memcli.models.scripted import ScriptedLLM
+
+
+@pytest.fixture
+def fake_chat_home(home: Path) -> Path:
+    (home / "config.toml").write_text('user = "alice"\nembedder = "fake"\n[chat]\nmodel = "fake"\n')
+    return home
+
+
+def talk(mem: Memory, llm: ScriptedLLM, lines: list[str], **kwargs) -> str:
+    """Play lines through the REPL (as from a pipe) and return what it printed."""
+    out = io.StringIO()
+    chat = ChatSession(mem, llm, mem.config.chat, kwargs.pop("user", "alice"), **kwargs)
+    Repl(chat, interactive=False, out=out).run(lines)
+    return out.getvalue()
+
+
+def test_a_fact_from_session_one_reaches_the_prompt_in_session_two(cli, fake_chat_home: Path) -> None:
+    first = cli("chat", input="Hello!\nI live in Busan and work as a nurse\n")
+    assert first.exit_code == 0, first.stderr
+    second = cli("chat", input="Where do I live?\n")
+    assert second.exit_code == 0, second.stderr
+    # the scripted model answers with the memories it found in its prompt
+    assert "I remember: I live in Busan and work as a nurse" in second.stdout
+    assert "\x1b[" not in second.stdout  # no escape codes when piped
+
+
+def test_the_prompt_holds_memories_and_recent_exchanges(mem: Memory) -> None:
+    llm = ScriptedLLM(["Nice to meet you.", "Noted.", "You live in Busan."])
+    talk(mem, llm, ["My name is Mina Park", "I live in Busan near the beach", "Where do I live?"])
+    final = llm.prompts[-1]
+    assert '"I live in Busan near the beach"' in final  # long-term memory
+    assert "User: My name is Mina Park\nAssistant: Nice to meet you." in final  # short-term
+    assert final.rstrip().endswith("User: Where do I live?\nAssistant:")
+    # questions are answered but not stored as memories
+    assert [i.memory for i in mem.get_all()] == ["I live in Busan near the beach", "My name is Mina Park"]
+
+
+def test_every_message_is_logged_in_its_session(mem: Memory) -> None:
+    llm = ScriptedLLM(["Hi!", "Sure."])
+    out = io.StringIO()
+    chat = ChatSession(mem, llm, mem.config.chat, "alice", session_id="s-log")
+    Repl(chat, interactive=False, out=out).run(["hello", "remember that I like tea"])
+    rows = [(r["role"], r["content"]) for r in mem.store.recent_messages("s-log", 10)]
+    assert rows == [("user", "hello"), ("assistant", "Hi!"), ("user", "remember that I like tea"),
+                    ("assistant", "Sure.")]
+    assert mem.store.session("s-log")["ended_at"] is not None
+
+
+def test_the_user_line_is_logged_even_when_the_model_fails(mem: Memory) -> None:
+    def explode(prompt: str) -> str:
+        raise RuntimeError("model crashed")
+
+    chat = ChatSession(mem, ScriptedLLM([explode]), mem.config.chat, "alice", session_id="s-x")
+    with pytest.raises(RuntimeError):
+        "".join(chat.turn("I just adopted a parrot"))
+    assert [r["content"] for r in mem.store.recent_messages("s-x", 10)] == ["I just adopted a parrot"]
+
+
+def test_ctrl_c_stops_the_answer_but_not_the_session(mem: Memory) -> None:
+    class Interrupted(ScriptedLLM):
+        calls = 0
+
+        def stream_completion(self, prompt, **kwargs):
+            self.prompts.append(prompt)
+            Interrupted.calls += 1
+            if Interrupted.calls == 1:
+                yield "Let me think"
+                raise KeyboardInterrupt
+            yield "Second answer."
+
+    llm = Interrupted()
+    out = talk(mem, llm, ["tell me a long story please", "and now a short one please"], session_id="s-int")
+    assert "Let me think [stopped]" in out and "Second answer." in out
+    rows = mem.store.recent_messages("s-int", 10)
+    assistant = [r for r in rows if r["role"] == "assistant"]
+    assert assistant[0]["content"] == "Let me think"
+    assert json.loads(assistant[0]["metadata"]) == {"interrupted": True}
+
+
+def test_slash_commands(mem: Memory) -> None:
+    llm = ScriptedLLM(["ok"] * 5)
+    out = talk(mem, llm, [
+        "/help", "/remember I have a cat named Mochi", "/remember I have a cat named Mochi",
+        "/memories", "/memories cat", "what is my cat called?", "/why", "/forget 1", "/memories",
+        "/forget abc", "/nonsense", "/exit", "this line is never read",
+    ])
+    assert "/remember" in out and "/why" in out  # help
+    assert "Remembered as memory 1" in out and "Already remembered as memory 1" in out
+    assert "#1 I have a cat named Mochi" in out
+    assert "The last answer used 1 memories" in out
+    assert "Forgot memory 1" in out
+    assert "usage: /forget ID" in out and "unknown command /nonsense" in out
+    assert mem.get_all() == []
+    assert len(llm.prompts) == 1  # nothing after /exit was answered
+
+
+def test_new_session_drops_short_term_but_keeps_long_term(mem: Memory) -> None:
+    llm = ScriptedLLM(["A.", "B.", "C."])
+    talk(mem, llm, ["I collect vintage stamps from Peru", "/new", "what do I collect?"])
+    last = llm.prompts[-1]
+    assert '"I collect vintage stamps from Peru"' in last
+    assert "User: I collect vintage stamps" not in last
+
+
+def test_resume_continues_the_last_session(cli, fake_chat_home: Path) -> None:
+    assert cli("chat", input="I am training for a marathon in May\n").exit_code == 0
+    with Memory() as mem:
+        [session] = [r["id"] for r in mem.store.all_sessions("alice")]
+    assert cli("chat", "--resume", input="what am I training for?\n").exit_code == 0
+    assert cli("chat", "--session", session, input="thanks\n").exit_code == 0
+    with Memory() as mem:
+        assert len(mem.store.all_sessions("alice")) == 1
+        assert len(mem.store.recent_messages(session, 100)) == 6
+
+
+def test_users_do_not_share_prompts(mem: Memory) -> None:
+    llm = ScriptedLLM(["ok"] * 4)
+    talk(mem, llm, ["My secret hobby is competitive yodelling"], user="alice")
+    talk(mem, llm, ["what is my hobby?", "/user carol", "what is my secret hobby?"], user="bob")
+    assert all("yodelling" not in p for p in llm.prompts[1:])
+
+
+def test_no_memory_leaves_long_term_memory_out(mem: Memory) -> None:
+    mem.add("I live in Busan")
+    llm = ScriptedLLM(["ok", "ok"])
+    talk(mem, llm, ["where do I live?", "I moved to Daegu last spring"], use_memory=False)
+    assert "Busan" not in llm.prompts[0]
+    assert [i.memory for i in mem.get_all()] == ["I live in Busan"]
+
+
+def test_the_prompt_fits_the_token_budget(mem: Memory) -> None:
+    for n in range(300):
+        mem.add(f"I once visited the town of Placename{n} with my cousin and loved the food there")
+    mem.config.chat.n_ctx = 256
+    mem.config.chat.max_tokens = 64
+    llm = ScriptedLLM(["ok"] * 12, n_ctx=256)
+    chat = ChatSession(mem, llm, mem.config.chat, "alice")
+    for n in range(6):
+        "".join(chat.turn(f"tell me about the town I visited with my cousin, number {n}"))
+        assert chat.last is not None
+        budget = 256 - 64
+        assert llm.count_tokens(chat.last.prompt) <= budget
+        assert chat.last.memories  # something still fits
+
+
+def test_a_missing_or_wrong_model_file_is_a_clear_error(cli, fake_chat_home: Path, tmp_path: Path) -> None:
+    missing = cli("chat", "--model", str(tmp_path / "nope.gguf"), input="hi\n")
+    assert missing.exit_code == 1
+    assert "does not exist" in missing.stderr and "config.toml" in missing.stderr
+    not_gguf = tmp_path / "notes.gguf"
+    not_gguf.write_text("hello")
+    wrong = cli("chat", "--model", str(not_gguf), input="hi\n")
+    assert wrong.exit_code == 1 and "not a GGUF" in wrong.stderr
+
+
+def test_interactive_terminal_mode(mem: Memory) -> None:
+    from prompt_toolkit.application import create_app_session
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+
+    llm = ScriptedLLM(["Hello Mina."])
+    out = io.StringIO()
+    chat = ChatSession(mem, llm, mem.config.chat, "alice")
+    with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
+        pipe.send_text("My name is Mina Park\r/memories\r")
+        pipe.close()  # end of input acts as Ctrl-D
+        Repl(chat, interactive=True, out=out).run()
+    text = out.getvalue()
+    assert "Hello Mina." in text and "My name is Mina Park" in text and "bye" in text
+    history = mem.user_history_file("alice")
+    assert "My name is Mina Park" in history.read_text()
+    assert (history.stat().st_mode & 0o777) == 0o600
+
+
+def test_real_config_defaults_are_sane() -> None:
+    cfg = Config()
+    assert cfg.chat.max_tokens < cfg.chat.n_ctx and cfg.chat.threads >= 1
