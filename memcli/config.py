@@ -127,6 +127,10 @@ class Config:
         cfg = cls(**_checked(cls, top, source, skip={"chat", "config_path"}))
         cfg.chat = ChatConfig(**_checked(ChatConfig, chat_raw, source + " [chat]"))
         cfg.config_path = source
+        if cfg.chat.prompt_format not in ("auto", "chat", "transcript"):
+            raise ConfigError(f"{source}: [chat] prompt_format must be auto, chat or transcript")
+        if cfg.chat.n_ctx <= cfg.chat.max_tokens + 64:
+            raise ConfigError(f"{source}: [chat] n_ctx must leave room for max_tokens and a prompt")
         if cfg.embedder not in ("minilm", "fake"):
             raise ConfigError(f"{source}: embedder must be 'minilm' or 'fake', not {cfg.embedder!r}")
         return cfg

@@ -189,3 +189,11 @@ def test_interactive_terminal_mode(mem: Memory) -> None:
 def test_real_config_defaults_are_sane() -> None:
     cfg = Config()
     assert cfg.chat.max_tokens < cfg.chat.n_ctx and cfg.chat.threads >= 1
+
+
+def test_config_example_is_the_defaults() -> None:
+    example = Config.load(Path(__file__).resolve().parent.parent / "config.example.toml")
+    defaults = Config()
+    example.user = defaults.user
+    example.config_path = defaults.config_path
+    assert example == defaults
