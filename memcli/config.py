@@ -65,6 +65,8 @@ class Config:
     embedder: str = "minilm"  # minilm | fake
     db: str = ""  # empty: <data home>/memcli.db
     compact_ratio: float = 0.2  # rebuild an index once this share of its entries is deleted
+    extractor: str = "auto"  # auto | rules | llm | off: how facts are found in what you say
+    conflict: str = "supersede"  # supersede | overwrite | ask: a new value for a known attribute
     chat: ChatConfig = field(default_factory=ChatConfig)
     config_path: str = ""  # where this config came from (informational)
 
@@ -131,6 +133,10 @@ class Config:
             raise ConfigError(f"{source}: [chat] prompt_format must be auto, chat or transcript")
         if cfg.chat.n_ctx <= cfg.chat.max_tokens + 64:
             raise ConfigError(f"{source}: [chat] n_ctx must leave room for max_tokens and a prompt")
+        if cfg.extractor not in ("auto", "rules", "llm", "off"):
+            raise ConfigError(f"{source}: extractor must be auto, rules, llm or off, not {cfg.extractor!r}")
+        if cfg.conflict not in ("supersede", "overwrite", "ask"):
+            raise ConfigError(f"{source}: conflict must be supersede, overwrite or ask, not {cfg.conflict!r}")
         if cfg.embedder not in ("minilm", "fake"):
             raise ConfigError(f"{source}: embedder must be 'minilm' or 'fake', not {cfg.embedder!r}")
         return cfg

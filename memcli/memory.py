@@ -17,18 +17,18 @@ import atexit
 import json
 import time
 import weakref
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from . import __version__
 from .config import Config
-from .errors import InvalidInput, MemcliError, NotFound
+from .errors import ConfigError, InvalidInput, NotFound
 from .files import shred
 from .index import Progress, UserIndex
 from .models.embedder import Embedder, make_embedder
 from .records import AddResult, HistoryEvent, ImportReport, MemoryItem
-from .store import Store, now_iso
+from .store import MEMORY_COLUMNS, Store, now_iso
 from .text import clean_text, content_hash, iso, parse_when
 from .transfer import FORMAT, SCHEMA_VERSION, encode_vector, parse_document
 
@@ -46,6 +46,9 @@ class Memory:
             instead of the one named in the config.
         progress: called as ``progress(label, done, total)`` during long work
             (index rebuilds, re-embedding, imports).
+        llm: a model following :class:`memcli.models.llm.LLM`, for fact
+            extraction when ``extractor`` is ``llm`` (or ``auto`` and the model
+            is instruction-tuned).
     """
 
     def __init__(
@@ -55,6 +58,7 @@ class Memory:
         *,
         embedder: Embedder | None = None,
         progress: Progress | None = None,
+        llm: Any = None,
     ) -> None:
         if isinstance(config, Config):
             self.config = config
@@ -68,6 +72,8 @@ class Memory:
         self.index_dir = self.path.with_name(self.path.name + ".index")
         self.progress = progress
         self._embedder = embedder
+        self.llm = llm  # used by the LLM extractor when the config asks for it
+        self._extractor: Any = None
         self._indexes: dict[str, UserIndex] = {}
         self.store = Store(self.path)
         self._closed = False
@@ -199,23 +205,28 @@ class Memory:
         metadata: Mapping[str, Any] | None = None,
         infer: bool = False,
         *,
+        timestamp: str | datetime | None = None,
         kind: str | None = None,
         actor: str = "api",
     ) -> list[AddResult]:
         """Store text, or each message of a conversation, as memories of ``user_id``.
 
         ``messages`` is a string or a list of ``{"role": ..., "content": ...}``
-        dicts (system messages are skipped). Text already stored for the same
-        user is not stored twice: its result has event ``NONE``. All rows are
-        written in one transaction. ``infer=True`` (fact extraction) is not
-        available yet and raises :class:`MemcliError`.
+        dicts (system messages are skipped; a ``name`` key names the speaker).
+        ``timestamp`` is when it was said (ISO 8601 or datetime; default now).
+
+        ``infer=False`` stores the text as given (text already stored for the
+        same user is not stored twice: its result has event ``NONE``), all rows
+        in one transaction. ``infer=True`` logs the messages, extracts facts
+        and dated events from what the person said (never from assistant
+        lines), and reconciles each with what is known: see :class:`AddResult`
+        for the events. Every extracted memory keeps its provenance.
         """
-        if infer:
-            raise MemcliError(
-                "infer=True (fact extraction) is not available in this version; add with infer=False"
-            )
         user = self._user(user_id)
         base_meta = self._check_metadata(metadata)
+        said_at = self._said_at(timestamp)
+        if infer:
+            return self._infer(messages, user, agent_id, session_id, base_meta, said_at, actor)
         items: list[tuple[str, dict[str, Any], str]] = []
         if isinstance(messages, str):
             items.append((clean_text(messages), dict(base_meta), kind or "fact"))
@@ -235,7 +246,8 @@ class Memory:
             raise InvalidInput("messages must be a string or a list of {'role', 'content'} dicts")
         if not items:
             return []
-        return self._insert(user, agent_id, session_id, items, actor)
+        return self._insert(user, agent_id, session_id, items, actor,
+                            valid_from=said_at if timestamp is not None else None)
 
     def add_embedded(
         self,
@@ -265,6 +277,7 @@ class Memory:
         actor: str,
         created_at: str | None = None,
         vectors: Sequence[Any] | None = None,
+        valid_from: str | None = None,
     ) -> list[AddResult]:
         results: list[AddResult | None] = [None] * len(items)
         fresh: dict[str, int] = {}  # hash -> position of its first occurrence in this call
@@ -295,7 +308,7 @@ class Memory:
                         "user_id": user, "agent_id": agent_id, "session_id": session_id,
                         "kind": kind, "text": text, "metadata": meta, "hash": content_hash(text),
                         "embedding": vec.tobytes(), "embedder": self.embedder.id,
-                        "created_at": stamp,
+                        "created_at": stamp, "valid_from": valid_from,
                     },
                     actor=actor,
                 )
@@ -320,6 +333,254 @@ class Memory:
         except (TypeError, ValueError) as exc:
             raise InvalidInput(f"metadata must be JSON-serialisable: {exc}") from None
 
+    # extraction and reconciliation ------------------------------------------------
+
+    @staticmethod
+    def _said_at(timestamp: str | datetime | None) -> str:
+        if timestamp is None:
+            return now_iso()
+        if isinstance(timestamp, datetime):
+            return iso(timestamp if timestamp.tzinfo else timestamp.replace(tzinfo=timezone.utc))
+        from .text import normalise_timestamp
+
+        stamp = normalise_timestamp(str(timestamp), "timestamp")
+        if stamp is None:
+            raise InvalidInput("timestamp is empty")
+        return stamp
+
+    @property
+    def extractor(self) -> Any:
+        """The fact extractor chosen by the config (``auto``: the LLM when an
+        instruction-tuned model was given, else the rules)."""
+        if self._extractor is None:
+            from .extract.rules import RulesExtractor
+
+            choice = self.config.extractor
+            capable = self.llm is not None and bool(getattr(self.llm, "has_chat_template", False))
+            if choice == "llm" or (choice == "auto" and capable):
+                if self.llm is None:
+                    raise ConfigError("extractor = 'llm' needs a chat model: pass llm= to Memory, or use 'rules'")
+                from .extract.llm import LLMExtractor
+
+                self._extractor = LLMExtractor(self.llm, fallback=RulesExtractor())
+            else:
+                self._extractor = RulesExtractor()
+        return self._extractor
+
+    def _infer(self, messages: Any, user: str, agent_id: str | None, session_id: str | None,
+               base_meta: dict[str, Any], said_at: str, actor: str) -> list[AddResult]:
+        if isinstance(messages, str):
+            messages = [{"role": "user", "content": messages}]
+        if not isinstance(messages, Sequence):
+            raise InvalidInput("messages must be a string or a list of {'role', 'content'} dicts")
+        items: list[tuple[str, str, str | None, dict[str, Any]]] = []
+        for n, message in enumerate(messages):
+            if not isinstance(message, Mapping) or "content" not in message:
+                raise InvalidInput(f"message {n} must be a dict with 'role' and 'content'")
+            role = str(message.get("role", "user"))
+            if role == "system":
+                continue
+            meta = dict(base_meta)
+            meta.update(self._check_metadata(message.get("metadata")))
+            name = str(message["name"]) if message.get("name") else None
+            items.append((role, clean_text(message["content"], f"message {n}"), name, meta))
+        from .index import user_key
+
+        session = session_id or f"api-{said_at[:10]}-{user_key(user)[:6]}"
+        with self.store.transaction():
+            self.store.create_session(session, user)
+            ids = [self.store.add_message(session, user, role, text, {**meta, **({"name": name} if name else {})},
+                                          created_at=said_at)
+                   for role, text, name, meta in items]
+        results: list[AddResult] = []
+        for (role, text, name, meta), message_id in zip(items, ids):
+            if role != "user":
+                continue  # the assistant's words are never facts about the person
+            results += self.ingest_message(text, user, message_id=message_id, session_id=session, said_at=said_at,
+                                           speaker=name, metadata=meta, agent_id=agent_id, actor=actor)
+        return results
+
+    def ingest_message(
+        self, text: str, user_id: str, *, message_id: int | None, session_id: str | None, said_at: str,
+        speaker: str | None = None, metadata: dict[str, Any] | None = None, agent_id: str | None = None,
+        actor: str = "api",
+    ) -> list[AddResult]:
+        """Extract facts and events from one message the person said (already in
+        the message log as ``message_id``) and reconcile each with memory."""
+        from .text import parse_iso
+
+        facts = self.extractor.extract(text, parse_iso(said_at), speaker=speaker)
+        if not facts:
+            return []
+        own = speaker if speaker and speaker != user_id else None
+        vectors = self.embedder.embed([f.text for f in facts])
+        source = {"message_ids": [message_id] if message_id is not None else [], "session_id": session_id,
+                  "said_at": said_at}
+        results: list[AddResult] = []
+        for fact, vector in zip(facts, vectors):
+            if own and fact.attribute:
+                fact.attribute = f"{own.casefold()}:{fact.attribute}"  # one speaker's city is not another's
+            results += self._apply_fact(user_id, fact, vector, source=source, metadata=dict(metadata or {}),
+                                        agent_id=agent_id, session_id=session_id, said_at=said_at, actor=actor)
+        return results
+
+    def _apply_fact(self, user: str, fact: Any, vector: Any, *, source: dict[str, Any], metadata: dict[str, Any],
+                    agent_id: str | None, session_id: str | None, said_at: str, actor: str,
+                    policy: str | None = None) -> list[AddResult]:
+        from .reconcile import Decision, decide
+
+        when = iso(fact.when) if fact.when is not None else said_at
+        index = self._index(user)
+        origin = f"{self.extractor.name} extractor, message {source['message_ids']}"
+        if fact.extra.get("fallback"):
+            origin += f" (LLM failed: {fact.extra['fallback']})"
+        if fact.kind == "episode":
+            twin = self.store.conn.execute(
+                "SELECT id, text FROM memories WHERE user_id = ? AND kind = 'episode' AND hash = ?"
+                " AND substr(COALESCE(valid_from, ''), 1, 10) = ?",
+                [user, content_hash(fact.text), when[:10]]).fetchone()
+            decision = Decision("none", "event already recorded", [twin]) if twin else Decision("add", "new event", [])
+        else:
+            same = self.store.current_facts(user, fact.attribute) if fact.attribute else []
+            near = []
+            if not fact.retract:
+                hits = index.search(vector, 5)
+                rows = self.store.memories_by_ids([h[0] for h in hits], user)
+                near = [(rows[i], score) for i, score in hits
+                        if i in rows and rows[i]["kind"] == "fact" and rows[i]["valid_to"] is None]
+            decision = decide(fact, same, near, when, policy or self.config.conflict)
+        reason = f"{decision.reason}; {origin}"
+        meta = {**metadata, "importance": fact.importance}
+        row = {"user_id": user, "agent_id": agent_id, "session_id": session_id, "kind": fact.kind,
+               "text": fact.text, "metadata": meta, "hash": content_hash(fact.text),
+               "embedding": vector.tobytes(), "embedder": self.embedder.id, "created_at": now_iso(),
+               "attribute": fact.attribute, "value": fact.value, "valid_from": when, "source": source}
+        added: list[tuple[int, Any]] = []
+        removed: list[int] = []
+        results: list[AddResult] = []
+        if decision.action == "conflict":
+            old = decision.targets[0]
+            pending = {"text": fact.text, "attribute": fact.attribute, "value": fact.value, "kind": fact.kind,
+                       "when": when, "single": fact.single, "importance": fact.importance, "source": source,
+                       "metadata": metadata, "agent_id": agent_id, "session_id": session_id, "said_at": said_at}
+            return [AddResult(0, fact.text, "CONFLICT", reason, int(old["id"]), old["text"], pending)]
+        with self.store.transaction():
+            stale = self.store.generation(user) != index.generation
+            if decision.action == "none":
+                target = self.store.get_memory(int(decision.targets[0]["id"]))
+                merged = json.loads(target["source"] or "{}")
+                ids = list(dict.fromkeys([*merged.get("message_ids", []), *source["message_ids"]]))
+                merged.update({"message_ids": ids, "session_id": merged.get("session_id") or session_id,
+                               "said_at": merged.get("said_at") or said_at})
+                self.store.reinforce(int(target["id"]), merged, actor, reason)
+                results.append(AddResult(int(target["id"]), target["text"], "NONE", reason))
+            elif decision.action in ("add", "add_past"):
+                if decision.action == "add_past":
+                    old = decision.targets[0]
+                    row["valid_to"] = old["valid_from"] or old["created_at"]
+                new_id = self.store.insert_memory(row, actor=actor, reason=reason)
+                added.append((new_id, vector))
+                results.append(AddResult(new_id, fact.text, "ADD", reason))
+            elif decision.action == "update":
+                old = decision.targets[0]
+                self.store.update_memory(
+                    int(old["id"]), fact.text, content_hash(fact.text), vector.tobytes(), self.embedder.id, actor,
+                    reason=reason, fields={"value": fact.value, "valid_from": when, "source": source})
+                added.append((int(old["id"]), vector))
+                results.append(AddResult(int(old["id"]), fact.text, "UPDATE", reason, int(old["id"]), old["text"]))
+            elif decision.action == "supersede":
+                row["event"] = "ADD"
+                new_id = self.store.insert_memory(row, actor=actor, reason=reason)
+                for old in decision.targets:
+                    self.store.end_validity(int(old["id"]), when, actor, "SUPERSEDE",
+                                            f"superseded by memory {new_id}: {fact.text}")
+                added.append((new_id, vector))
+                first = decision.targets[0]
+                results.append(AddResult(new_id, fact.text, "SUPERSEDE", reason, int(first["id"]), first["text"]))
+            elif decision.action == "retract":
+                for old in decision.targets:
+                    if (policy or self.config.conflict) == "overwrite":
+                        self.store.delete_memory(int(old["id"]), actor, reason)
+                        removed.append(int(old["id"]))
+                    else:
+                        self.store.end_validity(int(old["id"]), when, actor, "DELETE", reason)
+                    results.append(AddResult(int(old["id"]), old["text"], "DELETE", reason))
+        self._apply(user, index, stale, add=added, remove=removed)
+        return results
+
+    def resolve_conflict(self, result: AddResult, accept: bool = True, *, actor: str = "api") -> list[AddResult]:
+        """Settle a ``CONFLICT`` from the ``ask`` policy: ``accept`` supersedes the
+        old fact with the new one; otherwise the new fact is dropped (and the
+        decision recorded in the old fact's history)."""
+        from .extract import Fact
+        from .text import parse_iso
+
+        if result.event != "CONFLICT" or not result.pending:
+            raise InvalidInput("only a CONFLICT result can be resolved")
+        p = result.pending
+        user = self.get(result.previous_id).user_id if result.previous_id else self._user(None)
+        if not accept:
+            with self.store.transaction():
+                self.store.add_history(int(result.previous_id or 0), user, "NONE", None, None, actor,
+                                       f"kept; the person rejected: {p['text']}")
+            return []
+        fact = Fact(text=p["text"], attribute=p["attribute"], value=p["value"], single=p["single"],
+                    kind=p["kind"], when=parse_iso(p["when"]), importance=p["importance"])
+        vector = self.embedder.embed([fact.text])[0]
+        return self._apply_fact(user, fact, vector, source=p["source"], metadata=p["metadata"],
+                                agent_id=p["agent_id"], session_id=p["session_id"], said_at=p["said_at"],
+                                actor=actor, policy="supersede")
+
+    # episodes ------------------------------------------------------------------------
+
+    def record_episode(self, user_id: str | None, type: str, summary: str,
+                       metadata: Mapping[str, Any] | None = None, *, occurred_at: str | datetime | None = None,
+                       session_id: str | None = None, actor: str = "api") -> MemoryItem:
+        """Record a dated event or a session summary in the episodic log."""
+        user = self._user(user_id)
+        summary = clean_text(summary, "episode summary")
+        kind_type = clean_text(type, "episode type")
+        when = self._said_at(occurred_at)
+        vector = self.embedder.embed([summary])[0]
+        index = self._index(user)
+        with self.store.transaction():
+            stale = self.store.generation(user) != index.generation
+            new_id = self.store.insert_memory(
+                {"user_id": user, "session_id": session_id, "kind": "episode", "text": summary,
+                 "metadata": self._check_metadata(metadata), "hash": content_hash(summary),
+                 "embedding": vector.tobytes(), "embedder": self.embedder.id, "created_at": now_iso(),
+                 "attribute": kind_type, "valid_from": when, "source": {"session_id": session_id}},
+                actor=actor, reason=f"{kind_type} episode")
+        self._apply(user, index, stale, add=[(new_id, vector)])
+        return self.get(new_id)
+
+    def episodes(self, user_id: str | None = None, type: str | None = None,
+                 since: str | datetime | None = None, limit: int | None = 10) -> list[MemoryItem]:
+        """The episodic log, most recent first (by when it happened)."""
+        user = self._user(user_id)
+        sql = f"SELECT {MEMORY_COLUMNS} FROM memories WHERE user_id = ? AND kind = 'episode'"
+        args: list[Any] = [user]
+        if type is not None:
+            sql += " AND attribute = ?"
+            args.append(type)
+        if since is not None:
+            sql += " AND COALESCE(valid_from, created_at) >= ?"
+            args.append(iso(since) if isinstance(since, datetime) else iso(parse_when(since)))
+        sql += " ORDER BY COALESCE(valid_from, created_at) DESC, id DESC"
+        if limit is not None:
+            sql += " LIMIT ?"
+            args.append(int(limit))
+        return [MemoryItem.from_row(r) for r in self.store.conn.execute(sql, args)]
+
+    def why(self, memory_id: int) -> dict[str, Any]:
+        """Where a memory came from: the messages it was extracted from, and its history."""
+        item = self.get(memory_id)
+        ids = [int(i) for i in item.source.get("message_ids", []) if isinstance(i, int)]
+        messages = [{"id": r["id"], "session_id": r["session_id"], "role": r["role"], "content": r["content"],
+                     "said_at": r["created_at"]} for r in self.store.messages_by_ids(ids, item.user_id)]
+        return {"memory": item.to_dict(), "messages": messages,
+                "history": [e.to_dict() for e in self.history(item.id)]}
+
     # reading -----------------------------------------------------------------------
 
     def get(self, memory_id: int) -> MemoryItem:
@@ -343,10 +604,14 @@ class Memory:
         filters: Mapping[str, Any] | None = None,
         *,
         since: str | datetime | None = None,
+        as_of: str | datetime | None = None,
+        include_past: bool = False,
     ) -> list[MemoryItem]:
         """The user's memories, newest first. ``filters`` matches ``agent_id``,
         ``session_id``, ``kind`` and metadata keys exactly; ``since`` takes a
-        datetime, an ISO date or an age like ``7d``."""
+        datetime, an ISO date or an age like ``7d``. Facts that are no longer
+        true are left out unless ``include_past``; ``as_of`` gives what was
+        true at that time instead."""
         user = self._user(user_id)
         columns, meta = self._split_filters(filters)
         since_iso = None
@@ -354,12 +619,15 @@ class Memory:
             since_iso = iso(since) if isinstance(since, datetime) else iso(parse_when(since))
         if limit is not None and limit < 0:
             raise InvalidInput("limit must not be negative")
+        moment = _as_of(as_of)
+        post = bool(meta) or moment is not None
         rows = self.store.list_memories(
-            user, since=since_iso, limit=None if meta else limit, newest_first=True, **columns
+            user, since=since_iso, limit=None if post else limit, newest_first=True,
+            current_only=not include_past and moment is None, **columns
         )
         items = [MemoryItem.from_row(r) for r in rows]
-        if meta:
-            items = [i for i in items if _meta_match(i.metadata, meta)]
+        if post:
+            items = [i for i in items if _meta_match(i.metadata, meta) and _valid(i, moment, include_past)]
             if limit is not None:
                 items = items[:limit]
         return items
@@ -371,9 +639,14 @@ class Memory:
         limit: int = 10,
         filters: Mapping[str, Any] | None = None,
         threshold: float | None = None,
+        *,
+        as_of: str | datetime | None = None,
+        include_past: bool = False,
     ) -> list[MemoryItem]:
         """The user's memories closest in meaning to ``query``, best first, each
-        with ``score`` (cosine similarity). Never returns another user's memory."""
+        with ``score`` (cosine similarity). Never returns another user's memory.
+        Only facts that are true now, unless ``as_of`` (what was true then) or
+        ``include_past``."""
         query = clean_text(query, "query")
         user = self._user(user_id)
         if limit <= 0:
@@ -381,7 +654,7 @@ class Memory:
         if self.store.count_memories(user) == 0:
             return []
         vector = self.embedder.embed([query])[0]
-        return self.search_vector(vector, user, limit, filters, threshold)
+        return self.search_vector(vector, user, limit, filters, threshold, as_of=as_of, include_past=include_past)
 
     def search_vector(
         self,
@@ -390,11 +663,15 @@ class Memory:
         limit: int = 10,
         filters: Mapping[str, Any] | None = None,
         threshold: float | None = None,
+        *,
+        as_of: str | datetime | None = None,
+        include_past: bool = False,
     ) -> list[MemoryItem]:
         """Like :meth:`search` with a query vector already embedded."""
         columns, meta = self._split_filters(filters)
+        moment = _as_of(as_of)
         index = self._index(user_id)
-        k = limit * 4 if (columns or meta) else limit
+        k = limit * 2 if (columns or meta or moment or not include_past) else limit
         while True:
             hits = index.search(vector, k)
             rows = self.store.memories_by_ids([h[0] for h in hits], user_id)
@@ -409,6 +686,8 @@ class Memory:
                     continue
                 item = MemoryItem.from_row(row, score=round(score, 6))
                 if meta and not _meta_match(item.metadata, meta):
+                    continue
+                if not _valid(item, moment, include_past):
                     continue
                 found.append(item)
             if len(found) >= limit or k >= len(index.live):
@@ -676,3 +955,24 @@ class Memory:
 
 def _meta_match(metadata: Mapping[str, Any], wanted: Mapping[str, Any]) -> bool:
     return all(metadata.get(k) == v for k, v in wanted.items())
+
+
+def _as_of(value: str | datetime | None) -> str | None:
+    """An as-of moment as stored ISO text; a bare date means the end of that day."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return iso(value if value.tzinfo else value.replace(tzinfo=timezone.utc))
+    moment = parse_when(value)
+    if len(value.strip()) == 10:
+        from datetime import timedelta
+
+        moment = moment + timedelta(days=1) - timedelta(microseconds=1)
+    return iso(moment)
+
+
+def _valid(item: MemoryItem, moment: str | None, include_past: bool) -> bool:
+    if moment is None:
+        return include_past or item.valid_to is None
+    start = item.valid_from or item.created_at
+    return start <= moment and (item.valid_to is None or item.valid_to > moment)

@@ -28,7 +28,17 @@ class MemoryItem:
     hash: str = ""
     created_at: str = ""
     updated_at: str = ""
+    attribute: str | None = None  # what a fact is about: "location", "preference:coffee"
+    value: str | None = None
+    valid_from: str | None = None  # when it became true (episodes: when it happened)
+    valid_to: str | None = None  # when it stopped being true; None: still true
+    source: dict[str, Any] = field(default_factory=dict)  # message_ids, session_id, said_at
+    reinforced: int = 0  # how often it was said again
     score: float | None = None  # similarity to the query (search only)
+
+    @property
+    def current(self) -> bool:
+        return self.valid_to is None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -49,24 +59,37 @@ class MemoryItem:
             hash=row["hash"],
             created_at=row["created_at"],
             updated_at=row["updated_at"],
+            attribute=row["attribute"],
+            value=row["value"],
+            valid_from=row["valid_from"],
+            valid_to=row["valid_to"],
+            source=json.loads(row["source"] or "{}"),
+            reinforced=int(row["reinforced"] or 0),
             score=score,
         )
 
 
 @dataclass
 class AddResult:
-    """What :meth:`Memory.add` did with one piece of text.
+    """What :meth:`Memory.add` did with one piece of text or one extracted fact.
 
-    ``event`` is ``ADD`` (stored) or ``NONE`` (the same text was already stored
-    for this user; ``id`` then points at the existing memory).
+    ``event``: ``ADD`` (stored); ``NONE`` (already known: ``id`` is the existing
+    memory, now reinforced); ``UPDATE`` (an existing memory refined in place);
+    ``SUPERSEDE`` (stored, and ``previous_id`` is no longer current);
+    ``DELETE`` (``id`` was retracted); ``CONFLICT`` (policy ``ask``: nothing
+    applied, ``pending`` holds the new fact for :meth:`Memory.resolve_conflict`).
     """
 
     id: int
     memory: str
     event: str
+    reason: str | None = None
+    previous_id: int | None = None
+    previous_memory: str | None = None
+    pending: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {k: v for k, v in asdict(self).items() if v is not None}
 
 
 @dataclass

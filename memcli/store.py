@@ -109,9 +109,27 @@ def _m0002_sessions_messages(db: Any) -> None:
     db.execute("CREATE INDEX idx_messages_user ON messages(user_id)")
 
 
+def _m0003_facts_over_time(db: Any) -> None:
+    # attribute/value: what a fact is about ("location") and its value ("Busan"),
+    # so a new value can supersede an old one; valid_from/valid_to: when it was
+    # true (valid_to NULL: still true; for episodes valid_from is when it
+    # happened); source: provenance (message ids, session, time said).
+    for column in ("attribute TEXT", "value TEXT", "valid_from TEXT", "valid_to TEXT",
+                   "source TEXT NOT NULL DEFAULT '{}'", "reinforced INTEGER NOT NULL DEFAULT 0"):
+        db.execute(f"ALTER TABLE memories ADD COLUMN {column}")
+    db.execute("CREATE INDEX idx_memories_attribute ON memories(user_id, attribute)")
+    # Episodes are memories of kind 'episode' (one vector space, one deletion
+    # path, one index per user); this view gives them their own name.
+    db.execute(
+        "CREATE VIEW episodes AS SELECT id, user_id, session_id, attribute AS type, text AS summary,"
+        " valid_from AS occurred_at, metadata, source, created_at FROM memories WHERE kind = 'episode'"
+    )
+
+
 MIGRATIONS: list[tuple[str, Any]] = [
     ("0001_memories", _m0001_memories),
     ("0002_sessions_messages", _m0002_sessions_messages),
+    ("0003_facts_over_time", _m0003_facts_over_time),
 ]
 
 
@@ -143,7 +161,8 @@ def _apply_migrations(conn: sqlite3.Connection) -> None:
 # --- the store ----------------------------------------------------------------
 
 MEMORY_COLUMNS = (
-    "id, user_id, agent_id, session_id, kind, text, metadata, hash, embedder, created_at, updated_at"
+    "id, user_id, agent_id, session_id, kind, text, metadata, hash, embedder, created_at, updated_at,"
+    " attribute, value, valid_from, valid_to, source, reinforced"
 )
 
 
@@ -229,7 +248,8 @@ class Store:
         Call inside :meth:`transaction`."""
         cur = self.conn.execute(
             "INSERT INTO memories (user_id, agent_id, session_id, kind, text, metadata, hash,"
-            " embedding, embedder, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            " embedding, embedder, created_at, updated_at, attribute, value, valid_from, valid_to, source)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [
                 row["user_id"],
                 row.get("agent_id"),
@@ -242,10 +262,15 @@ class Store:
                 row.get("embedder"),
                 row["created_at"],
                 row.get("updated_at") or row["created_at"],
+                row.get("attribute"),
+                row.get("value"),
+                row.get("valid_from"),
+                row.get("valid_to"),
+                json.dumps(row.get("source") or {}, ensure_ascii=False, sort_keys=True),
             ],
         )
         memory_id = int(cur.lastrowid)  # type: ignore[arg-type]
-        self.add_history(memory_id, row["user_id"], "ADD", None, row["text"], actor, reason)
+        self.add_history(memory_id, row["user_id"], row.get("event") or "ADD", None, row["text"], actor, reason)
         self.bump_generation(row["user_id"])
         return memory_id
 
@@ -278,6 +303,40 @@ class Store:
             [user_id, digest],
         ).fetchone()
 
+    def current_facts(self, user_id: str, attribute: str) -> list[sqlite3.Row]:
+        """Facts of ``attribute`` that are still true, newest first."""
+        return self.conn.execute(
+            f"SELECT {MEMORY_COLUMNS} FROM memories WHERE user_id = ? AND attribute = ? AND kind = 'fact'"
+            " AND valid_to IS NULL ORDER BY COALESCE(valid_from, created_at) DESC, id DESC",
+            [user_id, attribute],
+        ).fetchall()
+
+    def end_validity(self, memory_id: int, when: str, actor: str, event: str, reason: str) -> None:
+        """Mark a fact as no longer true from ``when`` (kept for as-of questions)."""
+        row = self.get_memory(memory_id)
+        self.conn.execute(
+            "UPDATE memories SET valid_to = ?, updated_at = ? WHERE id = ?", [when, now_iso(), memory_id]
+        )
+        self.add_history(memory_id, row["user_id"], event, row["text"], None, actor, reason)
+        self.bump_generation(row["user_id"])
+
+    def reinforce(self, memory_id: int, source: dict[str, Any], actor: str, reason: str) -> None:
+        """The same fact was said again: count it and remember where."""
+        row = self.get_memory(memory_id)
+        self.conn.execute(
+            "UPDATE memories SET reinforced = reinforced + 1, source = ? WHERE id = ?",
+            [json.dumps(source, ensure_ascii=False, sort_keys=True), memory_id],
+        )
+        self.add_history(memory_id, row["user_id"], "NONE", None, None, actor, reason)
+
+    def messages_by_ids(self, ids: Sequence[int], user_id: str) -> list[sqlite3.Row]:
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        return self.conn.execute(
+            f"SELECT * FROM messages WHERE user_id = ? AND id IN ({marks}) ORDER BY id", [user_id, *ids]
+        ).fetchall()
+
     def list_memories(
         self,
         user_id: str | None,
@@ -288,8 +347,11 @@ class Store:
         session_id: str | None = None,
         limit: int | None = None,
         newest_first: bool = False,
+        current_only: bool = False,
     ) -> list[sqlite3.Row]:
         where, args = [], []
+        if current_only:
+            where.append("valid_to IS NULL")
         if user_id is not None:
             where.append("user_id = ?")
             args.append(user_id)
@@ -318,6 +380,8 @@ class Store:
         embedder: str | None,
         actor: str,
         metadata: dict[str, Any] | None = None,
+        reason: str | None = None,
+        fields: dict[str, Any] | None = None,
     ) -> None:
         old = self.get_memory(memory_id)
         stamp = now_iso()
@@ -326,8 +390,12 @@ class Store:
         if metadata is not None:
             sql += ", metadata = ?"
             args.append(json.dumps(metadata, ensure_ascii=False, sort_keys=True))
+        for column, value in (fields or {}).items():
+            assert column in ("attribute", "value", "valid_from", "valid_to", "source")
+            sql += f", {column} = ?"
+            args.append(json.dumps(value, sort_keys=True) if column == "source" else value)
         self.conn.execute(sql + " WHERE id = ?", [*args, memory_id])
-        self.add_history(memory_id, old["user_id"], "UPDATE", old["text"], text, actor, None)
+        self.add_history(memory_id, old["user_id"], "UPDATE", old["text"], text, actor, reason)
         self.bump_generation(old["user_id"])
 
     def delete_memory(self, memory_id: int, actor: str, reason: str | None = None) -> str:
@@ -464,12 +532,14 @@ class Store:
         self.conn.execute("UPDATE sessions SET ended_at = ? WHERE id = ?", [now_iso(), session_id])
 
     def add_message(
-        self, session_id: str, user_id: str, role: str, content: str, metadata: dict[str, Any] | None = None
+        self, session_id: str, user_id: str, role: str, content: str, metadata: dict[str, Any] | None = None,
+        created_at: str | None = None,
     ) -> int:
         cur = self.conn.execute(
             "INSERT INTO messages (session_id, user_id, role, content, created_at, metadata)"
             " VALUES (?,?,?,?,?,?)",
-            [session_id, user_id, role, content, now_iso(), json.dumps(metadata or {}, ensure_ascii=False)],
+            [session_id, user_id, role, content, created_at or now_iso(),
+             json.dumps(metadata or {}, ensure_ascii=False)],
         )
         return int(cur.lastrowid)  # type: ignore[arg-type]
 

@@ -74,3 +74,9 @@ def normalise_timestamp(value: str | None, what: str) -> str | None:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=timezone.utc)
     return iso(parsed)
+
+
+def parse_iso(value: str) -> datetime:
+    """memcli's own stored timestamps back into datetimes."""
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)

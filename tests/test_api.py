@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from memcli import Config, InvalidInput, MemcliError, Memory, NotFound
+from memcli import Config, InvalidInput, MemcliError, Memory, NotFound  # noqa: F401
 
 
 def test_add_then_search_finds_the_related_memory(mem: Memory) -> None:
@@ -129,12 +129,6 @@ def test_users_never_see_each_other(mem: Memory) -> None:
     doc = mem.export("bob")
     assert {m["user_id"] for m in doc["memories"]} == {"bob"}
     assert {h["user_id"] for h in doc["history"]} == {"bob"}
-
-
-def test_infer_is_refused_clearly(mem: Memory) -> None:
-    with pytest.raises(MemcliError, match="infer"):
-        mem.add("I moved to Busan", infer=True)
-    assert mem.get_all() == []
 
 
 @pytest.mark.parametrize(

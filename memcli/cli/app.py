@@ -193,22 +193,40 @@ def add(
     session: Optional[str] = typer.Option(None, "--session", help="Session id to file it under."),
     kind: str = typer.Option("fact", "--kind", help="Kind of memory (fact, note, ...)."),
     meta: list[str] = typer.Option([], "--meta", "-m", help="Metadata KEY=VALUE (repeatable)."),
+    infer: bool = typer.Option(False, "--infer", help="Extract facts from the text instead of storing it as is."),
+    at: Optional[str] = typer.Option(None, "--at", help="When it was said (ISO 8601; default now)."),
     as_json: bool = JsonOpt,
 ) -> None:
-    """Remember a piece of text."""
+    """Remember a piece of text (or, with --infer, the facts in it)."""
     body = sys.stdin.read() if text == ["-"] else " ".join(text)
     results = state().memory().add(
         body, user_id=user_of(user), agent_id=agent, session_id=session,
-        metadata=parse_meta(meta), kind=kind, actor="cli",
+        metadata=parse_meta(meta), kind=None if infer else kind, actor="cli", infer=infer, timestamp=at,
     )
     if as_json:
         render.print_json({"results": [r.to_dict() for r in results]})
         return
+    if not results:
+        render.note("no facts found in that text" if infer else "nothing stored")
     for r in results:
-        if r.event == "ADD":
-            render.out.print(f"Added memory {r.id}")
-        else:
-            render.out.print(f"Already remembered as memory {r.id}")
+        render.out.print(describe(r), highlight=False, markup=False)
+
+
+def describe(r: Any) -> str:
+    """One line for what happened to a memory."""
+    if r.event == "ADD":
+        return f"Added memory {r.id}: {r.memory}"
+    if r.event == "NONE":
+        return f"Already remembered as memory {r.id}: {r.memory}"
+    if r.event == "UPDATE":
+        return f"Updated memory {r.id}: {r.previous_memory} -> {r.memory}"
+    if r.event == "SUPERSEDE":
+        return f"Added memory {r.id}: {r.memory} (memory {r.previous_id} '{r.previous_memory}' is no longer current)"
+    if r.event == "DELETE":
+        return f"Memory {r.id} is no longer true: {r.memory}"
+    if r.event == "CONFLICT":
+        return f"Not stored: '{r.memory}' conflicts with memory {r.previous_id} '{r.previous_memory}'"
+    return f"{r.event} {r.id}: {r.memory}"
 
 
 @app.command()
@@ -219,18 +237,20 @@ def search(
     limit: int = typer.Option(10, "--limit", "-n", min=1, help="How many results."),
     kind: Optional[str] = typer.Option(None, "--kind", help="Only this kind."),
     threshold: Optional[float] = typer.Option(None, "--threshold", help="Drop results scoring below this."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="What was true then (2025-06-01, 30d, ...)."),
+    include_past: bool = typer.Option(False, "--include-past", help="Also facts that are no longer true."),
     as_json: bool = JsonOpt,
 ) -> None:
-    """Find memories by meaning."""
+    """Find memories by meaning (facts true now, unless --as-of or --include-past)."""
     filters = {"kind": kind} if kind else None
     items = state().memory().search(" ".join(query), user_id=user_of(user), limit=limit,
-                                    filters=filters, threshold=threshold)
+                                    filters=filters, threshold=threshold, as_of=as_of, include_past=include_past)
     if as_json:
         render.print_json({"results": [i.to_dict() for i in items]})
     elif not items:
         render.note("no memories found")
     else:
-        render.out.print(render.memory_table(items, scores=True))
+        render.out.print(render.memory_table(items, scores=True, validity=include_past or as_of is not None))
 
 
 @app.command("list")
@@ -241,14 +261,17 @@ def list_(
     since: Optional[str] = typer.Option(None, "--since", help="Only newer than this: 2026-11-01, 7d, 12h, today."),
     limit: int = typer.Option(50, "--limit", "-n", min=0, help="At most this many, newest first (0: all)."),
     all_users: bool = typer.Option(False, "--all-users", help="Every user's memories."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="What was true then (2025-06-01, 30d, ...)."),
+    include_past: bool = typer.Option(False, "--include-past", help="Also facts that are no longer true."),
     as_json: bool = JsonOpt,
 ) -> None:
-    """List memories, newest first."""
+    """List memories, newest first (facts true now, unless --as-of or --include-past)."""
     mem = state().memory()
     users = mem.users() if all_users else [user_of(user)]
     filters = {"kind": kind} if kind else None
     cap = limit or None
-    items = [i for u in users for i in mem.get_all(user_id=u, limit=cap, filters=filters, since=since)]
+    items = [i for u in users for i in mem.get_all(user_id=u, limit=cap, filters=filters, since=since,
+                                                   as_of=as_of, include_past=include_past)]
     if all_users:
         items.sort(key=lambda i: i.id, reverse=True)
         items = items[:cap] if cap else items
@@ -259,7 +282,7 @@ def list_(
     elif not items:
         render.note("no memories yet")
     else:
-        render.out.print(render.memory_table(items, users=all_users))
+        render.out.print(render.memory_table(items, users=all_users, validity=include_past or as_of is not None))
 
 
 @app.command()
@@ -343,11 +366,11 @@ def history(memory_id: int = typer.Argument(..., metavar="ID"), as_json: bool = 
     from rich.text import Text
 
     table = Table(title=f"history of memory {memory_id}")
-    for col in ("when (UTC)", "event", "old", "new", "by"):
+    for col in ("when (UTC)", "event", "old", "new", "by", "why"):
         table.add_column(col, overflow="fold")
     for e in events:
         table.add_row(render.short_time(e.created_at), e.event, Text(e.old_memory or ""),
-                      Text(e.new_memory or ""), e.actor or "")
+                      Text(e.new_memory or ""), e.actor or "", Text(e.reason or ""))
     render.out.print(table)
 
 
@@ -446,6 +469,58 @@ def config_(as_json: bool = JsonOpt) -> None:
     render.out.print("[chat]", markup=False)
     for key, value in chat.items():
         render.out.print(f"{key} = {value!r}", highlight=False)
+
+
+@app.command()
+@handled
+def episodes(
+    user: Optional[str] = UserOpt,
+    type_: Optional[str] = typer.Option(None, "--type", help="Only this type (event, session, ...)."),
+    since: Optional[str] = typer.Option(None, "--since", help="Only since then: 2026-11-01, 7d, today."),
+    limit: int = typer.Option(20, "--limit", "-n", min=0, help="At most this many (0: all)."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """The episodic log: dated events and session summaries, most recent first."""
+    items = state().memory().episodes(user_of(user), type=type_, since=since, limit=limit or None)
+    if as_json:
+        render.print_json({"results": [i.to_dict() for i in items]})
+    elif not items:
+        render.note("no episodes yet")
+    else:
+        render.out.print(render.episode_table(items))
+
+
+@app.command()
+@handled
+def why(memory_id: int = typer.Argument(..., metavar="ID"), as_json: bool = JsonOpt) -> None:
+    """Where a memory came from: its source messages and its history."""
+    data = state().memory().why(memory_id)
+    if as_json:
+        render.print_json(data)
+        return
+    from rich.text import Text
+
+    m = data["memory"]
+    head = Text(f"memory {m['id']}: ", style="bold")
+    head.append(m["memory"])
+    render.out.print(head)
+    span = f"true from {render.short_time(m.get('valid_from'))}" if m.get("valid_from") else ""
+    if m.get("valid_to"):
+        span += f" until {render.short_time(m['valid_to'])}"
+    if span:
+        render.out.print(f"  {span}", highlight=False)
+    render.out.print("source messages:" if data["messages"] else "source messages: none (added directly)")
+    for msg in data["messages"]:
+        line = Text(f"  [{render.short_time(msg['said_at'])}, session {msg['session_id']}] {msg['role']}: ")
+        line.append(msg["content"])
+        render.out.print(line)
+    render.out.print("history:")
+    for e in data["history"]:
+        line = Text(f"  {render.short_time(e['created_at'])} {e['event']}: ")
+        line.append(e.get("new_memory") or e.get("old_memory") or "")
+        if e.get("reason"):
+            line.append(f"  ({e['reason']})", style="dim")
+        render.out.print(line)
 
 
 @app.command()

@@ -39,7 +39,7 @@ def short_time(stamp: str | None) -> str:
 
 
 def memory_table(items: Iterable[MemoryItem], *, scores: bool = False, users: bool = False,
-                 title: str | None = None) -> Table:
+                 title: str | None = None, validity: bool = False) -> Table:
     table = Table(title=title, show_lines=False, expand=False)
     table.add_column("id", justify="right", style="cyan", no_wrap=True)
     if scores:
@@ -48,6 +48,8 @@ def memory_table(items: Iterable[MemoryItem], *, scores: bool = False, users: bo
         table.add_column("user", no_wrap=True)
     table.add_column("memory", overflow="fold", ratio=1)
     table.add_column("kind", no_wrap=True)
+    if validity:
+        table.add_column("true", no_wrap=True)
     table.add_column("created (UTC)", no_wrap=True)
     for item in items:
         row = [str(item.id)]
@@ -55,7 +57,11 @@ def memory_table(items: Iterable[MemoryItem], *, scores: bool = False, users: bo
             row.append(f"{item.score:.3f}" if item.score is not None else "")
         if users:
             row.append(item.user_id)
-        row += [item.memory, item.kind, short_time(item.created_at)]
+        row += [item.memory, item.kind]
+        if validity:
+            start = (item.valid_from or item.created_at)[:10]
+            row.append(f"{start} .. {item.valid_to[:10]}" if item.valid_to else f"since {start}")
+        row.append(short_time(item.created_at))
         # Text(), not str: memory text must never be read as rich markup.
         table.add_row(*[Text(x) for x in row])
     return table
@@ -93,3 +99,15 @@ class ProgressBar:
             self._progress.stop()
             self._progress = None
             self._tasks = {}
+
+
+def episode_table(items: Iterable[MemoryItem]) -> Table:
+    table = Table()
+    table.add_column("id", justify="right", style="cyan", no_wrap=True)
+    table.add_column("when", no_wrap=True)
+    table.add_column("type", no_wrap=True)
+    table.add_column("episode", overflow="fold", ratio=1)
+    for item in items:
+        table.add_row(str(item.id), (item.valid_from or item.created_at)[:10], Text(item.attribute or ""),
+                      Text(item.memory))
+    return table

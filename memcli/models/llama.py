@@ -35,6 +35,7 @@ class LlamaCppLLM:
         self.n_ctx = n_ctx
         template = self._llm.metadata.get("tokenizer.chat_template") if self._llm.metadata else None
         self.has_chat_template = bool(template)
+        self._grammars: dict[str, Any] = {}
 
     def count_tokens(self, text: str) -> int:
         return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
@@ -58,6 +59,28 @@ class LlamaCppLLM:
             delta = chunk["choices"][0].get("delta") or {}
             if delta.get("content"):
                 yield delta["content"]
+
+
+    def generate_json(self, prompt: str, schema: dict[str, Any], *, max_tokens: int, timeout_s: float) -> str:
+        import json
+        import time
+
+        from llama_cpp import LlamaGrammar
+
+        key = json.dumps(schema, sort_keys=True)
+        grammar = self._grammars.get(key)
+        if grammar is None:
+            with quiet_stderr():
+                grammar = LlamaGrammar.from_json_schema(key, verbose=False)
+            self._grammars[key] = grammar
+        deadline = time.monotonic() + timeout_s
+        pieces: list[str] = []
+        for chunk in self._llm.create_completion(prompt, max_tokens=max_tokens, temperature=0.0,
+                                                 grammar=grammar, stream=True):
+            pieces.append(chunk["choices"][0].get("text") or "")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no complete answer within {timeout_s:.0f} s")
+        return "".join(pieces)
 
 
 @contextmanager

@@ -40,6 +40,11 @@ class LLM(Protocol):
         """Answer ``messages`` through the model's chat template; yield text pieces."""
         ...
 
+    def generate_json(self, prompt: str, schema: dict[str, Any], *, max_tokens: int, timeout_s: float) -> str:
+        """Complete ``prompt`` with JSON that the grammar of ``schema`` allows;
+        raise TimeoutError past ``timeout_s``."""
+        ...
+
 
 def make_llm(
     model: str,

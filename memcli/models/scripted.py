@@ -13,7 +13,7 @@ from typing import Callable, Iterator, Sequence
 
 from .llm import Message, chunk_text
 
-Reply = str | Callable[[str], str]
+Reply = str | Callable[[str], str] | BaseException
 
 
 class ScriptedLLM:
@@ -34,6 +34,8 @@ class ScriptedLLM:
         self.prompts.append(prompt)
         if self.replies:
             reply = self.replies.pop(0)
+            if isinstance(reply, BaseException):
+                raise reply
             return reply(prompt) if callable(reply) else reply
         remembered = re.findall(r'^- .*?"(.*)"$', prompt, flags=re.M)
         if remembered:
@@ -44,6 +46,17 @@ class ScriptedLLM:
         self, prompt: str, *, max_tokens: int, temperature: float, stop: Sequence[str]
     ) -> Iterator[str]:
         yield from chunk_text(self._answer(prompt))[:max_tokens]
+
+    def generate_json(self, prompt: str, schema: dict[str, object], *, max_tokens: int, timeout_s: float) -> str:
+        """The next scripted reply; a reply that is an exception instance is raised
+        (e.g. ``TimeoutError()`` to play a model that never finishes)."""
+        self.prompts.append(prompt)
+        if not self.replies:
+            return '{"facts": []}'
+        reply = self.replies.pop(0)
+        if isinstance(reply, BaseException):
+            raise reply
+        return reply(prompt) if callable(reply) else reply
 
     def stream_chat(self, messages: Sequence[Message], *, max_tokens: int, temperature: float) -> Iterator[str]:
         flat = "\n".join(f"{m['role']}: {m['content']}" for m in messages)

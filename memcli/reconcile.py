@@ -1,0 +1,89 @@
+"""Reconciliation: what to do with a new fact given what is already known.
+
+Mem0's ADD / UPDATE / DELETE / NONE, plus SUPERSEDE, decided without a model:
+
+- a retraction ends the matching current facts (DELETE);
+- the same fact again is a reinforcement (NONE);
+- a fact that extends an existing one ("likes Python" -> "likes Python, mostly
+  for data work") refines it in place (UPDATE);
+- a new value for a single-valued attribute ("lives in Seoul" -> "lives in
+  Busan") is a conflict, settled by the configured policy: ``supersede`` (the
+  old fact is kept with ``valid_to``), ``overwrite`` (replaced in place) or
+  ``ask`` (nothing applied; the caller asks the person);
+- anything else is added (ADD).
+
+This module only decides; :class:`memcli.memory.Memory` applies the decision.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass
+
+from .extract import Fact
+
+NEAR_DUPLICATE = 0.93  # cosine similarity above which two fact texts say the same thing
+
+
+@dataclass
+class Decision:
+    action: str  # add | none | update | supersede | retract | conflict | add_past
+    reason: str
+    targets: list[sqlite3.Row]
+
+
+def _norm(value: str | None) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", (value or "").casefold()).strip()
+
+
+def _refines(old: sqlite3.Row, fact: Fact) -> bool:
+    """The new fact says the old one and more."""
+    old_value, new_value = _norm(old["value"]), _norm(fact.value)
+    if old_value and new_value and new_value != old_value and new_value.startswith(old_value + " "):
+        return True
+    old_text, new_text = _norm(old["text"]), _norm(fact.text)
+    return bool(old_text) and new_text != old_text and new_text.startswith(old_text + " ")
+
+
+def decide(fact: Fact, same_attribute: list[sqlite3.Row], near: list[tuple[sqlite3.Row, float]],
+           when: str, policy: str) -> Decision:
+    """``same_attribute``: current facts with the fact's attribute, newest first;
+    ``near``: current facts by similarity (row, score), best first; ``when``:
+    ISO time the new fact starts being true."""
+    if fact.retract:
+        if fact.value:
+            targets = [r for r in same_attribute if _norm(r["value"]) == _norm(fact.value)
+                       or _norm(fact.value) in _norm(r["text"])]
+        else:
+            targets = list(same_attribute)
+        if not targets:
+            return Decision("none", "nothing current to retract", [])
+        return Decision("retract", "the person said it is no longer true", targets)
+
+    for row in same_attribute:
+        if _norm(row["value"]) == _norm(fact.value) and _norm(row["text"]) == _norm(fact.text):
+            return Decision("none", "said again", [row])
+    for row, score in near:
+        if score >= NEAR_DUPLICATE or _norm(row["text"]) == _norm(fact.text):
+            return Decision("none", f"same as memory {row['id']} (similarity {score:.2f})", [row])
+
+    if fact.attribute and same_attribute:
+        old = same_attribute[0]
+        if _norm(old["value"]) == _norm(fact.value):
+            if _refines(old, fact):
+                return Decision("update", "refines the same fact", [old])
+            return Decision("none", "same value, said differently", [old])
+        if _refines(old, fact):
+            return Decision("update", "refines the same fact", [old])
+        if fact.single:
+            started = old["valid_from"] or old["created_at"]
+            if when < started:
+                # The new statement is about a time before the current fact: it is history.
+                return Decision("add_past", f"true before memory {old['id']}", [old])
+            if policy == "ask":
+                return Decision("conflict", f"conflicts with memory {old['id']}", [old])
+            if policy == "overwrite":
+                return Decision("update", f"new {fact.attribute} replaces the old one", [old])
+            return Decision("supersede", f"new {fact.attribute}: was {old['value']!r}", same_attribute)
+    return Decision("add", "new fact", [])
