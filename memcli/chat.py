@@ -13,8 +13,13 @@ A turn:
    of the prompt budget, newest first, and the prompt is assembled in the
    model's own format;
 4. the answer streams; it is written to the log even when interrupted;
-5. the user's line is stored as a long-term memory (until fact extraction
-   lands), unless it is a question or small talk.
+5. facts and dated events are extracted from the user's line and reconciled
+   with what is known (``extractor`` in the config); with
+   ``store_user_messages`` the line itself is stored too.
+
+When a session ends (or an earlier one is resumed) it gets a summary in the
+episodic log: written by the model when it is instruction-tuned, otherwise
+extractive (the person's own lines, shortened).
 """
 
 from __future__ import annotations
@@ -30,8 +35,8 @@ from .config import ChatConfig
 from .errors import InvalidInput, NotFound
 from .memory import Memory
 from .models.llm import LLM, Message
-from .records import MemoryItem
-from .text import clean_text
+from .records import AddResult, MemoryItem
+from .text import clean_text, iso
 
 STOP = ["\nUser:", "\nuser:", "\nUSER:", "\nAssistant:", "\n\n"]
 # Prompt tokens kept free for the format's own words and the tokenizer's slack.
@@ -43,9 +48,8 @@ def new_session_id() -> str:
 
 
 def worth_remembering(text: str) -> bool:
-    """Until the extractor exists, decide crudely which user lines become memories:
-    not questions (storing "where do I live?" would later out-rank the answer),
-    not short small talk ("hi", "thanks!")."""
+    """Which user lines are worth keeping verbatim: not questions (storing
+    "where do I live?" would later out-rank the answer), not small talk."""
     stripped = text.strip()
     if stripped.endswith("?"):
         return False
@@ -64,6 +68,7 @@ class Turn:
     prompt_tokens: int = 0
     answer: str = ""
     interrupted: bool = False
+    learned: list[AddResult] = field(default_factory=list)  # what extraction did with the line
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -96,6 +101,8 @@ class ChatSession:
         self.session_id = ""
         self.last: Turn | None = None
         self._token_cache: dict[str, int] = {}
+        if memory.llm is None:
+            memory.llm = llm  # lets extractor = "auto" use an instruction-tuned model
         self.open(session_id)
 
     # sessions -----------------------------------------------------------------
@@ -109,10 +116,13 @@ class ChatSession:
                 raise NotFound(f"no session {session_id!r} for user {self.user_id!r}")
         else:
             session_id = new_session_id()
+        resumed = store.session(session_id) is not None
         with store.transaction():
             store.create_session(session_id, self.user_id)
         self.session_id = session_id
         self.last = None
+        if resumed:
+            self.summarise()
         return session_id
 
     @classmethod
@@ -121,8 +131,43 @@ class ChatSession:
         return row["id"] if row else None
 
     def close(self) -> None:
+        """End the session: mark it ended and record its summary episode."""
         with self.memory.store.transaction():
             self.memory.store.end_session(self.session_id)
+        self.summarise()
+
+    def summarise(self) -> MemoryItem | None:
+        """Write (or rewrite) this session's summary in the episodic log."""
+        if not self.use_memory:
+            return None
+        rows = self.memory.store.recent_messages(self.session_id, 400)
+        said = [r["content"] for r in rows if r["role"] == "user"]
+        if not said:
+            return None
+        text = self._llm_summary(rows) if self.llm.has_chat_template else None
+        if not text:
+            picked = [" ".join(line.split()[:14]) for line in said if worth_remembering(line)][:4]
+            if not picked:
+                return None
+            text = "Talked about: " + "; ".join(picked)
+        conn = self.memory.store.conn
+        old = conn.execute("SELECT id FROM memories WHERE user_id = ? AND kind = 'episode' AND attribute = 'session'"
+                           " AND session_id = ?", [self.user_id, self.session_id]).fetchall()
+        for row in old:
+            self.memory.delete(int(row["id"]), actor="chat", reason="session summary rewritten")
+        return self.memory.record_episode(self.user_id, "session", text, {"messages": len(rows)},
+                                          occurred_at=rows[0]["created_at"], session_id=self.session_id,
+                                          actor="chat")
+
+    def _llm_summary(self, rows: list[Any]) -> str | None:
+        transcript = "\n".join(f"{r['role']}: {r['content']}" for r in rows[-40:])
+        try:
+            text = "".join(self.llm.stream_chat(
+                [{"role": "system", "content": "Summarise this conversation in one sentence about the user."},
+                 {"role": "user", "content": transcript}], max_tokens=80, temperature=0.0))
+        except Exception:  # noqa: BLE001 - a summary is optional; fall back to the extractive one
+            return None
+        return " ".join(text.split())[:300] or None
 
     def switch_user(self, user_id: str) -> None:
         self.close()
@@ -182,7 +227,13 @@ class ChatSession:
             if turn.answer or turn.interrupted:
                 store.add_message(self.session_id, self.user_id, "assistant", turn.answer,
                                   {"interrupted": True} if turn.interrupted else None)
-        if self.use_memory and self.settings.store_user_messages and worth_remembering(turn.user_text):
+        if not self.use_memory:
+            return
+        if self.memory.config.extractor != "off":
+            turn.learned = self.memory.ingest_message(
+                turn.user_text, self.user_id, message_id=message_id, session_id=self.session_id,
+                said_at=iso(datetime.now(timezone.utc)), actor="chat")
+        if self.settings.store_user_messages and worth_remembering(turn.user_text):
             self.memory.add_embedded(
                 turn.user_text, query_vector, user_id=self.user_id, session_id=self.session_id,
                 metadata={"role": "user", "message_id": message_id}, kind="message", actor="chat",
@@ -247,7 +298,7 @@ class ChatSession:
         memory_lines: list[str] = []
         kept: list[MemoryItem] = []
         for item in turn.memories:
-            line = f'- {item.created_at[:10]}: "{item.memory}"'
+            line = memory_line(item)
             cost = self.tokens(line) + 1
             if cost > memory_budget:
                 continue
@@ -270,7 +321,7 @@ class ChatSession:
         turn.short_term = len(recent)
         turn.prompt_tokens = used
         memory_block = (
-            "What the assistant remembers the user saying before:\n" + "\n".join(memory_lines)
+            "What the assistant remembers about the user:\n" + "\n".join(memory_lines)
             if memory_lines else "The assistant does not remember anything relevant about the user yet."
         )
         if self.use_chat_template():
@@ -285,3 +336,13 @@ class ChatSession:
         turn.prompt = "\n".join(lines)
         return turn.prompt
 
+
+def memory_line(item: MemoryItem) -> str:
+    """How one memory reads in the prompt: facts plainly, events with their date,
+    verbatim lines quoted."""
+    when = (item.valid_from or item.created_at)[:10]
+    if item.kind == "episode":
+        return f"- {when}: {item.memory}"
+    if item.kind == "fact":
+        return f"- {item.memory}"
+    return f'- {when}, the user said: "{item.memory}"'

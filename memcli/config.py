@@ -54,7 +54,7 @@ class ChatConfig:
     prompt_format: str = "auto"  # auto | chat | transcript
     memory_results: int = 8  # long-term memories considered per turn
     min_score: float = 0.2  # similarity below which a memory is not put in the prompt
-    store_user_messages: bool = True  # until extraction lands, user lines become memories
+    store_user_messages: bool = False  # also keep your own lines verbatim (not questions or small talk)
 
 
 @dataclass

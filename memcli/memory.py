@@ -441,7 +441,7 @@ class Memory:
                 [user, content_hash(fact.text), when[:10]]).fetchone()
             decision = Decision("none", "event already recorded", [twin]) if twin else Decision("add", "new event", [])
         else:
-            same = self.store.current_facts(user, fact.attribute) if fact.attribute else []
+            same = self.store.current_facts(user, fact.attribute, prefix=fact.retract) if fact.attribute else []
             near = []
             if not fact.retract:
                 hits = index.search(vector, 5)
@@ -458,6 +458,8 @@ class Memory:
         added: list[tuple[int, Any]] = []
         removed: list[int] = []
         results: list[AddResult] = []
+        if decision.action == "none" and not decision.targets:
+            return []  # e.g. retracting something never stored: nothing to record it on
         if decision.action == "conflict":
             old = decision.targets[0]
             pending = {"text": fact.text, "attribute": fact.attribute, "value": fact.value, "kind": fact.kind,

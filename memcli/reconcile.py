@@ -61,21 +61,14 @@ def decide(fact: Fact, same_attribute: list[sqlite3.Row], near: list[tuple[sqlit
             return Decision("none", "nothing current to retract", [])
         return Decision("retract", "the person said it is no longer true", targets)
 
-    for row in same_attribute:
-        if _norm(row["value"]) == _norm(fact.value) and _norm(row["text"]) == _norm(fact.text):
-            return Decision("none", "said again", [row])
-    for row, score in near:
-        if score >= NEAR_DUPLICATE or _norm(row["text"]) == _norm(fact.text):
-            return Decision("none", f"same as memory {row['id']} (similarity {score:.2f})", [row])
-
     if fact.attribute and same_attribute:
         old = same_attribute[0]
-        if _norm(old["value"]) == _norm(fact.value):
-            if _refines(old, fact):
-                return Decision("update", "refines the same fact", [old])
-            return Decision("none", "same value, said differently", [old])
+        if _norm(old["text"]) == _norm(fact.text):
+            return Decision("none", "said again", [old])
         if _refines(old, fact):
             return Decision("update", "refines the same fact", [old])
+        if _norm(old["value"]) == _norm(fact.value):
+            return Decision("none", "same value, said differently", [old])
         if fact.single:
             started = old["valid_from"] or old["created_at"]
             if when < started:
@@ -86,4 +79,7 @@ def decide(fact: Fact, same_attribute: list[sqlite3.Row], near: list[tuple[sqlit
             if policy == "overwrite":
                 return Decision("update", f"new {fact.attribute} replaces the old one", [old])
             return Decision("supersede", f"new {fact.attribute}: was {old['value']!r}", same_attribute)
+    for row, score in near:
+        if score >= NEAR_DUPLICATE or _norm(row["text"]) == _norm(fact.text):
+            return Decision("none", f"same as memory {row['id']} (similarity {score:.2f})", [row])
     return Decision("add", "new fact", [])

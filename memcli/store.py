@@ -303,12 +303,15 @@ class Store:
             [user_id, digest],
         ).fetchone()
 
-    def current_facts(self, user_id: str, attribute: str) -> list[sqlite3.Row]:
-        """Facts of ``attribute`` that are still true, newest first."""
+    def current_facts(self, user_id: str, attribute: str, prefix: bool = False) -> list[sqlite3.Row]:
+        """Facts of ``attribute`` (and, with ``prefix``, of its sub-attributes such as
+        ``pet:cat:luna`` for ``pet:cat``) that are still true, newest first."""
+        where = "(attribute = ? OR substr(attribute, 1, ?) = ?)" if prefix else "attribute = ?"
+        args: list[Any] = [attribute, len(attribute) + 1, attribute + ":"] if prefix else [attribute]
         return self.conn.execute(
-            f"SELECT {MEMORY_COLUMNS} FROM memories WHERE user_id = ? AND attribute = ? AND kind = 'fact'"
+            f"SELECT {MEMORY_COLUMNS} FROM memories WHERE user_id = ? AND {where} AND kind = 'fact'"
             " AND valid_to IS NULL ORDER BY COALESCE(valid_from, created_at) DESC, id DESC",
-            [user_id, attribute],
+            [user_id, *args],
         ).fetchall()
 
     def end_validity(self, memory_id: int, when: str, actor: str, event: str, reason: str) -> None:

@@ -23,7 +23,7 @@ COMMANDS = {
     "/memories": "/memories [QUERY]: what I remember about you (with ids), or what matches QUERY",
     "/remember": "/remember TEXT: store exactly TEXT as a memory",
     "/forget": "/forget ID: forget one memory",
-    "/why": "which memories fed the last answer",
+    "/why": "which memories fed the last answer, and what your message taught me",
     "/new": "start a new session",
     "/user": "/user NAME: talk as another user (starts a new session)",
     "/exit": "leave (Ctrl-D works too)",
@@ -145,6 +145,35 @@ class Repl:
         finally:
             self.out.write("\n")
             self.out.flush()
+        self.after_turn()
+
+    def after_turn(self) -> None:
+        """On a terminal, say what was learnt, and ask about conflicts (policy ask)."""
+        last = self.chat.last
+        if last is None or not self.interactive:
+            return
+        from .app import describe
+
+        for result in last.learned:
+            if result.event == "CONFLICT":
+                question = (f"You said '{result.memory}', but I remember '{result.previous_memory}'. "
+                            "Replace it? [y/N] ")
+                if self.ask(question):
+                    for applied in self.chat.memory.resolve_conflict(result, True, actor="chat"):
+                        self.say(f"({describe(applied)})", "dim")
+                else:
+                    self.chat.memory.resolve_conflict(result, False, actor="chat")
+                    self.say("(kept what I knew)", "dim")
+            elif result.event != "NONE":
+                self.say(f"({describe(result)})", "dim")
+
+    def ask(self, question: str) -> bool:
+        from prompt_toolkit import prompt
+
+        try:
+            return prompt(question).strip().lower() in ("y", "yes")
+        except (EOFError, KeyboardInterrupt):
+            return False
 
     # slash commands ----------------------------------------------------------------
 
@@ -200,6 +229,12 @@ class Repl:
         self.say(f"The last answer used {len(last.memories)} memories and {last.short_term} recent "
                  f"messages ({last.prompt_tokens} prompt tokens):")
         self.show_memories(last.memories, scores=True)
+        if last.learned:
+            from .app import describe
+
+            self.say("From your message:")
+            for result in last.learned:
+                self.say(f"  {describe(result)}")
 
     def cmd_new(self, _: str) -> None:
         self.chat.close()

@@ -79,7 +79,7 @@ LEAD_TIME = re.compile(
     r"at the moment|right now|a while ago|since (?:19|20)\d\d)\b,?\s*",
     re.I,
 )
-FIRST_PERSON = re.compile(r"^(?:i|i'm|im|i am|i've|i have|i'd|i'll|my|we|we're|we've|our)\b", re.I)
+FIRST_PERSON = re.compile(r"^(?:i|i'm|im|i am|i've|i have|i'd|i'll|my|we|we're|we've|our|call me)\b", re.I)
 QUESTION_START = re.compile(
     r"^(?:do|does|did|are|is|was|were|can|could|would|should|will|shall|have|has|had|what|where|when|who|"
     r"whom|whose|why|how|which|am|isn't|aren't|don't|didn't|won't|wouldn't|shouldn't)\b", re.I)
@@ -94,6 +94,10 @@ CLAUSE_SPLIT = re.compile(
     r"\s*(?:[;]|,?\s+(?:and|but|so|because|although|though|while|plus|and also)\s+(?=(?:i|i'm|i've|my|we|we're)\b)"
     r"|,\s+(?=(?:i|i'm|i've|my|we|we're)\b))\s*", re.I)
 SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
+# "I live in Busan and work as a nurse": the second clause shares the subject.
+SHARED_SUBJECT = re.compile(
+    r",?\s+(?:and|but|and also)\s+(?=(?:work|live|love|like|enjoy|speak|study|have|hate|play|teach|own|"
+    r"moved|went|got|started|adopted|am|'m)\b)", re.I)
 TRAILING = re.compile(
     r"(?:\s+(?:now|too|as well|anymore|any more|a lot|very much|so much|these days|right now|at the moment|"
     r"full[- ]time|part[- ]time|currently|lately|recently|again|though|actually|already|for now|"
@@ -101,7 +105,9 @@ TRAILING = re.compile(
     r"since (?:\d{4}|\w+)|last \w+|this \w+|next \w+|yesterday|today|tonight|tomorrow|"
     r"(?:a few|a couple of|\d+|one|two|three|four|five|six|\w+) \w+ ago|in (?:19|20)\d\d|"
     r"in (?:january|february|march|april|may|june|july|august|september|october|november|december)"
-    r"(?: (?:19|20)\d\d)?|with (?:my|our|a|an|the) \w+(?: \w+)?|:\)|:-\)|lol|haha))+$",
+    r"(?: (?:19|20)\d\d)?|with (?:my|our|a|an|the) \w+(?: \w+)?|:\)|:-\)|lol|haha|"
+    r"on (?:the )?weekends?|every (?:day|week|morning|evening|night|weekend)|at night|in the (?:morning|evening)|"
+    r"on (?:mondays|tuesdays|wednesdays|thursdays|fridays|saturdays|sundays)))+$",
     re.I,
 )
 
@@ -120,6 +126,9 @@ def _place(raw: str) -> str:
     """A place name from the words after 'in'/'to': capitalised words (with joiners
     like 'de', 'of'), or up to three words when the person typed in lowercase."""
     raw = _clean_value(raw, max_words=12)
+    named = re.search(r"\b(?:called|named) ([A-Z][\w'-]+(?: [A-Z][\w'-]+)*)", raw)
+    if named:
+        return named.group(1)
     words = raw.split()
     if not words:
         return ""
@@ -176,6 +185,8 @@ def split_clauses(text: str) -> list[str]:
         sentence = sentence.strip()
         if not sentence or sentence.endswith("?"):
             continue  # questions state nothing
+        if FIRST_PERSON.match(_strip_lead(sentence)):
+            sentence = SHARED_SUBJECT.sub("; I ", sentence)
         for clause in CLAUSE_SPLIT.split(sentence):
             clause = clause.strip().rstrip(".!").strip()
             if clause:
@@ -224,7 +235,7 @@ class RulesExtractor:
                 m = pattern.match(clause)
                 if m:
                     found += [f for f in build(m) if f.text]
-            if any(f.kind == "episode" and not f.extra.get("generic") for f in found):
+            if any(not f.extra.get("generic") for f in found):
                 found = [f for f in found if not f.extra.get("generic")]
             plan = any(f.attribute and f.attribute.startswith("plan") for f in found)
             when = resolve(raw, said_at, future_hint=plan)
@@ -250,7 +261,7 @@ class RulesExtractor:
 
         # identity
         pos(r"^my (?:name is|name's) (?P<v>.+)$", lambda m: _fact("name", _name(m["v"]), "Name is {}", single=True, importance=0.9))
-        pos(r"^i'm (?P<v>[A-Z][a-z]+(?: [A-Z][a-z]+)?)$",
+        pos(r"^i'm (?P<v>(?-i:[A-Z][a-z]+(?: [A-Z][a-z]+)?))(?:,.*)?$",
             lambda m: _fact("name", m["v"], "Name is {}", single=True, importance=0.9)
             if m["v"].split()[0].lower() not in LANGUAGES | NOT_NAMES else [])
         pos(r"^(?:call me|i go by|i'm called|people call me) (?P<v>.+)$", lambda m: _fact("name", _name(m["v"]), "Goes by {}", single=True, importance=0.9))
@@ -270,8 +281,8 @@ class RulesExtractor:
             lambda m: _fact("location", _place(m["v"]), "Lives in {}", single=True, retract=True))
 
         # work and study
-        pos(r"^i (?:work|am working|'m working) as (?:a |an |the )?(?P<role>.+?)(?: (?:at|for|in) (?P<org>.+))?$", self._job)
-        pos(r"^i'm (?:a|an) (?P<role>(?:[\w-]+ ){0,2}[\w-]+)(?: (?:at|for|in) (?P<org>.+))?$", self._job_noun)
+        pos(r"^i (?:work|am working|'m working) as (?:a |an |the )?(?P<role>.+?)(?: (?:at|for) (?P<org>.+)| in .+)?$", self._job)
+        pos(r"^i'm (?:a|an) (?P<role>(?:[\w-]+ ){0,2}?[\w-]+?)(?: (?:at|for) (?P<org>.+)| in .+)?$", self._job_noun)
         pos(r"^i (?:work|am working|'m working) (?:at|for) (?P<org>.+)$",
             lambda m: _fact("employer", _org(m["org"]), "Works at {}", single=True, importance=0.8))
         pos(r"^my (?:job|profession|occupation) is (?:being )?(?:a |an )?(?P<role>.+)$", self._job)
@@ -302,7 +313,7 @@ class RulesExtractor:
         pos(r"^i speak (?P<v>.+)$", self._languages)
         pos(r"^i'm (?:fluent|native) in (?P<v>.+)$", self._languages)
         pos(r"^my (?:native|first|mother) (?:language|tongue) is (?P<v>.+)$", self._languages)
-        pos(r"^i'm (?:learning|studying|taking (?:a |an )?(?:\w+ )?(?:class|course|lessons) in) (?P<v>.+)$", self._learning)
+        pos(r"^i'm (?:learning|taking (?:a |an )?(?:\w+ )?(?:class|course|lessons) in) (?P<v>.+)$", self._learning)
         pos(r"^i (?:started|began|took up) (?:learning |to learn |playing |to play )(?P<v>.+)$",
             lambda m: self._learning(m) + _event(f"Started learning {_obj(m['v'], 4)}"))
 
@@ -382,7 +393,7 @@ class RulesExtractor:
         pos(r"^(?:i|we) (?:plan|intend|am planning|are planning) to (?P<v>.+)$", lambda m: self._plan(m["v"]))
         pos(r"^(?:i|we)(?:'ll| will) (?P<v>.+\b(?:tomorrow|next \w+|in (?:january|february|march|april|may|june|july|august|september|october|november|december)|this (?:weekend|summer|winter|spring|fall|autumn)|on (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b.*)$",
             lambda m: self._plan(m["v"]))
-        pos(r"^(?:i'm|we're) (?:flying|travelling|traveling|heading|moving|going) (?:to|back to) (?P<v>.+)$",
+        pos(r"^(?:i'm|we're) (?:flying|travelling|traveling|heading|moving|going) (?:to|back to) (?P<v>(?-i:[A-Z]).+)$",
             lambda m: self._plan(f"go to {m['v']}", place=True))
 
         # dated events
@@ -402,6 +413,8 @@ class RulesExtractor:
         return out
 
     def _job_noun(self, m: re.Match[str]) -> list[Fact]:
+        if m["role"].lower().split()[-1] == "student":
+            return []  # "a student at X" is the school rule's
         return self._job(m) if _is_job(m["role"]) else []
 
     def _quit(self, m: re.Match[str]) -> list[Fact]:
@@ -449,8 +462,10 @@ class RulesExtractor:
             text = {"love": "Loves {}", "enjoy": "Enjoys {}", "adore": "Adores {}"}.get(verb, "Likes {}")
         else:
             text = "Dislikes {}"
-        return _fact(f"preference:{key}", obj, text, single=True, importance=0.5,
-                     extra={"polarity": "likes" if likes else "dislikes"})
+        # The value carries the polarity, so "dislikes coffee" is a new value
+        # for preference:coffee and supersedes "likes coffee".
+        return _fact(f"preference:{key}", ("likes " if likes else "dislikes ") + obj, text.format(obj),
+                     single=True, importance=0.5)
 
     def _family_name(self, m: re.Match[str]) -> list[Fact]:
         rel = m["rel"].lower()

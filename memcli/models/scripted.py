@@ -37,7 +37,8 @@ class ScriptedLLM:
             if isinstance(reply, BaseException):
                 raise reply
             return reply(prompt) if callable(reply) else reply
-        remembered = re.findall(r'^- .*?"(.*)"$', prompt, flags=re.M)
+        remembered = [re.sub(r'^(?:\d{4}-\d\d-\d\d(?:, the user said)?: )?"?(.*?)"?$', r"\1", line)
+                      for line in re.findall(r"^- (.*)$", prompt, flags=re.M)]
         if remembered:
             return "I remember: " + "; ".join(remembered[:3])
         return "I don't know anything about that yet."
