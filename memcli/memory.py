@@ -841,13 +841,17 @@ class Memory:
         for n, rec in enumerate(parsed.records):
             rec.created_at = normalise_timestamp(rec.created_at, f"record {n} created_at")
             rec.updated_at = normalise_timestamp(rec.updated_at, f"record {n} updated_at") or rec.created_at
+            rec.valid_from = normalise_timestamp(rec.valid_from, f"record {n} valid_from")
+            rec.valid_to = normalise_timestamp(rec.valid_to, f"record {n} valid_to")
         report = ImportReport(source=parsed.source)
         dim = self.embedder.dim
         seen: set[tuple[str, str]] = set()
         keep = []
         for rec in parsed.records:
-            key = (rec.user_id, content_hash(rec.text))
-            if key in seen or self.store.find_by_hash(*key) is not None:
+            # A superseded fact and the later one can share their text, so the
+            # validity interval is part of what makes a record the same.
+            key = (rec.user_id, content_hash(rec.text), rec.valid_from, rec.valid_to)
+            if key in seen or self._already_stored(rec):
                 report.skipped_duplicates += 1
                 continue
             seen.add(key)
@@ -870,14 +874,20 @@ class Memory:
         added: dict[str, list[tuple[int, Any]]] = {u: [] for u in users}
         with self.store.transaction():
             stale = {u: self.store.generation(u) != indexes[u].generation for u in users}
+            message_ids = self._import_sessions(parsed.sessions, parsed.messages)
             for rec in keep:
+                if rec.source.get("message_ids"):
+                    rec.source = {**rec.source, "message_ids": [message_ids[i] for i in rec.source["message_ids"]
+                                                                if i in message_ids]}
                 new_id = self.store.insert_memory(
                     {
                         "user_id": rec.user_id, "agent_id": rec.agent_id, "session_id": rec.session_id,
                         "kind": rec.kind, "text": rec.text, "metadata": rec.metadata,
                         "hash": content_hash(rec.text), "embedding": rec.embedding,
                         "embedder": self.embedder.id, "created_at": rec.created_at or now_iso(),
-                        "updated_at": rec.updated_at,
+                        "updated_at": rec.updated_at, "attribute": rec.attribute, "value": rec.value,
+                        "valid_from": rec.valid_from, "valid_to": rec.valid_to, "source": rec.source,
+                        "reinforced": rec.reinforced,
                     },
                     actor="import",
                     reason=f"imported from a {parsed.source} export",
@@ -886,12 +896,17 @@ class Memory:
                 if rec.old_id is not None:
                     id_map[(rec.user_id, rec.old_id)] = new_id
             self._import_history(parsed.history, id_map)
-            self._import_sessions(parsed.sessions, parsed.messages)
         for user in users:
             self._apply(user, indexes[user], stale[user], add=added[user])
         report.imported = len(keep)
         report.users = users
         return report
+
+    def _already_stored(self, rec: Any) -> bool:
+        row = self.store.conn.execute(
+            "SELECT 1 FROM memories WHERE user_id = ? AND hash = ? AND valid_from IS ? AND valid_to IS ?",
+            [rec.user_id, content_hash(rec.text), rec.valid_from, rec.valid_to]).fetchone()
+        return row is not None
 
     def _import_history(self, history: list[dict[str, Any]], id_map: dict[Any, int]) -> None:
         """Carry over earlier changes of imported memories (their ADD is recorded
@@ -905,8 +920,10 @@ class Memory:
                 h.get("new_memory"), str(h.get("actor") or "import"), h.get("reason"), h.get("created_at"),
             )
 
-    def _import_sessions(self, sessions: list[dict[str, Any]], messages: list[dict[str, Any]]) -> None:
+    def _import_sessions(self, sessions: list[dict[str, Any]], messages: list[dict[str, Any]]) -> dict[Any, int]:
+        """Insert sessions and messages not yet stored; map old message ids to new."""
         conn = self.store.conn
+        mapping: dict[Any, int] = {}
         for s in sessions:
             conn.execute(
                 "INSERT OR IGNORE INTO sessions (id, user_id, started_at, ended_at, title) VALUES (?,?,?,?,?)",
@@ -914,18 +931,22 @@ class Memory:
             )
         for m in messages:
             stamp = m.get("created_at") or now_iso()
-            if conn.execute(
-                "SELECT 1 FROM messages WHERE session_id = ? AND created_at = ? AND content = ?",
-                [m["session_id"], stamp, m["content"]],
-            ).fetchone():
+            known = conn.execute(
+                "SELECT id FROM messages WHERE session_id = ? AND created_at = ? AND content = ? AND user_id = ?",
+                [m["session_id"], stamp, m["content"], m["user_id"]],
+            ).fetchone()
+            if known:
+                mapping[m.get("id")] = int(known[0])
                 continue
             meta = m.get("metadata")
-            conn.execute(
+            cur = conn.execute(
                 "INSERT INTO messages (session_id, user_id, role, content, created_at, metadata)"
                 " VALUES (?,?,?,?,?,?)",
                 [m["session_id"], m["user_id"], m["role"], m["content"], stamp,
                  meta if isinstance(meta, str) else json.dumps(meta or {}, ensure_ascii=False)],
             )
+            mapping[m.get("id")] = int(cur.lastrowid)  # type: ignore[arg-type]
+        return mapping
 
     # statistics -------------------------------------------------------------------------
 

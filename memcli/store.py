@@ -248,8 +248,8 @@ class Store:
         Call inside :meth:`transaction`."""
         cur = self.conn.execute(
             "INSERT INTO memories (user_id, agent_id, session_id, kind, text, metadata, hash,"
-            " embedding, embedder, created_at, updated_at, attribute, value, valid_from, valid_to, source)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " embedding, embedder, created_at, updated_at, attribute, value, valid_from, valid_to, source,"
+            " reinforced) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [
                 row["user_id"],
                 row.get("agent_id"),
@@ -267,6 +267,7 @@ class Store:
                 row.get("valid_from"),
                 row.get("valid_to"),
                 json.dumps(row.get("source") or {}, ensure_ascii=False, sort_keys=True),
+                int(row.get("reinforced") or 0),
             ],
         )
         memory_id = int(cur.lastrowid)  # type: ignore[arg-type]

@@ -21,7 +21,9 @@ from .errors import InvalidInput
 from .text import clean_text
 
 FORMAT = "memcli-export"
-SCHEMA_VERSION = 1
+# 1: memories, history, sessions, messages. 2: facts over time (attribute,
+# value, valid_from, valid_to, source, reinforced). Version 1 files still import.
+SCHEMA_VERSION = 2
 
 
 @dataclass
@@ -39,6 +41,12 @@ class ImportRecord:
     embedding: bytes | None = None
     embedder: str | None = None
     old_id: Any = None
+    attribute: str | None = None
+    value: str | None = None
+    valid_from: str | None = None
+    valid_to: str | None = None
+    source: dict[str, Any] = field(default_factory=dict)
+    reinforced: int = 0
 
 
 @dataclass
@@ -140,6 +148,12 @@ def _parse_memcli(doc: dict[str, Any]) -> ParsedDocument:
                 embedding=blob,
                 embedder=_opt_str(item.get("embedder"), f"{where}.embedder"),
                 old_id=item.get("id"),
+                attribute=_opt_str(item.get("attribute"), f"{where}.attribute"),
+                value=_opt_str(item.get("value"), f"{where}.value"),
+                valid_from=_opt_str(item.get("valid_from"), f"{where}.valid_from"),
+                valid_to=_opt_str(item.get("valid_to"), f"{where}.valid_to"),
+                source=_metadata(item.get("source"), f"{where}.source"),
+                reinforced=int(item.get("reinforced") or 0) if isinstance(item.get("reinforced") or 0, int) else 0,
             )
         )
     history = _list_of_objects(doc.get("history", []), "history")

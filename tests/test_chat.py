@@ -198,3 +198,30 @@ def test_config_example_is_the_defaults() -> None:
     example.user = defaults.user
     example.config_path = defaults.config_path
     assert example == defaults
+
+
+def test_sessions_get_a_summary_episode(mem: Memory) -> None:
+    llm = ScriptedLLM(["ok"] * 5)
+    talk(mem, llm, ["I went hiking on Mount Halla with my brother", "thanks!"], session_id="trip")
+    [summary] = mem.episodes(type="session")
+    assert summary.session_id == "trip"
+    assert summary.memory == "Talked about: I went hiking on Mount Halla with my brother"
+    # resuming and ending again rewrites, not duplicates, the summary
+    talk(mem, llm, ["I also love kimchi stew"], session_id="trip")
+    [summary] = mem.episodes(type="session")
+    assert "kimchi stew" in summary.memory and "Mount Halla" in summary.memory
+
+
+def test_why_reports_what_the_message_taught(mem: Memory) -> None:
+    out = talk(mem, ScriptedLLM(["ok"]), ["I live in Busan", "/why"])
+    assert "From your message:" in out and "Added memory 1: Lives in Busan" in out
+
+
+def test_ask_policy_in_the_terminal(mem: Memory) -> None:
+    mem.config.conflict = "ask"
+    mem.add("I live in Seoul", infer=True)
+    chat = ChatSession(mem, ScriptedLLM(["ok"]), mem.config.chat, "alice")
+    repl = Repl(chat, interactive=True, out=io.StringIO())
+    repl.ask = lambda question: True  # the person answers yes
+    repl.answer("I live in Busan now")
+    assert [i.memory for i in mem.get_all(filters={"kind": "fact"})] == ["Lives in Busan"]

@@ -168,3 +168,28 @@ def test_help_and_version(cli) -> None:
                     "import", "stats", "reindex", "config"):
         assert command in out
     assert ok(cli("--version")).startswith("memcli ")
+
+
+def test_infer_episodes_why_and_as_of(cli) -> None:
+    assert "Added memory 1: Lives in Seoul" in ok(cli("add", "--infer", "--at", "2024-05-01", "I live in Seoul."))
+    out = ok(cli("add", "--infer", "--at", "2026-03-10", "I moved to Busan last year. Yesterday I went to the dentist."))
+    assert "no longer current" in out
+    assert "no facts found" in cli("add", "--infer", "Where do I live?").stderr
+    now = json.loads(ok(cli("search", "where do I live", "--json")))["results"]
+    assert now[0]["memory"] == "Lives in Busan"
+    then = json.loads(ok(cli("search", "where do I live", "--as-of", "2024-12-01", "--json")))["results"]
+    assert then[0]["memory"] == "Lives in Seoul" and then[0]["valid_to"].startswith("2025-01-01")
+    assert "Lives in Seoul" not in ok(cli("list"))
+    assert "Lives in Seoul" in ok(cli("list", "--include-past"))
+    episodes = json.loads(ok(cli("episodes", "--json")))["results"]
+    assert [(e["memory"], e["valid_from"][:10]) for e in episodes] == [
+        ("Went to the dentist", "2026-03-09"), ("Moved to Busan", "2025-01-01")]
+    assert "dentist" in ok(cli("episodes"))
+    why = json.loads(ok(cli("why", "1", "--json")))
+    assert why["messages"][0]["content"] == "I live in Seoul."
+    assert [h["event"] for h in why["history"]] == ["ADD", "SUPERSEDE"]
+    text = ok(cli("why", "1"))
+    assert "I live in Seoul." in text and "SUPERSEDE" in text
+    fails(cli("why", "99"))
+    fails(cli("add", "--infer", "--at", "not a date", "I live in Busan."))
+    fails(cli("search", "x", "--as-of", "someday"))

@@ -23,7 +23,7 @@ def build(mem: Memory) -> None:
 def test_round_trip_is_lossless(mem: Memory, tmp_path) -> None:
     build(mem)
     doc = json.loads(json.dumps(mem.export("alice")))
-    assert doc["format"] == "memcli-export" and doc["schema_version"] == 1
+    assert doc["format"] == "memcli-export" and doc["schema_version"] == 2
     with Memory(path=tmp_path / "copy.db", config=Config(embedder="fake", user="alice")) as copy:
         report = copy.import_data(doc)
         assert report.imported == 3 and report.reembedded == 0 and report.users == ["alice"]
@@ -77,6 +77,7 @@ def test_mem0_dump_is_accepted(mem: Memory) -> None:
 
 BAD_DOCUMENTS = {
     "wrong version": {"format": "memcli-export", "schema_version": 99, "memories": []},
+    "version zero": {"format": "memcli-export", "schema_version": 0, "memories": []},
     "no version": {"format": "memcli-export", "memories": []},
     "memories not a list": {"format": "memcli-export", "schema_version": 1, "memories": {}},
     "empty text": {"format": "memcli-export", "schema_version": 1,
@@ -112,3 +113,27 @@ def test_bad_documents_change_nothing(mem: Memory, name: str) -> None:
 def test_unreadable_files(raw: bytes, message: str) -> None:
     with pytest.raises(InvalidInput, match=message):
         load_json(raw, "export.json")
+
+
+def test_facts_over_time_survive_a_round_trip(mem: Memory, tmp_path) -> None:
+    mem.add("I live in Seoul.", infer=True, timestamp="2024-01-01")
+    mem.add("I moved to Busan last year. I live in Busan.", infer=True, timestamp="2026-03-10")
+    doc = json.loads(json.dumps(mem.export()))
+    assert doc["schema_version"] == 2
+    with Memory(path=tmp_path / "c.db", config=Config(embedder="fake", user="alice")) as copy:
+        copy.import_data(doc)
+        fields = ("memory", "kind", "attribute", "value", "valid_from", "valid_to", "reinforced")
+        original = sorted(tuple(getattr(i, f) for f in fields) for i in mem.get_all(include_past=True))
+        copied = sorted(tuple(getattr(i, f) for f in fields) for i in copy.get_all(include_past=True))
+        assert original == copied
+        busan = next(i for i in copy.get_all() if i.memory == "Lives in Busan")
+        assert [m["content"] for m in copy.why(busan.id)["messages"]] == [
+            "I moved to Busan last year. I live in Busan."] * 1
+        assert copy.search("where do I live", as_of="2024-06-01")[0].memory == "Lives in Seoul"
+
+
+def test_version_1_exports_still_import(mem: Memory) -> None:
+    doc = {"format": "memcli-export", "schema_version": 1,
+           "memories": [{"memory": "Likes tea", "user_id": "alice", "created_at": "2025-01-01T00:00:00+00:00"}]}
+    assert mem.import_data(doc).imported == 1
+    assert mem.get_all()[0].memory == "Likes tea"

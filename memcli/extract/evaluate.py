@@ -91,6 +91,7 @@ def evaluate(extractor: Extractor, examples: list[Example]) -> dict[str, Any]:
     overall = Score()
     by_category: dict[str, Score] = defaultdict(Score)
     for ex in examples:
+        by_category[ex.category]  # every category gets a row, even one with nothing to find
         predicted = extractor.extract(ex.text, SAID_AT) if ex.role == "user" else []
         unmatched = list(predicted)
         for exp in ex.expected:

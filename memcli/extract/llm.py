@@ -17,13 +17,13 @@ SCHEMA: dict[str, Any] = {
     "properties": {
         "facts": {
             "type": "array",
-            "maxItems": 8,
+            "maxItems": 6,
             "items": {
                 "type": "object",
                 "properties": {
-                    "fact": {"type": "string", "maxLength": 120},
-                    "attribute": {"type": "string", "maxLength": 40},
-                    "value": {"type": "string", "maxLength": 60},
+                    "fact": {"type": "string", "maxLength": 80},
+                    "attribute": {"type": "string", "maxLength": 30},
+                    "value": {"type": "string", "maxLength": 40},
                     "single": {"type": "boolean"},
                     "retract": {"type": "boolean"},
                     "event": {"type": "boolean"},
@@ -49,7 +49,7 @@ class LLMExtractor:
 
     name = "llm"
 
-    def __init__(self, llm: Any, fallback: Extractor, *, timeout_s: float = 30.0, max_tokens: int = 400) -> None:
+    def __init__(self, llm: Any, fallback: Extractor, *, timeout_s: float = 30.0, max_tokens: int = 600) -> None:
         self.llm = llm
         self.fallback = fallback
         self.timeout_s = timeout_s

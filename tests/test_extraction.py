@@ -1,0 +1,95 @@
+"""The extractors: rules quality on the labelled sets, the LLM path and its fallbacks."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from memcli import Config, Memory
+from memcli.extract.evaluate import evaluate, load
+from memcli.extract.llm import LLMExtractor
+from memcli.extract.rules import RulesExtractor
+from memcli.models.scripted import ScriptedLLM
+from memcli.timeparse import resolve
+
+DATA = Path(__file__).parent / "data"
+SAID = datetime(2026, 3, 10, 15, tzinfo=timezone.utc)  # a Tuesday
+
+
+@pytest.mark.parametrize("name", ["extraction_labels.tsv", "extraction_heldout.tsv"])
+def test_rules_meet_the_quality_targets(name: str) -> None:
+    examples = load(DATA / name)
+    assert len(examples) >= (150 if name == "extraction_labels.tsv" else 40)
+    result = evaluate(RulesExtractor(), examples)
+    overall = result["overall"]
+    assert overall.precision >= 0.9, overall.mistakes
+    assert overall.recall >= 0.7, overall.mistakes
+    for category in ("question", "hypothetical", "third_party", "assistant"):
+        assert result["categories"][category].fp == 0, [m for m in overall.mistakes if "invented" in m]
+
+
+@pytest.mark.parametrize(
+    "phrase, expected",
+    [("I moved last year", "2025-01-01"), ("yesterday", "2026-03-09"), ("in March", "2026-03-01"),
+     ("in December", "2025-12-01"), ("three weeks ago", "2026-02-17"), ("last Friday", "2026-03-06"),
+     ("back in 2019", "2019-01-01"), ("last summer", "2025-06-01"), ("on 7 May 2023", "2023-05-07"),
+     ("the day before yesterday", "2026-03-08"), ("last month", "2026-02-01")],
+)
+def test_relative_dates(phrase: str, expected: str) -> None:
+    ref = resolve(phrase, SAID)
+    assert ref is not None and ref.start.date().isoformat() == expected
+
+
+def test_plans_look_forward() -> None:
+    ref = resolve("I'm flying to Japan in April", SAID, future_hint=True)
+    assert ref is not None and ref.start.date().isoformat() == "2026-04-01" and ref.future
+    assert resolve("no time in this sentence", SAID) is None
+
+
+def llm_with(*replies) -> LLMExtractor:
+    return LLMExtractor(ScriptedLLM(list(replies)), fallback=RulesExtractor())
+
+
+def test_llm_json_becomes_facts() -> None:
+    reply = json.dumps({"facts": [
+        {"fact": "Lives in Busan", "attribute": "location", "value": "Busan", "single": True,
+         "retract": False, "event": False},
+        {"fact": "Went to the dentist", "attribute": "event", "value": "dentist", "single": False,
+         "retract": False, "event": True}]})
+    extractor = llm_with(reply)
+    facts = extractor.extract("I live in Busan and went to the dentist yesterday", SAID)
+    assert [(f.text, f.attribute, f.kind, f.single) for f in facts] == [
+        ("Lives in Busan", "location", "fact", True), ("Went to the dentist", "event", "episode", False)]
+    assert facts[0].when is not None and facts[0].when.date().isoformat() == "2026-03-09"
+    assert extractor.failures == 0
+    assert "I live in Busan" in extractor.llm.prompts[0]
+
+
+@pytest.mark.parametrize("bad", ['{"facts": [{"fact": "Lives in', "not json at all", '{"items": []}',
+                                 '{"facts": [{"attribute": "x"}]}', TimeoutError("too slow"),
+                                 RuntimeError("llama crashed")])
+def test_llm_failures_fall_back_to_rules(bad) -> None:
+    extractor = llm_with(bad)
+    facts = extractor.extract("I live in Busan.", SAID)
+    assert [f.text for f in facts] == ["Lives in Busan"]
+    assert facts[0].extra["fallback"]
+    assert extractor.failures == 1
+
+
+def test_memory_uses_the_llm_when_asked_and_records_the_fallback(tmp_path) -> None:
+    llm = ScriptedLLM([TimeoutError("no answer in 30 s")])
+    with Memory(path=tmp_path / "m.db", config=Config(embedder="fake", extractor="llm"), llm=llm) as m:
+        [result] = m.add("I work as a nurse.", infer=True, user_id="u")
+        assert result.memory == "Works as a nurse"
+        assert "LLM failed: TimeoutError" in m.history(result.id)[0].reason
+
+
+def test_auto_picks_the_llm_only_for_instruction_tuned_models(tmp_path) -> None:
+    cfg = Config(embedder="fake", extractor="auto")
+    with Memory(path=tmp_path / "a.db", config=cfg, llm=ScriptedLLM(chat_template=False)) as m:
+        assert m.extractor.name == "rules"
+    with Memory(path=tmp_path / "b.db", config=cfg, llm=ScriptedLLM(chat_template=True)) as m:
+        assert m.extractor.name == "llm"
