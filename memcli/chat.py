@@ -186,7 +186,7 @@ class ChatSession:
         started = time.perf_counter()
         with store.transaction():
             store.create_session(self.session_id, self.user_id)
-            message_id = store.add_message(self.session_id, self.user_id, "user", text)
+            message_id = store.add_message(self.session_id, self.user_id, "user", self.memory.log_text(text))
         turn.message_id = message_id
         query_vector = self.memory.embedder.embed([text])[0] if self.use_memory else None
         t_embed = time.perf_counter()
@@ -244,7 +244,7 @@ class ChatSession:
     def recall(self, text: str, vector: Any) -> list[MemoryItem]:
         """Long-term candidates for this line, best first."""
         limit = self.settings.memory_results
-        hits = self.memory.search_vector(vector, self.user_id, limit=limit * 2)
+        hits = self.memory.search_vector(vector, self.user_id, limit=limit * 2, text=text)
         chosen = [h for h in hits if (h.score or 0.0) >= self.settings.min_score]
         seen = {h.id for h in chosen}
         # The newest few facts ride along with a low score, so "what do you know
@@ -307,6 +307,8 @@ class ChatSession:
             memory_lines.append(line)
             kept.append(item)
         turn.memories = kept
+        if kept:
+            self.memory.touch([m.id for m in kept])  # reaching the prompt is what counts as use
         history = self.memory.store.recent_messages(
             self.session_id, 2 * self.settings.short_term_turns, before_id=turn.message_id)
         recent: list[tuple[str, str]] = []

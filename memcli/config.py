@@ -58,6 +58,20 @@ class ChatConfig:
 
 
 @dataclass
+class PrivacyConfig:
+    """What to do with each class of sensitive data: store, redact, ask or never."""
+
+    credentials: str = "never"
+    government_id: str = "redact"
+    financial: str = "redact"
+    health: str = "ask"
+    contact: str = "store"
+
+    def as_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+@dataclass
 class Config:
     """Resolved settings. Build with :meth:`load` to read the config file."""
 
@@ -67,6 +81,9 @@ class Config:
     compact_ratio: float = 0.2  # rebuild an index once this share of its entries is deleted
     extractor: str = "auto"  # auto | rules | llm | off: how facts are found in what you say
     conflict: str = "supersede"  # supersede | overwrite | ask: a new value for a known attribute
+    half_life_days: float = 30.0  # base half-life of a memory nobody uses (see memcli/forgetting.py)
+    retention_weight: float = 0.3  # how much fading lowers a memory's rank (0: not at all)
+    privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
     chat: ChatConfig = field(default_factory=ChatConfig)
     config_path: str = ""  # where this config came from (informational)
 
@@ -123,11 +140,18 @@ class Config:
     @classmethod
     def from_dict(cls, raw: dict[str, Any], source: str = "") -> "Config":
         chat_raw = raw.get("chat", {})
-        if not isinstance(chat_raw, dict):
-            raise ConfigError(f"{source}: [chat] must be a table")
-        top = {k: v for k, v in raw.items() if k != "chat"}
-        cfg = cls(**_checked(cls, top, source, skip={"chat", "config_path"}))
+        privacy_raw = raw.get("privacy", {})
+        if not isinstance(chat_raw, dict) or not isinstance(privacy_raw, dict):
+            raise ConfigError(f"{source}: [chat] and [privacy] must be tables")
+        top = {k: v for k, v in raw.items() if k not in ("chat", "privacy")}
+        cfg = cls(**_checked(cls, top, source, skip={"chat", "privacy", "config_path"}))
         cfg.chat = ChatConfig(**_checked(ChatConfig, chat_raw, source + " [chat]"))
+        cfg.privacy = PrivacyConfig(**_checked(PrivacyConfig, privacy_raw, source + " [privacy]"))
+        for cls_name, policy in cfg.privacy.as_dict().items():
+            if policy not in ("store", "redact", "ask", "never"):
+                raise ConfigError(f"{source}: [privacy] {cls_name} must be store, redact, ask or never")
+        if cfg.half_life_days <= 0 or not 0.0 <= cfg.retention_weight <= 1.0:
+            raise ConfigError(f"{source}: half_life_days must be > 0 and retention_weight in [0, 1]")
         cfg.config_path = source
         if cfg.chat.prompt_format not in ("auto", "chat", "transcript"):
             raise ConfigError(f"{source}: [chat] prompt_format must be auto, chat or transcript")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import atexit
 import json
+import re
 import time
 import weakref
 from datetime import datetime, timezone
@@ -25,6 +26,7 @@ from . import __version__
 from .config import Config
 from .errors import ConfigError, InvalidInput, NotFound
 from .files import shred
+from .forgetting import rank_factor, retention
 from .index import Progress, UserIndex
 from .models.embedder import Embedder, make_embedder
 from .records import AddResult, HistoryEvent, ImportReport, MemoryItem
@@ -33,6 +35,22 @@ from .text import clean_text, content_hash, iso, parse_when
 from .transfer import FORMAT, SCHEMA_VERSION, encode_vector, parse_document
 
 FILTER_COLUMNS = ("agent_id", "session_id", "kind")
+RRF_K = 60  # reciprocal-rank fusion constant (Cormack et al.); ranks matter, raw scores do not
+STOPWORDS = frozenset("""a about above after again against all am an and any are as at be because been before
+being below between both but by can could did do does doing down during each few for from further had has have
+having he her here hers herself him himself his how i if in into is it its itself just me more most my myself
+no nor not now of off on once only or other our ours ourselves out over own same she should so some such than
+that the their theirs them themselves then there these they this those through to too under until up very was
+we were what when where which while who whom why will with would you your yours yourself yourselves ever did
+does tell know think""".split())
+
+
+def keyword_query(text: str) -> str:
+    """An FTS5 query that ORs the content words of ``text`` (each quoted, so no
+    word can be read as FTS syntax)."""
+    words = [w for w in re.findall(r"[\w']+", text.lower()) if w not in STOPWORDS and len(w) > 1]
+    words = list(dict.fromkeys(w.replace("'", "") for w in words if w.replace("'", "")))
+    return " OR ".join(f'"{w}"' for w in words[:32])
 
 
 class Memory:
@@ -208,6 +226,7 @@ class Memory:
         timestamp: str | datetime | None = None,
         kind: str | None = None,
         actor: str = "api",
+        confirmed: bool = False,
     ) -> list[AddResult]:
         """Store text, or each message of a conversation, as memories of ``user_id``.
 
@@ -238,6 +257,7 @@ class Memory:
                 if role == "system":
                     continue
                 meta = dict(base_meta)
+                meta.update(self._check_metadata(message.get("metadata")))
                 meta["role"] = role
                 if message.get("name"):
                     meta["name"] = str(message["name"])
@@ -246,8 +266,23 @@ class Memory:
             raise InvalidInput("messages must be a string or a list of {'role', 'content'} dicts")
         if not items:
             return []
-        return self._insert(user, agent_id, session_id, items, actor,
-                            valid_from=said_at if timestamp is not None else None)
+        valid_from = said_at if timestamp is not None else None
+        held: dict[int, AddResult] = {}
+        accepted: list[tuple[str, dict[str, Any], str, str | None]] = []
+        for pos, (text, meta, item_kind) in enumerate(items):
+            screened = self._screen(text)
+            if screened.action == "never":
+                held[pos] = AddResult(0, "", "REFUSED", screened.reason)
+            elif screened.action == "ask" and not confirmed:
+                held[pos] = AddResult(0, screened.text, "PENDING", screened.reason, pending={
+                    "raw": {"text": screened.text, "metadata": meta, "kind": item_kind},
+                    "user_id": user, "agent_id": agent_id, "session_id": session_id, "valid_from": valid_from,
+                    "sensitivity": screened.label})
+            else:
+                accepted.append((screened.text, meta, item_kind, screened.label))
+        stored = iter(self._insert(user, agent_id, session_id, accepted, actor, valid_from=valid_from)
+                      if accepted else [])
+        return [held[pos] if pos in held else next(stored) for pos in range(len(items))]
 
     def add_embedded(
         self,
@@ -265,7 +300,12 @@ class Memory:
         is already known, e.g. the chat line that was just embedded for search."""
         user = self._user(user_id)
         meta = self._check_metadata(metadata)
-        return self._insert(user, agent_id, session_id, [(clean_text(text), meta, kind)], actor,
+        screened = self._screen(clean_text(text))
+        if screened.action == "never":
+            return AddResult(0, "", "REFUSED", screened.reason)
+        if screened.text != text:
+            vector = self.embedder.embed([screened.text])[0]
+        return self._insert(user, agent_id, session_id, [(screened.text, meta, kind, screened.label)], actor,
                             vectors=[vector])[0]
 
     def _insert(
@@ -273,7 +313,7 @@ class Memory:
         user: str,
         agent_id: str | None,
         session_id: str | None,
-        items: list[tuple[str, dict[str, Any], str]],
+        items: list[tuple[str, dict[str, Any], str, str | None]],
         actor: str,
         created_at: str | None = None,
         vectors: Sequence[Any] | None = None,
@@ -282,7 +322,7 @@ class Memory:
         results: list[AddResult | None] = [None] * len(items)
         fresh: dict[str, int] = {}  # hash -> position of its first occurrence in this call
         todo: list[int] = []
-        for pos, (text, _, _) in enumerate(items):
+        for pos, (text, _, _, _) in enumerate(items):
             digest = content_hash(text)
             existing = self.store.find_by_hash(user, digest)
             if existing is not None:
@@ -302,20 +342,20 @@ class Memory:
         with self.store.transaction():
             stale = self.store.generation(user) != index.generation
             for pos, vec in zip(todo, vectors):
-                text, meta, kind = items[pos]
+                text, meta, kind, sensitivity = items[pos]
                 memory_id = self.store.insert_memory(
                     {
                         "user_id": user, "agent_id": agent_id, "session_id": session_id,
                         "kind": kind, "text": text, "metadata": meta, "hash": content_hash(text),
                         "embedding": vec.tobytes(), "embedder": self.embedder.id,
-                        "created_at": stamp, "valid_from": valid_from,
+                        "created_at": stamp, "valid_from": valid_from, "sensitivity": sensitivity,
                     },
                     actor=actor,
                 )
                 results[pos] = AddResult(memory_id, text, "ADD")
                 added.append((memory_id, vec))
         self._apply(user, index, stale, add=added)
-        for pos, (text, _, _) in enumerate(items):
+        for pos, (text, _, _, _) in enumerate(items):
             if results[pos] is None:
                 first = results[fresh[content_hash(text)]]
                 assert first is not None
@@ -332,6 +372,39 @@ class Memory:
             return json.loads(json.dumps(dict(metadata), ensure_ascii=False))
         except (TypeError, ValueError) as exc:
             raise InvalidInput(f"metadata must be JSON-serialisable: {exc}") from None
+
+    # sensitive data ------------------------------------------------------------------
+
+    def _screen(self, text: str) -> "Screened":
+        """Apply the privacy policy to text about to be stored as a memory."""
+        from .privacy import classify, decide, redact
+
+        finding = classify(text)
+        if not finding.classes:
+            return Screened("store", text, None, "")
+        policy = self.config.privacy.as_dict()
+        action = decide(finding, policy)
+        label = finding.label
+        if action == "never":
+            refused = [c for c in finding.classes if policy.get(c) == "never"]
+            return Screened("never", "", label, f"{', '.join(sorted(refused))} are never stored")
+        masked = {c for c in finding.classes if policy.get(c) in ("redact", "never")}
+        cleaned = redact(text, finding, masked) if masked else text
+        if action == "ask":
+            asked = [c for c in finding.classes if policy.get(c) == "ask"]
+            return Screened("ask", cleaned, label, f"looks like {', '.join(sorted(asked))} information: "
+                                                   "confirm before it is stored")
+        return Screened(action, cleaned, label, f"{label} masked" if cleaned != text else "")
+
+    def log_text(self, text: str) -> str:
+        """What the message log keeps of a line: values of classes whose policy is
+        ``never`` or ``redact`` are masked there too."""
+        from .privacy import classify, redact
+
+        finding = classify(text)
+        policy = self.config.privacy.as_dict()
+        masked = {c for c in finding.classes if policy.get(c) in ("redact", "never")}
+        return redact(text, finding, masked) if masked else text
 
     # extraction and reconciliation ------------------------------------------------
 
@@ -389,8 +462,8 @@ class Memory:
         session = session_id or f"api-{said_at[:10]}-{user_key(user)[:6]}"
         with self.store.transaction():
             self.store.create_session(session, user)
-            ids = [self.store.add_message(session, user, role, text, {**meta, **({"name": name} if name else {})},
-                                          created_at=said_at)
+            ids = [self.store.add_message(session, user, role, self.log_text(text),
+                                          {**meta, **({"name": name} if name else {})}, created_at=said_at)
                    for role, text, name, meta in items]
         results: list[AddResult] = []
         for (role, text, name, meta), message_id in zip(items, ids):
@@ -426,7 +499,7 @@ class Memory:
 
     def _apply_fact(self, user: str, fact: Any, vector: Any, *, source: dict[str, Any], metadata: dict[str, Any],
                     agent_id: str | None, session_id: str | None, said_at: str, actor: str,
-                    policy: str | None = None) -> list[AddResult]:
+                    policy: str | None = None, confirmed: bool = False) -> list[AddResult]:
         from .reconcile import Decision, decide
 
         when = iso(fact.when) if fact.when is not None else said_at
@@ -450,8 +523,22 @@ class Memory:
                         if i in rows and rows[i]["kind"] == "fact" and rows[i]["valid_to"] is None]
             decision = decide(fact, same, near, when, policy or self.config.conflict)
         reason = f"{decision.reason}; {origin}"
-        meta = {**metadata, "importance": fact.importance}
+        screened = self._screen(fact.text)
+        if screened.action == "never":
+            return [AddResult(0, "", "REFUSED", screened.reason)]
+        if screened.action == "ask" and not confirmed:
+            return [AddResult(0, fact.text, "PENDING", screened.reason, pending={
+                "fact": {"text": fact.text, "attribute": fact.attribute, "value": fact.value, "kind": fact.kind,
+                         "when": when, "single": fact.single, "retract": fact.retract,
+                         "importance": fact.importance},
+                "user_id": user, "source": source, "metadata": metadata, "agent_id": agent_id,
+                "session_id": session_id, "said_at": said_at, "sensitivity": screened.label})]
+        if screened.text != fact.text:
+            fact.text = screened.text
+            vector = self.embedder.embed([fact.text])[0]
+        meta = dict(metadata)
         row = {"user_id": user, "agent_id": agent_id, "session_id": session_id, "kind": fact.kind,
+               "importance": fact.importance, "sensitivity": screened.label,
                "text": fact.text, "metadata": meta, "hash": content_hash(fact.text),
                "embedding": vector.tobytes(), "embedder": self.embedder.id, "created_at": now_iso(),
                "attribute": fact.attribute, "value": fact.value, "valid_from": when, "source": source}
@@ -510,28 +597,46 @@ class Memory:
         self._apply(user, index, stale, add=added, remove=removed)
         return results
 
-    def resolve_conflict(self, result: AddResult, accept: bool = True, *, actor: str = "api") -> list[AddResult]:
-        """Settle a ``CONFLICT`` from the ``ask`` policy: ``accept`` supersedes the
-        old fact with the new one; otherwise the new fact is dropped (and the
-        decision recorded in the old fact's history)."""
+    def resolve(self, result: AddResult, accept: bool = True, *, actor: str = "api") -> list[AddResult]:
+        """Settle a result that waits for the person: a ``CONFLICT`` (policy ask:
+        ``accept`` supersedes the old fact) or a ``PENDING`` sensitive memory
+        (``accept`` stores it). Declining stores nothing (a conflict's refusal
+        is noted in the old fact's history)."""
         from .extract import Fact
         from .text import parse_iso
 
-        if result.event != "CONFLICT" or not result.pending:
-            raise InvalidInput("only a CONFLICT result can be resolved")
         p = result.pending
-        user = self.get(result.previous_id).user_id if result.previous_id else self._user(None)
+        if result.event not in ("CONFLICT", "PENDING") or not p:
+            raise InvalidInput("only a CONFLICT or PENDING result can be resolved")
+        if result.event == "CONFLICT":
+            user = self.get(result.previous_id).user_id if result.previous_id else self._user(None)
+            if not accept:
+                with self.store.transaction():
+                    self.store.add_history(int(result.previous_id or 0), user, "NONE", None, None, actor,
+                                           f"kept; the person rejected: {p['text']}")
+                return []
+            fact = Fact(text=p["text"], attribute=p["attribute"], value=p["value"], single=p["single"],
+                        kind=p["kind"], when=parse_iso(p["when"]), importance=p["importance"])
+            vector = self.embedder.embed([fact.text])[0]
+            return self._apply_fact(user, fact, vector, source=p["source"], metadata=p["metadata"],
+                                    agent_id=p["agent_id"], session_id=p["session_id"], said_at=p["said_at"],
+                                    actor=actor, policy="supersede", confirmed=True)
         if not accept:
-            with self.store.transaction():
-                self.store.add_history(int(result.previous_id or 0), user, "NONE", None, None, actor,
-                                       f"kept; the person rejected: {p['text']}")
             return []
-        fact = Fact(text=p["text"], attribute=p["attribute"], value=p["value"], single=p["single"],
-                    kind=p["kind"], when=parse_iso(p["when"]), importance=p["importance"])
+        if "raw" in p:
+            raw = p["raw"]
+            return self.add(raw["text"], user_id=p["user_id"], agent_id=p["agent_id"], session_id=p["session_id"],
+                            metadata=raw["metadata"], kind=raw["kind"], timestamp=p.get("valid_from"),
+                            actor=actor, confirmed=True)
+        f = p["fact"]
+        fact = Fact(text=f["text"], attribute=f["attribute"], value=f["value"], single=f["single"],
+                    retract=f["retract"], kind=f["kind"], when=parse_iso(f["when"]), importance=f["importance"])
         vector = self.embedder.embed([fact.text])[0]
-        return self._apply_fact(user, fact, vector, source=p["source"], metadata=p["metadata"],
+        return self._apply_fact(p["user_id"], fact, vector, source=p["source"], metadata=p["metadata"],
                                 agent_id=p["agent_id"], session_id=p["session_id"], said_at=p["said_at"],
-                                actor=actor, policy="supersede")
+                                actor=actor, confirmed=True)
+
+    resolve_conflict = resolve
 
     # episodes ------------------------------------------------------------------------
 
@@ -540,7 +645,7 @@ class Memory:
                        session_id: str | None = None, actor: str = "api") -> MemoryItem:
         """Record a dated event or a session summary in the episodic log."""
         user = self._user(user_id)
-        summary = clean_text(summary, "episode summary")
+        summary = self.log_text(clean_text(summary, "episode summary"))
         kind_type = clean_text(type, "episode type")
         when = self._said_at(occurred_at)
         vector = self.embedder.embed([summary])[0]
@@ -608,8 +713,10 @@ class Memory:
         since: str | datetime | None = None,
         as_of: str | datetime | None = None,
         include_past: bool = False,
+        sensitive: bool = False,
     ) -> list[MemoryItem]:
-        """The user's memories, newest first. ``filters`` matches ``agent_id``,
+        """The user's memories, newest first (``sensitive``: only those with a
+        sensitive class). ``filters`` matches ``agent_id``,
         ``session_id``, ``kind`` and metadata keys exactly; ``since`` takes a
         datetime, an ISO date or an age like ``7d``. Facts that are no longer
         true are left out unless ``include_past``; ``as_of`` gives what was
@@ -622,14 +729,15 @@ class Memory:
         if limit is not None and limit < 0:
             raise InvalidInput("limit must not be negative")
         moment = _as_of(as_of)
-        post = bool(meta) or moment is not None
+        post = bool(meta) or moment is not None or sensitive
         rows = self.store.list_memories(
             user, since=since_iso, limit=None if post else limit, newest_first=True,
             current_only=not include_past and moment is None, **columns
         )
         items = [MemoryItem.from_row(r) for r in rows]
         if post:
-            items = [i for i in items if _meta_match(i.metadata, meta) and _valid(i, moment, include_past)]
+            items = [i for i in items if _meta_match(i.metadata, meta) and _valid(i, moment, include_past)
+                     and (not sensitive or i.sensitivity)]
             if limit is not None:
                 items = items[:limit]
         return items
@@ -656,7 +764,8 @@ class Memory:
         if self.store.count_memories(user) == 0:
             return []
         vector = self.embedder.embed([query])[0]
-        return self.search_vector(vector, user, limit, filters, threshold, as_of=as_of, include_past=include_past)
+        return self.search_vector(vector, user, limit, filters, threshold, as_of=as_of,
+                                  include_past=include_past, text=query)
 
     def search_vector(
         self,
@@ -668,20 +777,45 @@ class Memory:
         *,
         as_of: str | datetime | None = None,
         include_past: bool = False,
+        text: str | None = None,
     ) -> list[MemoryItem]:
-        """Like :meth:`search` with a query vector already embedded."""
+        """Like :meth:`search` with the query vector already embedded. With
+        ``text``, vector hits are fused with keyword (BM25) hits by reciprocal
+        rank; ``score`` stays the cosine similarity."""
+        import numpy as np
+
         columns, meta = self._split_filters(filters)
         moment = _as_of(as_of)
         index = self._index(user_id)
-        k = limit * 2 if (columns or meta or moment or not include_past) else limit
+        match = keyword_query(text) if text else ""
+        k = max(limit * 2, 50)
         while True:
-            hits = index.search(vector, k)
-            rows = self.store.memories_by_ids([h[0] for h in hits], user_id)
+            dense = index.search(vector, k)
+            keyword = self.store.keyword_search(user_id, match, k) if match else []
+            fused: dict[int, float] = {}
+            for hits in (dense, keyword):
+                for rank, (label, _) in enumerate(hits):
+                    fused[label] = fused.get(label, 0.0) + 1.0 / (RRF_K + rank)
+            cosine = {label: score for label, score in dense}
+            missing = [label for label in fused if label not in cosine]
+            if missing:
+                for row in self.store.embeddings(missing, user_id):
+                    cosine[int(row[0])] = float(np.dot(np.frombuffer(row[1], dtype=np.float32), vector))
+            rows = self.store.memories_by_ids(list(fused), user_id)
+            if self.config.retention_weight > 0:
+                # A faded memory loses to a fresh one of equal relevance.
+                now = datetime.now(timezone.utc)
+                for label, row in rows.items():
+                    fused[label] *= rank_factor(
+                        retention(MemoryItem.from_row(row), now, self.config.half_life_days),
+                        self.config.retention_weight)
+            order = sorted(fused, key=lambda label: (-fused[label], -cosine.get(label, 0.0)))
             found: list[MemoryItem] = []
-            for label, score in hits:
+            for label in order:
                 row = rows.get(label)
                 if row is None:
                     continue
+                score = cosine.get(label, 0.0)
                 if threshold is not None and score < threshold:
                     continue
                 if any(row[c] != v for c, v in columns.items()):
@@ -728,7 +862,10 @@ class Memory:
     def update(self, memory_id: int, text: str, *, actor: str = "api") -> MemoryItem:
         """Replace a memory's text (re-embedded; the old text stays in its history)."""
         memory_id = self._id(memory_id)
-        text = clean_text(text)
+        screened = self._screen(clean_text(text))
+        if screened.action == "never":
+            raise InvalidInput(f"not stored: {screened.reason}")
+        text = screened.text
         row = self.store.get_memory(memory_id)
         user = row["user_id"]
         if text == row["text"]:
@@ -756,6 +893,7 @@ class Memory:
             self.store.delete_memory(memory_id, actor, reason)
         self._apply(user, index, stale, remove=[memory_id])
         index.save()
+        self.store.purge_fts()
         self.store.checkpoint()
 
     def delete_all(self, user_id: str | None = None) -> int:
@@ -767,6 +905,7 @@ class Memory:
         index = self._indexes.pop(user, None) or UserIndex(self.index_dir, user, 0, "")
         index.destroy()
         shred(self.user_history_file(user))
+        self.store.purge_fts()
         self.store.checkpoint()
         return count
 
@@ -792,13 +931,112 @@ class Memory:
 
         return self.config.history_dir / f"{user_key(user_id)}.txt"
 
+    # forgetting -----------------------------------------------------------------------
+
+    def touch(self, ids: Sequence[int]) -> None:
+        """Record that these memories reached a prompt (slows their fading).
+        Listing and searching do not count."""
+        if ids:
+            with self.store.transaction():
+                self.store.touch([self._id(i) for i in ids], now_iso())
+
+    def pin(self, memory_id: int, pinned: bool = True, *, actor: str = "api") -> MemoryItem:
+        """Pinned memories never fade and are never pruned."""
+        memory_id = self._id(memory_id)
+        with self.store.transaction():
+            self.store.set_pinned(memory_id, pinned, actor)
+        return self.get(memory_id)
+
+    def retention(self, item: MemoryItem, now: datetime | None = None) -> float:
+        """How much of ``item`` is retained now (see :mod:`memcli.forgetting`)."""
+        return retention(item, now, self.config.half_life_days)
+
+    def prune(self, user_id: str | None = None, threshold: float = 0.05, *, apply: bool = False,
+              now: datetime | None = None, actor: str = "api") -> list[tuple[MemoryItem, float]]:
+        """Memories whose retention fell below ``threshold`` (pinned ones never),
+        faded first, each with its retention. With ``apply`` they are deleted
+        through the same path as :meth:`delete` (history keeps a tombstone)."""
+        user = self._user(user_id)
+        now = now or datetime.now(timezone.utc)
+        rows = self.store.conn.execute(
+            f"SELECT {MEMORY_COLUMNS} FROM memories WHERE user_id = ? AND pinned = 0", [user])
+        faded = []
+        for row in rows:
+            item = MemoryItem.from_row(row)
+            r = retention(item, now, self.config.half_life_days)
+            if r < threshold:
+                faded.append((item, r))
+        faded.sort(key=lambda pair: pair[1])
+        if apply and faded:
+            self.delete_many([item.id for item, _ in faded], actor=actor,
+                             reason=f"pruned: retention below {threshold}")
+        return faded
+
+    def delete_many(self, ids: Sequence[int], *, actor: str = "api", reason: str | None = None) -> int:
+        """Delete several memories (of any users) in one transaction, with one
+        index save and one scrub of the WAL and keyword index per user."""
+        by_user: dict[str, list[int]] = {}
+        for memory_id in ids:
+            row = self.store.get_memory(self._id(memory_id))
+            by_user.setdefault(row["user_id"], []).append(int(row["id"]))
+        for user, user_ids in by_user.items():
+            index = self._index(user)
+            with self.store.transaction():
+                stale = self.store.generation(user) != index.generation
+                for memory_id in user_ids:
+                    self.store.delete_memory(memory_id, actor, reason)
+            self._apply(user, index, stale, remove=user_ids)
+            index.save()
+        if by_user:
+            self.store.purge_fts()
+            self.store.checkpoint()
+        return sum(len(v) for v in by_user.values())
+
+    def forget_session(self, session_id: str, user_id: str | None = None, *, actor: str = "api") -> dict[str, int]:
+        """Erase one chat session: its messages, the memories filed under it
+        (its summary included) and the session itself."""
+        user = self._user(user_id)
+        session = self.store.session(session_id)
+        if session is None or session["user_id"] != user:
+            raise NotFound(f"no session {session_id!r} for user {user!r}")
+        ids = [int(r[0]) for r in self.store.conn.execute(
+            "SELECT id FROM memories WHERE user_id = ? AND session_id = ?", [user, session_id])]
+        removed = self.delete_many(ids, actor=actor, reason=f"session {session_id} forgotten")
+        with self.store.transaction():
+            messages = self.store.conn.execute(
+                "DELETE FROM messages WHERE user_id = ? AND session_id = ?", [user, session_id]).rowcount
+            self.store.conn.execute("DELETE FROM sessions WHERE id = ? AND user_id = ?", [session_id, user])
+        self.store.checkpoint()
+        return {"memories": removed, "messages": messages}
+
+    def forget_before(self, before: str | datetime, user_id: str | None = None, *,
+                      actor: str = "api") -> dict[str, int]:
+        """Erase a user's memories stored, and messages said, before a date (and
+        sessions left empty)."""
+        user = self._user(user_id)
+        cutoff = _as_of(before) if isinstance(before, datetime) else iso(parse_when(before))
+        ids = [int(r[0]) for r in self.store.conn.execute(
+            "SELECT id FROM memories WHERE user_id = ? AND created_at < ?", [user, cutoff])]
+        removed = self.delete_many(ids, actor=actor, reason=f"forgotten: everything before {cutoff[:10]}")
+        with self.store.transaction():
+            messages = self.store.conn.execute(
+                "DELETE FROM messages WHERE user_id = ? AND created_at < ?", [user, cutoff]).rowcount
+            self.store.conn.execute(
+                "DELETE FROM sessions WHERE user_id = ? AND started_at < ? AND"
+                " NOT EXISTS (SELECT 1 FROM messages m WHERE m.session_id = sessions.id)", [user, cutoff])
+        self.store.checkpoint()
+        return {"memories": removed, "messages": messages}
+
     # export and import -----------------------------------------------------------------
 
     def export(
-        self, user_id: str | None = None, *, all_users: bool = False, include_vectors: bool = True
+        self, user_id: str | None = None, *, all_users: bool = False, include_vectors: bool = True,
+        redact: bool = False,
     ) -> dict[str, Any]:
         """A schema-versioned, JSON-ready document of one user's data (or everyone's),
-        complete enough for a lossless :meth:`import_data`."""
+        complete enough for a lossless :meth:`import_data`. ``redact`` masks every
+        sensitive value in memories, history and messages (and leaves vectors
+        out), for sharing."""
         users = self.store.users() if all_users else [self._user(user_id)]
         memories, history, sessions, messages = [], [], [], []
         for user in users:
@@ -814,9 +1052,23 @@ class Memory:
             history += [HistoryEvent.from_row(r).to_dict() for r in self.store.history_for(user)]
             sessions += [dict(r) for r in self.store.all_sessions(user)]
             messages += [dict(r) for r in self.store.messages(user)]
+        if redact:
+            from .privacy import classify
+            from .privacy import redact as mask
+
+            def clean(text: Any) -> Any:
+                return mask(text, classify(text)) if isinstance(text, str) else text
+
+            for m in memories:
+                m["memory"], m["value"], m["embedding"] = clean(m["memory"]), clean(m.get("value")), None
+            for h in history:
+                h["old_memory"], h["new_memory"] = clean(h["old_memory"]), clean(h["new_memory"])
+            for msg in messages:
+                msg["content"] = clean(msg["content"])
         return {
             "format": FORMAT,
             "schema_version": SCHEMA_VERSION,
+            "redacted": redact,
             "memcli_version": __version__,
             "exported_at": now_iso(),
             "embedder": self.config.embedder,
@@ -999,3 +1251,12 @@ def _valid(item: MemoryItem, moment: str | None, include_past: bool) -> bool:
         return include_past or item.valid_to is None
     start = item.valid_from or item.created_at
     return start <= moment and (item.valid_to is None or item.valid_to > moment)
+
+
+class Screened:
+    """The privacy decision for one text: store / redact / ask / never."""
+
+    __slots__ = ("action", "text", "label", "reason")
+
+    def __init__(self, action: str, text: str, label: str | None, reason: str) -> None:
+        self.action, self.text, self.label, self.reason = action, text, label, reason

@@ -34,6 +34,11 @@ class MemoryItem:
     valid_to: str | None = None  # when it stopped being true; None: still true
     source: dict[str, Any] = field(default_factory=dict)  # message_ids, session_id, said_at
     reinforced: int = 0  # how often it was said again
+    access_count: int = 0  # how often it reached a prompt
+    last_accessed: str | None = None
+    importance: float = 0.5  # 0..1, set at extraction; slows fading
+    pinned: bool = False  # never fades, never pruned
+    sensitivity: str | None = None  # sensitive classes found at write time, e.g. "health"
     score: float | None = None  # similarity to the query (search only)
 
     @property
@@ -65,6 +70,11 @@ class MemoryItem:
             valid_to=row["valid_to"],
             source=json.loads(row["source"] or "{}"),
             reinforced=int(row["reinforced"] or 0),
+            access_count=int(row["access_count"] or 0),
+            last_accessed=row["last_accessed"],
+            importance=float(row["importance"] if row["importance"] is not None else 0.5),
+            pinned=bool(row["pinned"]),
+            sensitivity=row["sensitivity"],
             score=score,
         )
 

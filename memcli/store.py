@@ -126,10 +126,49 @@ def _m0003_facts_over_time(db: Any) -> None:
     )
 
 
+def _m0004_keyword_index(db: Any) -> None:
+    # Full-text index (BM25) over memory text, kept in step by triggers; fused
+    # with the vector search. External content: the text itself lives only in
+    # `memories`, the index holds tokens (cleared on erasure, see Store.purge_fts).
+    db.execute(
+        "CREATE VIRTUAL TABLE memories_fts USING fts5(text, content='memories', content_rowid='id',"
+        " tokenize='porter unicode61')"
+    )
+    db.execute(
+        "CREATE TRIGGER memories_fts_insert AFTER INSERT ON memories BEGIN"
+        " INSERT INTO memories_fts(rowid, text) VALUES (new.id, new.text); END"
+    )
+    db.execute(
+        "CREATE TRIGGER memories_fts_delete AFTER DELETE ON memories BEGIN"
+        " INSERT INTO memories_fts(memories_fts, rowid, text) VALUES ('delete', old.id, old.text); END"
+    )
+    db.execute(
+        "CREATE TRIGGER memories_fts_update AFTER UPDATE OF text ON memories BEGIN"
+        " INSERT INTO memories_fts(memories_fts, rowid, text) VALUES ('delete', old.id, old.text);"
+        " INSERT INTO memories_fts(rowid, text) VALUES (new.id, new.text); END"
+    )
+    db.execute("INSERT INTO memories_fts(memories_fts) VALUES ('rebuild')")
+
+
+def _m0005_forgetting_and_privacy(db: Any) -> None:
+    # Retention inputs (accesses that reached a prompt, importance, pin) and the
+    # sensitive-data class found at write time.
+    for column in ("access_count INTEGER NOT NULL DEFAULT 0", "last_accessed TEXT",
+                   "importance REAL NOT NULL DEFAULT 0.5", "pinned INTEGER NOT NULL DEFAULT 0",
+                   "sensitivity TEXT"):
+        db.execute(f"ALTER TABLE memories ADD COLUMN {column}")
+    db.execute(
+        "UPDATE memories SET importance = json_extract(metadata, '$.importance')"
+        " WHERE json_type(metadata, '$.importance') IN ('real', 'integer')"
+    )
+
+
 MIGRATIONS: list[tuple[str, Any]] = [
     ("0001_memories", _m0001_memories),
     ("0002_sessions_messages", _m0002_sessions_messages),
     ("0003_facts_over_time", _m0003_facts_over_time),
+    ("0004_keyword_index", _m0004_keyword_index),
+    ("0005_forgetting_and_privacy", _m0005_forgetting_and_privacy),
 ]
 
 
@@ -162,7 +201,8 @@ def _apply_migrations(conn: sqlite3.Connection) -> None:
 
 MEMORY_COLUMNS = (
     "id, user_id, agent_id, session_id, kind, text, metadata, hash, embedder, created_at, updated_at,"
-    " attribute, value, valid_from, valid_to, source, reinforced"
+    " attribute, value, valid_from, valid_to, source, reinforced, access_count, last_accessed, importance,"
+    " pinned, sensitivity"
 )
 
 
@@ -230,6 +270,24 @@ class Store:
                 self.conn.execute("ROLLBACK")
             raise StorageError(f"cannot write to {self.path}: {exc}") from None
 
+    def keyword_search(self, user_id: str, match: str, limit: int) -> list[tuple[int, float]]:
+        """(id, bm25) of the user's memories matching an FTS5 ``match`` expression, best first."""
+        try:
+            rows = self.conn.execute(
+                "SELECT m.id, bm25(memories_fts) AS rank FROM memories_fts JOIN memories m"
+                " ON m.id = memories_fts.rowid WHERE memories_fts MATCH ? AND m.user_id = ?"
+                " ORDER BY rank LIMIT ?",
+                [match, user_id, limit],
+            ).fetchall()
+        except sqlite3.OperationalError:
+            return []  # a query FTS5 cannot parse finds nothing by keyword
+        return [(int(r[0]), float(r[1])) for r in rows]
+
+    def purge_fts(self) -> None:
+        """Merge the full-text index into one fresh segment, so deleted rows' tokens
+        are not left in old segments (secure_delete then zeroes the freed pages)."""
+        self.conn.execute("INSERT INTO memories_fts(memories_fts) VALUES ('optimize')")
+
     def checkpoint(self) -> None:
         """Move the WAL into the main file and truncate it to zero bytes, so text
         deleted a moment ago no longer sits in the WAL."""
@@ -249,7 +307,8 @@ class Store:
         cur = self.conn.execute(
             "INSERT INTO memories (user_id, agent_id, session_id, kind, text, metadata, hash,"
             " embedding, embedder, created_at, updated_at, attribute, value, valid_from, valid_to, source,"
-            " reinforced) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " reinforced, importance, pinned, sensitivity, access_count, last_accessed)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [
                 row["user_id"],
                 row.get("agent_id"),
@@ -268,6 +327,11 @@ class Store:
                 row.get("valid_to"),
                 json.dumps(row.get("source") or {}, ensure_ascii=False, sort_keys=True),
                 int(row.get("reinforced") or 0),
+                float(row["importance"]) if row.get("importance") is not None else 0.5,
+                1 if row.get("pinned") else 0,
+                row.get("sensitivity"),
+                int(row.get("access_count") or 0),
+                row.get("last_accessed"),
             ],
         )
         memory_id = int(cur.lastrowid)  # type: ignore[arg-type]
@@ -297,6 +361,16 @@ class Store:
             ):
                 out[row["id"]] = row
         return out
+
+    def embeddings(self, ids: Sequence[int], user_id: str) -> list[sqlite3.Row]:
+        """(id, embedding) of the user's memories among ``ids``."""
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        return self.conn.execute(
+            f"SELECT id, embedding FROM memories WHERE user_id = ? AND id IN ({marks}) AND embedding IS NOT NULL",
+            [user_id, *ids],
+        ).fetchall()
 
     def find_by_hash(self, user_id: str, digest: str) -> sqlite3.Row | None:
         return self.conn.execute(
@@ -332,6 +406,21 @@ class Store:
             [json.dumps(source, ensure_ascii=False, sort_keys=True), memory_id],
         )
         self.add_history(memory_id, row["user_id"], "NONE", None, None, actor, reason)
+
+    def touch(self, ids: Sequence[int], when: str) -> None:
+        """These memories reached a prompt: count the access (slows their fading)."""
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            self.conn.execute(
+                f"UPDATE memories SET access_count = access_count + 1, last_accessed = ? WHERE id IN ({marks})",
+                [when, *chunk],
+            )
+
+    def set_pinned(self, memory_id: int, pinned: bool, actor: str) -> None:
+        row = self.get_memory(memory_id)
+        self.conn.execute("UPDATE memories SET pinned = ? WHERE id = ?", [1 if pinned else 0, memory_id])
+        self.add_history(memory_id, row["user_id"], "PIN" if pinned else "UNPIN", None, None, actor, None)
 
     def messages_by_ids(self, ids: Sequence[int], user_id: str) -> list[sqlite3.Row]:
         if not ids:

@@ -208,8 +208,23 @@ def add(
         return
     if not results:
         render.note("no facts found in that text" if infer else "nothing stored")
+    mem = state().memory()
+    failed = False
     for r in results:
-        render.out.print(describe(r), highlight=False, markup=False)
+        if r.event == "PENDING":
+            if sys.stdin.isatty() and typer.confirm(f"{r.reason[0].upper()}{r.reason[1:]}. Store '{r.memory}'?"):
+                for applied in mem.resolve(r, True, actor="cli"):
+                    render.out.print(describe(applied), highlight=False, markup=False)
+                continue
+            render.error(f"not stored: {r.reason} (answer in a terminal, or set the [privacy] policy)")
+            failed = True
+        elif r.event == "REFUSED":
+            render.error(f"not stored: {r.reason}")
+            failed = True
+        else:
+            render.out.print(describe(r), highlight=False, markup=False)
+    if failed:
+        raise typer.Exit(1)
 
 
 def describe(r: Any) -> str:
@@ -226,6 +241,8 @@ def describe(r: Any) -> str:
         return f"Memory {r.id} is no longer true: {r.memory}"
     if r.event == "CONFLICT":
         return f"Not stored: '{r.memory}' conflicts with memory {r.previous_id} '{r.previous_memory}'"
+    if r.event in ("REFUSED", "PENDING"):
+        return f"Not stored: {r.reason}"
     return f"{r.event} {r.id}: {r.memory}"
 
 
@@ -263,6 +280,7 @@ def list_(
     all_users: bool = typer.Option(False, "--all-users", help="Every user's memories."),
     as_of: Optional[str] = typer.Option(None, "--as-of", help="What was true then (2025-06-01, 30d, ...)."),
     include_past: bool = typer.Option(False, "--include-past", help="Also facts that are no longer true."),
+    sensitive: bool = typer.Option(False, "--sensitive", help="Only memories holding sensitive data."),
     as_json: bool = JsonOpt,
 ) -> None:
     """List memories, newest first (facts true now, unless --as-of or --include-past)."""
@@ -271,7 +289,7 @@ def list_(
     filters = {"kind": kind} if kind else None
     cap = limit or None
     items = [i for u in users for i in mem.get_all(user_id=u, limit=cap, filters=filters, since=since,
-                                                   as_of=as_of, include_past=include_past)]
+                                                   as_of=as_of, include_past=include_past, sensitive=sensitive)]
     if all_users:
         items.sort(key=lambda i: i.id, reverse=True)
         items = items[:cap] if cap else items
@@ -328,11 +346,31 @@ def edit(
 def forget(
     memory_id: Optional[int] = typer.Argument(None, metavar="[ID]", help="The memory to forget."),
     user: Optional[str] = typer.Option(None, "--user", "-u", help="Without ID: erase everything about this user."),
+    session: Optional[str] = typer.Option(None, "--session", help="Erase one chat session (messages and memories)."),
+    before: Optional[str] = typer.Option(None, "--before", help="Erase what was stored before this date."),
     yes: bool = YesOpt,
     as_json: bool = JsonOpt,
 ) -> None:
-    """Forget one memory (ID), or everything about a user (--user NAME)."""
+    """Forget one memory (ID), a session (--session), everything before a date
+    (--before), or everything about a user (--user NAME alone)."""
     mem = state().memory()
+    if sum(x is not None for x in (memory_id, session, before)) > 1:
+        raise InvalidInput("give one of ID, --session or --before")
+    if session is not None or before is not None:
+        who = user_of(user)
+        if session is not None:
+            confirm(f"Erase session {session!r} of {who!r}, with its messages and memories?", yes)
+            counts = mem.forget_session(session, who, actor="cli")
+            what = f"session {session!r}"
+        else:
+            confirm(f"Erase everything of {who!r} stored before {before}?", yes)
+            counts = mem.forget_before(before, who, actor="cli")  # type: ignore[arg-type]
+            what = f"everything before {before}"
+        if as_json:
+            render.print_json({"user": who, **counts})
+        else:
+            render.out.print(f"Erased {what}: {counts['memories']} memories, {counts['messages']} messages")
+        return
     if memory_id is not None:
         item = mem.get(memory_id)
         if user is not None and item.user_id != user:
@@ -381,13 +419,15 @@ def export(
     all_users: bool = typer.Option(False, "--all-users", help="Export every user."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="File to write (default: stdout)."),
     no_vectors: bool = typer.Option(False, "--no-vectors", help="Leave embeddings out (smaller; import re-embeds)."),
+    redact: bool = typer.Option(False, "--redact", help="Mask sensitive values (for sharing; leaves vectors out)."),
 ) -> None:
     """Export memories, history and chats as JSON (lossless; see `import`)."""
     import json
 
     from ..files import write_private
 
-    doc = state().memory().export(user_of(user), all_users=all_users, include_vectors=not no_vectors)
+    doc = state().memory().export(user_of(user), all_users=all_users, include_vectors=not no_vectors,
+                                  redact=redact)
     data = json.dumps(doc, indent=2, ensure_ascii=False).encode("utf-8") + b"\n"
     if output is None or str(output) == "-":
         sys.stdout.buffer.write(data)
@@ -469,6 +509,59 @@ def config_(as_json: bool = JsonOpt) -> None:
     render.out.print("[chat]", markup=False)
     for key, value in chat.items():
         render.out.print(f"{key} = {value!r}", highlight=False)
+
+
+@app.command()
+@handled
+def pin(memory_id: int = typer.Argument(..., metavar="ID"), as_json: bool = JsonOpt) -> None:
+    """Keep a memory forever: it never fades and is never pruned."""
+    item = state().memory().pin(memory_id, True, actor="cli")
+    render.print_json(item.to_dict()) if as_json else render.out.print(f"Pinned memory {item.id}")
+
+
+@app.command()
+@handled
+def unpin(memory_id: int = typer.Argument(..., metavar="ID"), as_json: bool = JsonOpt) -> None:
+    """Let a pinned memory fade again."""
+    item = state().memory().pin(memory_id, False, actor="cli")
+    render.print_json(item.to_dict()) if as_json else render.out.print(f"Unpinned memory {item.id}")
+
+
+@app.command()
+@handled
+def prune(
+    user: Optional[str] = UserOpt,
+    threshold: float = typer.Option(0.05, "--threshold", min=0.0, max=1.0, help="Retention below which a memory goes."),
+    apply: bool = typer.Option(False, "--apply", help="Delete them (default: only show what would go)."),
+    yes: bool = YesOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Forget memories that have faded (a dry run unless --apply)."""
+    mem = state().memory()
+    who = user_of(user)
+    faded = mem.prune(who, threshold)
+    if apply and faded:
+        confirm(f"Delete {len(faded)} faded memories of {who!r}?", yes)
+        mem.delete_many([item.id for item, _ in faded], actor="cli", reason=f"pruned: retention below {threshold}")
+    rows = [{"id": i.id, "memory": i.memory, "retention": round(r, 4), "importance": i.importance,
+             "access_count": i.access_count, "last_used": i.last_accessed or i.valid_from or i.created_at}
+            for i, r in faded]
+    if as_json:
+        render.print_json({"applied": apply, "threshold": threshold, "results": rows})
+        return
+    if not rows:
+        render.note(f"nothing has faded below {threshold}")
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=("deleted" if apply else "would delete (dry run; --apply to delete)"))
+    for col in ("id", "retention", "memory", "importance", "uses", "last used"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        table.add_row(str(r["id"]), f"{r['retention']:.3f}", Text(r["memory"]), f"{r['importance']:.1f}",
+                      str(r["access_count"]), str(r["last_used"])[:10])
+    render.out.print(table)
 
 
 @app.command()

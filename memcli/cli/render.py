@@ -57,7 +57,8 @@ def memory_table(items: Iterable[MemoryItem], *, scores: bool = False, users: bo
             row.append(f"{item.score:.3f}" if item.score is not None else "")
         if users:
             row.append(item.user_id)
-        row += [item.memory, item.kind]
+        kind = item.kind + (f" [{item.sensitivity}]" if item.sensitivity else "") + (" (pinned)" if item.pinned else "")
+        row += [item.memory, kind]
         if validity:
             start = (item.valid_from or item.created_at)[:10]
             row.append(f"{start} .. {item.valid_to[:10]}" if item.valid_to else f"since {start}")

@@ -89,11 +89,19 @@ class Repl:
         def _newline(event) -> None:  # type: ignore[no-untyped-def]
             event.current_buffer.insert_text("\n")
 
+        memory = self.chat.memory
+
+        class ScrubbedHistory(FileHistory):
+            """Input history on disk, with secrets masked as in the message log."""
+
+            def store_string(self, string: str) -> None:
+                super().store_string(memory.log_text(string))
+
         def make_session() -> PromptSession:
-            path = self.chat.memory.user_history_file(self.chat.user_id)
+            path = memory.user_history_file(self.chat.user_id)
             touch_private(path)
             return PromptSession(
-                history=FileHistory(str(path)),
+                history=ScrubbedHistory(str(path)),
                 completer=WordCompleter(list(COMMANDS), sentence=True, match_middle=False),
                 complete_while_typing=True,
                 key_bindings=bindings,
@@ -155,7 +163,13 @@ class Repl:
         from .app import describe
 
         for result in last.learned:
-            if result.event == "CONFLICT":
+            if result.event == "PENDING":
+                if self.ask(f"{result.reason[0].upper()}{result.reason[1:]}. Remember '{result.memory}'? [y/N] "):
+                    for applied in self.chat.memory.resolve(result, True, actor="chat"):
+                        self.say(f"({describe(applied)})", "dim")
+                else:
+                    self.say("(not stored)", "dim")
+            elif result.event == "CONFLICT":
                 question = (f"You said '{result.memory}', but I remember '{result.previous_memory}'. "
                             "Replace it? [y/N] ")
                 if self.ask(question):
@@ -207,6 +221,15 @@ class Repl:
             return
         [result] = self.chat.memory.add(text, user_id=self.chat.user_id, session_id=self.chat.session_id,
                                         actor="chat")
+        if result.event == "PENDING":
+            if self.interactive and self.ask(f"{result.reason[0].upper()}{result.reason[1:]}. Store it? [y/N] "):
+                [result] = self.chat.memory.resolve(result, True, actor="chat")
+            else:
+                self.say(f"Not stored: {result.reason}", "yellow")
+                return
+        if result.event == "REFUSED":
+            self.say(f"Not stored: {result.reason}", "yellow")
+            return
         verb = "Remembered" if result.event == "ADD" else "Already remembered"
         self.say(f"{verb} as memory {result.id}", "green")
 

@@ -1,0 +1,181 @@
+"""LoCoMo retrieval benchmark: evidence recall within a memory budget.
+
+    python bench/locomo.py --data DIR [--conversations 26,30] [--budget-words 300]
+                           [--mode raw|infer|both] [--limit 50] [--json]
+
+Each conversation becomes one memcli user and is ingested through the public
+``Memory`` API only, as a person's chat history: every turn is a message with
+its speaker's name, the session's date as its time, and its dia_id as
+metadata (the provenance the score is computed from). The dataset's own
+observations, summaries and event annotations are never read.
+
+For each question with evidence (category 5 is left out), the harness
+searches, walks the results best first, takes each one whose words still fit
+in the budget (one that would overflow is skipped and the walk goes on), and
+scores the share of the question's evidence turns that the taken memories
+came from. Modes: ``raw`` stores every turn as given (infer=False); ``infer``
+runs extraction (infer=True) and searches what memcli keeps.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from machine import machine, percentiles, table  # noqa: E402
+
+from memcli import Config, Memory  # noqa: E402
+
+CATEGORIES = {1: "multi-hop", 2: "temporal", 3: "open-domain", 4: "single-hop"}
+DIA = re.compile(r"D\d+:\d+")
+
+
+def session_time(raw: str) -> datetime:
+    """LoCoMo dates look like '1:56 pm on 8 May, 2023'."""
+    try:
+        return datetime.strptime(raw.strip(), "%I:%M %p on %d %B, %Y").replace(tzinfo=timezone.utc)
+    except ValueError:
+        return datetime.strptime(raw.strip().split(" on ")[-1], "%d %B, %Y").replace(tzinfo=timezone.utc)
+
+
+def sessions(conv: dict[str, Any]) -> list[tuple[datetime, list[dict[str, Any]]]]:
+    out = []
+    for key in sorted((k for k in conv if re.fullmatch(r"session_\d+", k)), key=lambda k: int(k.split("_")[1])):
+        turns = conv.get(key) or []
+        stamp = conv.get(f"{key}_date_time")
+        if turns and stamp:
+            out.append((session_time(stamp), turns))
+    return out
+
+
+def turn_text(turn: dict[str, Any]) -> str:
+    text = turn.get("text", "").strip()
+    if turn.get("blip_caption"):
+        text += f" [shares a photo: {turn['blip_caption']}]"
+    return text
+
+
+def ingest(mem: Memory, user: str, conv: dict[str, Any], infer: bool) -> int:
+    count = 0
+    for n, (when, turns) in enumerate(sessions(conv), start=1):
+        messages = [{"role": "user", "name": t["speaker"], "content": turn_text(t) if infer else
+                     f"{t['speaker']}: {turn_text(t)}", "metadata": {"dia_id": t["dia_id"]}}
+                    for t in turns if turn_text(t)]
+        mem.add(messages, user_id=user, infer=infer, timestamp=when, session_id=f"{user}-s{n}")
+        count += len(messages)
+    return count
+
+
+def provenance(item: Any) -> set[str]:
+    found = set(DIA.findall(str(item.metadata.get("dia_id", ""))))
+    for extra in item.metadata.get("dia_ids", []) if isinstance(item.metadata.get("dia_ids"), list) else []:
+        found.add(str(extra))
+    return found
+
+
+def evaluate(mem: Memory, user: str, conv: dict[str, Any], budget: int, limit: int) -> tuple[list, list[float]]:
+    rows, latencies = [], []
+    for qa in conv.get("qa", []):
+        if qa.get("category") == 5:
+            continue
+        evidence = {e for raw in qa.get("evidence", []) for e in DIA.findall(str(raw))}
+        if not evidence:
+            continue
+        start = time.perf_counter()
+        results = mem.search(str(qa["question"]), user_id=user, limit=limit)
+        latencies.append((time.perf_counter() - start) * 1000)
+        used, covered = 0, set()
+        for item in results:
+            words = len(item.memory.split())
+            if used + words > budget:
+                continue
+            used += words
+            covered |= provenance(item)
+        rows.append((qa["category"], len(evidence & covered) / len(evidence), used))
+    return rows, latencies
+
+
+def run_mode(files: list[Path], infer: bool, budget: int, limit: int, folder: Path) -> dict[str, Any]:
+    config = Config(user="locomo", db=str(folder / ("infer.db" if infer else "raw.db")))
+    rows, latencies, turns, ingest_s = [], [], 0, 0.0
+    with Memory(config=config) as mem:
+        for path in files:
+            conv = json.loads(path.read_text(encoding="utf-8"))
+            user = f"locomo-{path.stem}"
+            start = time.perf_counter()
+            turns += ingest(mem, user, conv, infer)
+            ingest_s += time.perf_counter() - start
+            mem.search("warm up", user_id=user)
+            r, lat = evaluate(mem, user, conv, budget, limit)
+            rows += r
+            latencies += lat
+        stored = mem.stats()["memories"]
+    by_cat: dict[int, list[float]] = defaultdict(list)
+    for cat, recall, _ in rows:
+        by_cat[cat].append(recall)
+    p50, p95 = percentiles(latencies)
+    return {
+        "mode": "infer" if infer else "raw",
+        "questions": len(rows),
+        "recall": statistics.mean(r for _, r, _ in rows) if rows else 0.0,
+        "recall_by_category": {CATEGORIES.get(c, str(c)): statistics.mean(v) for c, v in sorted(by_cat.items())},
+        "mean_words": statistics.mean(w for _, _, w in rows) if rows else 0.0,
+        "turns": turns,
+        "memories_stored": stored,
+        "ingest_turns_per_s": turns / ingest_s if ingest_s else 0.0,
+        "search_p50_ms": p50,
+        "search_p95_ms": p95,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, required=True, help="folder of LoCoMo-format JSON files")
+    parser.add_argument("--conversations", default="", help="comma-separated file stems, e.g. 26,30")
+    parser.add_argument("--budget-words", type=int, default=300)
+    parser.add_argument("--mode", choices=["raw", "infer", "both"], default="both")
+    parser.add_argument("--limit", type=int, default=50, help="results asked of search per question")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    files = sorted(args.data.glob("*.json"))
+    if args.conversations:
+        wanted = {c.strip() for c in args.conversations.split(",")}
+        files = [f for f in files if f.stem in wanted]
+    if not files:
+        parser.error(f"no LoCoMo files found in {args.data}")
+    modes = ["raw", "infer"] if args.mode == "both" else [args.mode]
+    with tempfile.TemporaryDirectory(prefix="memcli-locomo-") as tmp:
+        results = [run_mode(files, mode == "infer", args.budget_words, args.limit, Path(tmp)) for mode in modes]
+    report = {"machine": machine(), "files": [f.name for f in files], "budget_words": args.budget_words,
+              "results": results}
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return
+    print(f"machine: {report['machine']}")
+    print(f"files: {', '.join(report['files'])}; budget {args.budget_words} words")
+    cats = list(CATEGORIES.values())
+    rows = []
+    for r in results:
+        rows.append([r["mode"], str(r["questions"]), f"{r['recall']:.3f}",
+                     *[f"{r['recall_by_category'].get(c, 0):.3f}" for c in cats],
+                     f"{r['mean_words']:.0f}", f"{r['memories_stored']:,}", f"{r['ingest_turns_per_s']:.0f}",
+                     f"{r['search_p50_ms']:.1f} / {r['search_p95_ms']:.1f}"])
+    print(table(["mode", "questions", "recall", *cats, "mean words", "memories", "ingest turns/s",
+                 "search p50 / p95 ms"], rows))
+
+
+if __name__ == "__main__":
+    main()
