@@ -42,7 +42,7 @@ _GOV_WORDS = re.compile(r"\b(?:passport|social security|ssn|national id|national
 _SECRET_WORDS = re.compile(r"\b(?:password|passcode|passphrase|pass word|api key|apikey|access token|auth token|"
                            r"token|access key|private key|secret key|client secret|wi-?fi key)\b"
                            r"(?:\s+(?:for|to|of|on)\s+[\w .'-]{1,30}?)?"
-                           r"\s*(?:is|=|:|was)\s*['\"]?(?P<v>[^\s'\",]{3,})", re.I)
+                           r"\s*(?:is|=|:|was)\s*['\"]?(?P<v>[^\s'\",]{2,}[^\s'\",.!?;:)])", re.I)
 # Short codes count only when the value has digits ("my pin is 4821", not "the pin is lost").
 _CODE_WORDS = re.compile(r"\b(?:pin|pin code|2fa code|otp|security code|cvv|cvc)\b\s*(?:is|=|:|was)\s*"
                          r"(?P<v>\d[\d -]{2,10}\d)\b", re.I)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from memcli import Config, Memory
@@ -77,3 +78,43 @@ def test_forget_one_memory_scrubs_its_text_and_vector(cli, config: Config) -> No
     for path, data in all_bytes(config.home).items():
         assert b"crimson-narwhal-4410" not in data, path.name
         assert probe not in data, path.name
+
+
+def test_forget_user_covers_facts_episodes_and_chat(cli, config: Config) -> None:
+    from memcli.chat import ChatSession
+    from memcli.models.scripted import ScriptedLLM
+
+    with Memory(config=config) as m:
+        m.add("I live in Quokkaville and I love zorbing-7781.", user_id="victim", infer=True)
+        m.add("Yesterday I went to the Wombat-9902 festival.", user_id="victim", infer=True)
+        chat = ChatSession(m, ScriptedLLM(["ok"]), m.config.chat, "victim")
+        "".join(chat.turn("I adopted a ferret named Gizmo-4471"))
+        chat.close()  # writes the session summary episode
+        m.add("keeper fact lorem-3131", user_id="keeper")
+        assert m.episodes("victim", limit=None)
+    planted = [b"Quokkaville", b"zorbing-7781", b"Wombat-9902", b"Gizmo-4471"]
+    assert any(p in data for data in all_bytes(config.home).values() for p in planted)
+    assert cli("forget", "--user", "victim", "--yes").exit_code == 0
+    for path, data in all_bytes(config.home).items():
+        for p in planted:
+            assert p not in data, f"{p!r} survives in {path.name}"
+    assert any(b"lorem-3131" in data for data in all_bytes(config.home).values())
+
+
+def test_forget_session_and_before(cli, config: Config) -> None:
+    with Memory(config=config) as m:
+        m.add([{"role": "user", "content": "I love snorkelling-5150"}], infer=True, session_id="trip",
+              timestamp="2020-01-01")
+        m.store.conn.execute("UPDATE memories SET created_at = '2020-01-01T00:00:00+00:00'")
+        m.store.conn.execute("UPDATE messages SET created_at = '2020-01-01T00:00:00+00:00'")
+        m.add([{"role": "user", "content": "I love paragliding-6262"}], infer=True, session_id="recent")
+    assert cli("forget", "--session", "trip").exit_code == 1  # asks; stdin is not a terminal
+    out = json.loads(cli("forget", "--session", "trip", "--yes", "--json").stdout)
+    assert out["memories"] >= 1 and out["messages"] == 1
+    assert not any(b"snorkelling-5150" in d for d in all_bytes(config.home).values())
+    assert any(b"paragliding-6262" in d for d in all_bytes(config.home).values())
+    assert cli("forget", "--session", "nope", "--yes").exit_code == 1
+    out = json.loads(cli("forget", "--before", "2999-01-01", "--yes", "--json").stdout)
+    assert out["memories"] >= 1
+    assert not any(b"paragliding-6262" in d for d in all_bytes(config.home).values())
+    assert cli("forget", "1", "--session", "x", "--yes").exit_code == 1

@@ -1,0 +1,106 @@
+"""Forgetting benchmark: prune time at scale, and what retention does to ranking.
+
+    python bench/bench_forgetting.py [--memories 100000] [--pairs 200]
+
+1. Prune: N memories of one user with ages spread over two years and mixed
+   importance and use; times the dry run (scoring every memory) and --apply
+   (deleting the faded ones through the normal deletion path).
+2. Ranking: pairs of memories with the same text but different ages (a stale
+   one, a year old and never used, and a fresh one, a day old); for each pair
+   a query that matches both equally. Counts how often the stale one outranks
+   the fresh one with retention off (retention_weight 0) and on (the default).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from bench_store import synthetic_texts  # noqa: E402
+from machine import machine, table  # noqa: E402
+
+from memcli import Config, Memory  # noqa: E402
+
+
+def prune_bench(n: int, folder: Path) -> list[str]:
+    rng = random.Random(5)
+    now = datetime.now(timezone.utc)
+    config = Config(user="bench", embedder="fake", db=str(folder / "prune.db"))
+    with Memory(config=config) as m:
+        texts = synthetic_texts(n)
+        for i in range(0, n, 1000):
+            m.add([{"role": "user", "content": t} for t in texts[i : i + 1000]], user_id="bench")
+        # spread ages, importance and use directly in the table: this is a fixture
+        rows = []
+        for memory_id in range(1, n + 1):
+            age = rng.uniform(0, 730)
+            stamp = (now - timedelta(days=age)).isoformat()
+            rows.append((stamp, stamp, rng.choice([0.2, 0.5, 0.8]), rng.choice([0, 0, 0, 1, 3]), memory_id))
+        with m.store.transaction():
+            m.store.conn.executemany(
+                "UPDATE memories SET created_at = ?, valid_from = ?, importance = ?, access_count = ? WHERE id = ?",
+                rows)
+        start = time.perf_counter()
+        faded = m.prune("bench", threshold=0.05)
+        dry_s = time.perf_counter() - start
+        start = time.perf_counter()
+        m.delete_many([i.id for i, _ in faded], reason="bench prune")
+        apply_s = time.perf_counter() - start
+        left = m.store.count_memories("bench")
+    return [f"{n:,}", f"{len(faded):,}", f"{dry_s:.2f}", f"{apply_s:.2f}", f"{left:,}"]
+
+
+def ranking_bench(pairs: int, folder: Path) -> tuple[int, int, int]:
+    config = Config(user="r", embedder="fake", db=str(folder / "rank.db"))
+    now = datetime.now(timezone.utc)
+    texts = synthetic_texts(pairs, seed=11)
+    with Memory(config=config) as m:
+        stale_ids, fresh_ids = [], []
+        for text in texts:
+            # same words, one an exclamation apart: equal relevance for the fake embedder
+            [stale] = m.add(text, user_id="r")
+            [fresh] = m.add(text + "!", user_id="r")
+            stale_ids.append(stale.id)
+            fresh_ids.append(fresh.id)
+        with m.store.transaction():
+            old = (now - timedelta(days=365)).isoformat()
+            new = (now - timedelta(days=1)).isoformat()
+            m.store.conn.executemany("UPDATE memories SET created_at = ?, valid_from = ? WHERE id = ?",
+                                     [(old, old, i) for i in stale_ids] + [(new, new, i) for i in fresh_ids])
+        counts = []
+        for weight in (0.0, config.retention_weight):
+            m.config.retention_weight = weight
+            wins = 0
+            for text, stale, fresh in zip(texts, stale_ids, fresh_ids):
+                order = [h.id for h in m.search(text, user_id="r", limit=10)]
+                if stale in order and (fresh not in order or order.index(stale) < order.index(fresh)):
+                    wins += 1
+            counts.append(wins)
+    return pairs, counts[0], counts[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--memories", type=int, default=100_000)
+    parser.add_argument("--pairs", type=int, default=200)
+    args = parser.parse_args()
+    print(f"machine: {machine()}")
+    with tempfile.TemporaryDirectory(prefix="memcli-bench-") as tmp:
+        row = prune_bench(args.memories, Path(tmp))
+        print(table(["memories", "faded below 0.05", "dry run s", "apply s", "left"], [row]))
+        pairs, before, after = ranking_bench(args.pairs, Path(tmp))
+        print(table(["pairs", "stale outranks fresh, retention off", "stale outranks fresh, retention on"],
+                    [[str(pairs), f"{before} ({before / pairs:.0%})", f"{after} ({after / pairs:.0%})"]]))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,123 @@
+"""Forgetting on a curve: the retention maths, ranking, pin, prune."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from memcli import Config, Memory, MemoryItem
+from memcli.forgetting import half_life_days, rank_factor, retention
+
+NOW = datetime(2026, 6, 1, tzinfo=timezone.utc)
+
+
+def item(days_ago: float, *, importance: float = 0.5, accesses: int = 0, reinforced: int = 0,
+         pinned: bool = False, last_access_days_ago: float | None = None) -> MemoryItem:
+    stamp = (NOW - timedelta(days=days_ago)).isoformat()
+    last = (NOW - timedelta(days=last_access_days_ago)).isoformat() if last_access_days_ago is not None else None
+    return MemoryItem(id=1, memory="x", user_id="u", created_at=stamp, updated_at=stamp, importance=importance,
+                      access_count=accesses, reinforced=reinforced, pinned=pinned, last_accessed=last)
+
+
+def test_retention_decays_monotonically_from_one() -> None:
+    values = [retention(item(d), NOW) for d in (0, 1, 7, 30, 90, 365)]
+    assert values[0] == pytest.approx(1.0)
+    assert all(a > b for a, b in zip(values, values[1:]))
+    assert all(0.0 < v <= 1.0 for v in values)
+
+
+def test_half_life_is_where_half_is_left() -> None:
+    h = half_life_days(30.0, 0.5, 0, 0)
+    assert retention(item(h), NOW) == pytest.approx(0.5)
+
+
+def test_use_and_importance_slow_the_fading() -> None:
+    base = retention(item(60), NOW)
+    assert retention(item(60, accesses=3), NOW) > base
+    assert retention(item(60, reinforced=3), NOW) > base
+    assert retention(item(60, importance=0.9), NOW) > base > retention(item(60, importance=0.1), NOW)
+    # more uses keep helping, less each time
+    r = [retention(item(60, accesses=n), NOW) for n in (0, 1, 2, 4, 8)]
+    assert all(a < b for a, b in zip(r, r[1:]))
+    assert r[1] - r[0] > r[4] - r[3]
+
+
+def test_a_recent_access_refreshes_an_old_memory() -> None:
+    assert retention(item(400, accesses=1, last_access_days_ago=1), NOW) > 0.9
+
+
+def test_pinned_never_fades() -> None:
+    assert retention(item(10_000, pinned=True), NOW) == 1.0
+
+
+def test_rank_factor_bounds() -> None:
+    assert rank_factor(1.0, 0.3) == pytest.approx(1.0)
+    assert rank_factor(0.0, 0.3) == pytest.approx(0.7)
+    assert rank_factor(0.0, 0.0) == pytest.approx(1.0)
+
+
+def aged(m: Memory, text: str, days: int, **kw) -> int:
+    stamp = (datetime.now(timezone.utc) - timedelta(days=days)).isoformat()
+    [r] = m.add(text, timestamp=stamp, **kw)
+    m.store.conn.execute("UPDATE memories SET created_at = ? WHERE id = ?", [stamp, r.id])
+    return r.id
+
+
+def test_a_faded_memory_loses_to_a_fresh_one_of_equal_relevance(tmp_path) -> None:
+    with Memory(path=tmp_path / "m.db", config=Config(embedder="fake", user="u")) as m:
+        stale = aged(m, "I like green tea in the morning", 400)
+        fresh = aged(m, "I like green tea in the morning!", 1)
+        assert [h.id for h in m.search("green tea morning", limit=2)] == [fresh, stale]
+        m.config.retention_weight = 0.0  # without retention the two tie on relevance
+        ids = [h.id for h in m.search("green tea morning", limit=2)]
+        assert set(ids) == {fresh, stale}
+
+
+def test_prompts_count_as_use_listings_do_not(tmp_path) -> None:
+    from memcli.chat import ChatSession
+    from memcli.models.scripted import ScriptedLLM
+
+    with Memory(path=tmp_path / "m.db", config=Config(embedder="fake", user="u")) as m:
+        [r] = m.add("I play the cello every weekend")
+        m.get_all()
+        m.search("cello")
+        assert m.get(r.id).access_count == 0
+        chat = ChatSession(m, ScriptedLLM(["ok"]), m.config.chat, "u")
+        "".join(chat.turn("what instrument do I play, the cello?"))
+        after = m.get(r.id)
+        assert after.access_count == 1 and after.last_accessed is not None
+
+
+def test_prune_dry_run_then_apply_keeps_pinned_and_tombstones(tmp_path) -> None:
+    with Memory(path=tmp_path / "m.db", config=Config(embedder="fake", user="u")) as m:
+        old_trivia = aged(m, "I had toast for breakfast once", 500)
+        old_pinned = aged(m, "My mother's birthday is May 4th", 500)
+        fresh = aged(m, "I started a pottery class", 2)
+        m.pin(old_pinned)
+        dry = m.prune(threshold=0.05)
+        assert [i.id for i, _ in dry] == [old_trivia]
+        assert len(m.get_all()) == 3  # a dry run changes nothing
+        applied = m.prune(threshold=0.05, apply=True)
+        assert [i.id for i, _ in applied] == [old_trivia]
+        assert {i.id for i in m.get_all()} == {old_pinned, fresh}
+        events = m.history(old_trivia)
+        assert events[-1].event == "DELETE" and all(e.new_memory is None for e in events)
+        assert "pruned" in events[-1].reason
+
+
+def test_prune_and_pin_from_the_cli(cli, home) -> None:
+    with Memory() as m:
+        gone = aged(m, "I once ate a very dull sandwich", 900)
+        kept = aged(m, "My blood type is O negative", 900)
+    assert cli("pin", str(kept)).exit_code == 0
+    dry = json.loads(cli("prune", "--json").stdout)
+    assert dry["applied"] is False and [r["id"] for r in dry["results"]] == [gone]
+    assert cli("prune", "--apply").exit_code == 1  # asks, and stdin is not a terminal
+    assert "would delete" in cli("prune").stdout
+    done = json.loads(cli("prune", "--apply", "--yes", "--json").stdout)
+    assert [r["id"] for r in done["results"]] == [gone]
+    assert [r["id"] for r in json.loads(cli("list", "--json").stdout)["results"]] == [kept]
+    assert cli("unpin", str(kept)).exit_code == 0
+    assert "nothing has faded" in cli("prune", "--threshold", "0.0").stderr

@@ -1,0 +1,71 @@
+"""Users are never mixed: property tests with interleaved writers."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from memcli import Config, Memory
+from memcli.chat import ChatSession
+from memcli.models.scripted import ScriptedLLM
+
+USERS = ["ana", "ben", "cai"]
+TEMPLATES = [
+    "I live in {m}",
+    "I love {m} on weekends",
+    "Yesterday I went to {m}",
+    "my notes about {m}",
+    "I work as a nurse at {m}",
+]
+operations = st.lists(
+    st.tuples(st.sampled_from(USERS), st.sampled_from(["raw", "infer", "episode", "chat"]),
+              st.integers(0, len(TEMPLATES) - 1)),
+    min_size=1, max_size=18,
+)
+
+
+def marker(user: str, n: int) -> str:
+    return f"Zq{user.capitalize()}{n}x"
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(operations)
+def test_no_query_of_one_user_shows_another_users_data(ops) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        llm = ScriptedLLM(n_ctx=2048)
+        with Memory(path=Path(tmp) / "iso.db", config=Config(embedder="fake", user="ana")) as m:
+            for n, (user, op, t) in enumerate(ops):
+                text = TEMPLATES[t].format(m=marker(user, n))
+                if op == "raw":
+                    m.add(text, user_id=user)
+                elif op == "infer":
+                    m.add(text, user_id=user, infer=True)
+                elif op == "episode":
+                    m.record_episode(user, "event", text)
+                else:
+                    chat = ChatSession(m, llm, m.config.chat, user)
+                    "".join(chat.turn(text))
+                    chat.close()
+            everyone = {marker(u, n) for n, (u, _, _) in enumerate(ops) for u in [u]}
+            for user in USERS:
+                foreign = {marker(u, n) for n, (u, _, _) in enumerate(ops) if u != user}
+                seen: list[str] = []
+                for query in ["where do I live", "what do I love", *sorted(everyone)[:6]]:
+                    seen += [h.memory for h in m.search(query, user_id=user, limit=50, include_past=True)]
+                    assert all(h.user_id == user for h in m.search(query, user_id=user, limit=50))
+                seen += [i.memory for i in m.get_all(user_id=user, include_past=True)]
+                seen += [e.memory for e in m.episodes(user, limit=None)]
+                seen.append(json.dumps(m.export(user)))
+                blob = "\n".join(seen)
+                assert not {f for f in foreign if f in blob}, "another user's data in search/list/episodes/export"
+                prompt_llm = ScriptedLLM(["ok"])
+                chat = ChatSession(m, prompt_llm, m.config.chat, user, use_memory=True)
+                question = "tell me everything you remember about " + " ".join(sorted(everyone))
+                "".join(chat.turn(question))
+                # the question itself names every marker; nothing else in the prompt may
+                prompt_body = prompt_llm.prompts[0].replace(question, "")
+                assert not any(f in prompt_body for f in foreign), prompt_body
