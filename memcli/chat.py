@@ -15,7 +15,8 @@ A turn:
 4. the answer streams; it is written to the log even when interrupted;
 5. facts and dated events are extracted from the user's line and reconciled
    with what is known (``extractor`` in the config); with
-   ``store_user_messages`` the line itself is stored too.
+   ``store_user_messages`` the line itself is kept too, sentence by sentence
+   (not questions or small talk).
 
 When a session ends (or an earlier one is resumed) it gets a summary in the
 episodic log: written by the model when it is instruction-tuned, otherwise
@@ -36,7 +37,7 @@ from .errors import InvalidInput, NotFound
 from .memory import Memory
 from .models.llm import LLM, Message
 from .records import AddResult, MemoryItem
-from .text import clean_text, iso
+from .text import clean_text, iso, worth_remembering
 
 STOP = ["\nUser:", "\nuser:", "\nUSER:", "\nAssistant:", "\n\n"]
 # Prompt tokens kept free for the format's own words and the tokenizer's slack.
@@ -45,15 +46,6 @@ RESERVE = 24
 
 def new_session_id() -> str:
     return f"{datetime.now(timezone.utc):%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
-
-
-def worth_remembering(text: str) -> bool:
-    """Which user lines are worth keeping verbatim: not questions (storing
-    "where do I live?" would later out-rank the answer), not small talk."""
-    stripped = text.strip()
-    if stripped.endswith("?"):
-        return False
-    return len(re.findall(r"\w+", stripped)) >= 3
 
 
 @dataclass
@@ -234,10 +226,15 @@ class ChatSession:
                 turn.user_text, self.user_id, message_id=message_id, session_id=self.session_id,
                 said_at=iso(datetime.now(timezone.utc)), actor="chat")
         if self.settings.store_user_messages and worth_remembering(turn.user_text):
-            self.memory.add_embedded(
-                turn.user_text, query_vector, user_id=self.user_id, session_id=self.session_id,
-                metadata={"role": "user", "message_id": message_id}, kind="message", actor="chat",
-            )
+            pieces = self.memory._pieces(self.memory.log_text(turn.user_text),
+                                         {"role": "user", "message_id": message_id}, None, "message")
+            if len(pieces) == 1:  # the line was embedded for the search already
+                self.memory.add_embedded(pieces[0][0], query_vector, user_id=self.user_id,
+                                         session_id=self.session_id, metadata=pieces[0][1], kind="message",
+                                         actor="chat")
+            else:
+                self.memory.add([{"role": "user", "content": p[0], "metadata": p[1]} for p in pieces],
+                                user_id=self.user_id, session_id=self.session_id, actor="chat")
 
     # the router -------------------------------------------------------------------
 

@@ -54,7 +54,7 @@ class ChatConfig:
     prompt_format: str = "auto"  # auto | chat | transcript
     memory_results: int = 8  # long-term memories considered per turn
     min_score: float = 0.2  # similarity below which a memory is not put in the prompt
-    store_user_messages: bool = False  # also keep your own lines verbatim (not questions or small talk)
+    store_user_messages: bool = True  # your lines (not questions or small talk) become memories too
 
 
 @dataclass
@@ -81,6 +81,10 @@ class Config:
     compact_ratio: float = 0.2  # rebuild an index once this share of its entries is deleted
     extractor: str = "auto"  # auto | rules | llm | off: how facts are found in what you say
     conflict: str = "supersede"  # supersede | overwrite | ask: a new value for a known attribute
+    # Conversation messages become searchable memories sentence by sentence (the
+    # facts extracted from them come on top): retrieval then finds the sentence
+    # that matters, and the prompt budget holds more of them.
+    keep_messages: bool = True
     half_life_days: float = 30.0  # base half-life of a memory nobody uses (see memcli/forgetting.py)
     retention_weight: float = 0.3  # how much fading lowers a memory's rank (0: not at all)
     privacy: PrivacyConfig = field(default_factory=PrivacyConfig)

@@ -37,12 +37,18 @@ def half_life_days(base: float, importance: float, accesses: int, reinforcements
 
 def retention(item: MemoryItem, now: datetime | None = None, base_half_life: float = 30.0) -> float:
     """How much of ``item`` is retained at ``now`` (1.0: fresh or pinned)."""
-    if item.pinned:
+    return retention_of(item.pinned, item.last_accessed or item.valid_from or item.created_at, item.importance,
+                        item.access_count, item.reinforced, now, base_half_life)
+
+
+def retention_of(pinned: bool, last_used: str, importance: float, accesses: int, reinforcements: int,
+                 now: datetime | None = None, base_half_life: float = 30.0) -> float:
+    """:func:`retention` from the raw fields (the search path has rows, not items)."""
+    if pinned:
         return 1.0
     now = now or datetime.now(timezone.utc)
-    last = item.last_accessed or item.valid_from or item.created_at
-    days = max(0.0, (now - parse_iso(last)).total_seconds() / 86400.0)
-    h = half_life_days(base_half_life, item.importance, item.access_count, item.reinforced)
+    days = max(0.0, (now - parse_iso(last_used)).total_seconds() / 86400.0)
+    h = half_life_days(base_half_life, importance, accesses, reinforcements)
     return 0.5 ** (days / h)
 
 

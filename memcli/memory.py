@@ -26,16 +26,19 @@ from . import __version__
 from .config import Config
 from .errors import ConfigError, InvalidInput, NotFound
 from .files import shred
-from .forgetting import rank_factor, retention
+from .forgetting import rank_factor, retention, retention_of
 from .index import Progress, UserIndex
 from .models.embedder import Embedder, make_embedder
 from .records import AddResult, HistoryEvent, ImportReport, MemoryItem
 from .store import MEMORY_COLUMNS, Store, now_iso
-from .text import clean_text, content_hash, iso, parse_when
+from .text import clean_text, content_hash, iso, parse_when, worth_remembering
 from .transfer import FORMAT, SCHEMA_VERSION, encode_vector, parse_document
 
 FILTER_COLUMNS = ("agent_id", "session_id", "kind")
 RRF_K = 60  # reciprocal-rank fusion constant (Cormack et al.); ranks matter, raw scores do not
+# Candidates taken from each list before fusing: deeper lists let items that are
+# middling in both outrank the best of one (measured on LoCoMo: 30 beats 50 or 100).
+FUSION_DEPTH = 30
 STOPWORDS = frozenset("""a about above after again against all am an and any are as at be because been before
 being below between both but by can could did do does doing down during each few for from further had has have
 having he her here hers herself him himself his how i if in into is it its itself just me more most my myself
@@ -259,9 +262,11 @@ class Memory:
                 meta = dict(base_meta)
                 meta.update(self._check_metadata(message.get("metadata")))
                 meta["role"] = role
-                if message.get("name"):
-                    meta["name"] = str(message["name"])
-                items.append((clean_text(message["content"], f"message {n}"), meta, kind or "message"))
+                name = str(message["name"]) if message.get("name") else None
+                if name:
+                    meta["name"] = name
+                content = clean_text(message["content"], f"message {n}")
+                items += self._pieces(content, meta, name, kind or "message")
         else:
             raise InvalidInput("messages must be a string or a list of {'role', 'content'} dicts")
         if not items:
@@ -352,7 +357,7 @@ class Memory:
                     },
                     actor=actor,
                 )
-                results[pos] = AddResult(memory_id, text, "ADD")
+                results[pos] = AddResult(memory_id, text, "ADD", kind=kind)
                 added.append((memory_id, vec))
         self._apply(user, index, stale, add=added)
         for pos, (text, _, _, _) in enumerate(items):
@@ -361,6 +366,21 @@ class Memory:
                 assert first is not None
                 results[pos] = AddResult(first.id, first.memory, "NONE")
         return [r for r in results if r is not None]
+
+    def _pieces(self, content: str, meta: dict[str, Any], name: str | None,
+                kind: str) -> list[tuple[str, dict[str, Any], str]]:
+        """A message as memories: sentence by sentence when ``keep_messages`` splits
+        it, each piece prefixed with its speaker's name when there is one."""
+        from .text import split_sentences
+
+        parts = split_sentences(content) if self.config.keep_messages else [content]
+        out = []
+        for i, part in enumerate(parts, start=1):
+            piece_meta = dict(meta)
+            if len(parts) > 1:
+                piece_meta.update({"part": i, "parts": len(parts)})
+            out.append((f"{name}: {part}" if name else part, piece_meta, kind))
+        return out
 
     @staticmethod
     def _check_metadata(metadata: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -466,11 +486,22 @@ class Memory:
                                           {**meta, **({"name": name} if name else {})}, created_at=said_at)
                    for role, text, name, meta in items]
         results: list[AddResult] = []
+        pieces: list[tuple[str, dict[str, Any], str, str | None]] = []
         for (role, text, name, meta), message_id in zip(items, ids):
             if role != "user":
                 continue  # the assistant's words are never facts about the person
             results += self.ingest_message(text, user, message_id=message_id, session_id=session, said_at=said_at,
                                            speaker=name, metadata=meta, agent_id=agent_id, actor=actor)
+            if self.config.keep_messages:
+                for piece, piece_meta, kind in self._pieces(self.log_text(text), {**meta, "message_id": message_id},
+                                                            name, "message"):
+                    if not worth_remembering(piece.split(": ", 1)[1] if name else piece):
+                        continue  # questions and small talk stay in the log only
+                    screened = self._screen(piece)
+                    if screened.action in ("store", "redact"):
+                        pieces.append((screened.text, piece_meta, kind, screened.label))
+        if pieces:
+            results += self._insert(user, agent_id, session, pieces, actor, valid_from=said_at)
         return results
 
     def ingest_message(
@@ -569,7 +600,7 @@ class Memory:
                     row["valid_to"] = old["valid_from"] or old["created_at"]
                 new_id = self.store.insert_memory(row, actor=actor, reason=reason)
                 added.append((new_id, vector))
-                results.append(AddResult(new_id, fact.text, "ADD", reason))
+                results.append(AddResult(new_id, fact.text, "ADD", reason, kind=fact.kind))
             elif decision.action == "update":
                 old = decision.targets[0]
                 self.store.update_memory(
@@ -585,7 +616,8 @@ class Memory:
                                             f"superseded by memory {new_id}: {fact.text}")
                 added.append((new_id, vector))
                 first = decision.targets[0]
-                results.append(AddResult(new_id, fact.text, "SUPERSEDE", reason, int(first["id"]), first["text"]))
+                results.append(AddResult(new_id, fact.text, "SUPERSEDE", reason, int(first["id"]), first["text"],
+                                         kind=fact.kind))
             elif decision.action == "retract":
                 for old in decision.targets:
                     if (policy or self.config.conflict) == "overwrite":
@@ -788,14 +820,17 @@ class Memory:
         moment = _as_of(as_of)
         index = self._index(user_id)
         match = keyword_query(text) if text else ""
-        k = max(limit * 2, 50)
+        k = max(limit * 2, FUSION_DEPTH)
         while True:
             dense = index.search(vector, k)
             keyword = self.store.keyword_search(user_id, match, k) if match else []
             fused: dict[int, float] = {}
             for hits in (dense, keyword):
                 for rank, (label, _) in enumerate(hits):
-                    fused[label] = fused.get(label, 0.0) + 1.0 / (RRF_K + rank)
+                    # Ranks past the fusion depth count for much less, so asking for
+                    # more results appends to the list instead of reshuffling its top.
+                    weight = 1.0 if rank < FUSION_DEPTH else 1e-3
+                    fused[label] = fused.get(label, 0.0) + weight / (RRF_K + rank)
             cosine = {label: score for label, score in dense}
             missing = [label for label in fused if label not in cosine]
             if missing:
@@ -806,9 +841,10 @@ class Memory:
                 # A faded memory loses to a fresh one of equal relevance.
                 now = datetime.now(timezone.utc)
                 for label, row in rows.items():
-                    fused[label] *= rank_factor(
-                        retention(MemoryItem.from_row(row), now, self.config.half_life_days),
-                        self.config.retention_weight)
+                    r = retention_of(bool(row["pinned"]), row["last_accessed"] or row["valid_from"] or row["created_at"],
+                                     float(row["importance"]), int(row["access_count"]), int(row["reinforced"]),
+                                     now, self.config.half_life_days)
+                    fused[label] *= rank_factor(r, self.config.retention_weight)
             order = sorted(fused, key=lambda label: (-fused[label], -cosine.get(label, 0.0)))
             found: list[MemoryItem] = []
             for label in order:
@@ -826,6 +862,8 @@ class Memory:
                 if not _valid(item, moment, include_past):
                     continue
                 found.append(item)
+                if len(found) >= limit:
+                    break
             if len(found) >= limit or k >= len(index.live):
                 return found[:limit]
             k *= 4

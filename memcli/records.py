@@ -97,6 +97,7 @@ class AddResult:
     previous_id: int | None = None
     previous_memory: str | None = None
     pending: dict[str, Any] | None = None
+    kind: str | None = None  # of the memory added: fact, episode, message...
 
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v is not None}

@@ -273,15 +273,29 @@ class Store:
     def keyword_search(self, user_id: str, match: str, limit: int) -> list[tuple[int, float]]:
         """(id, bm25) of the user's memories matching an FTS5 ``match`` expression, best first."""
         try:
-            rows = self.conn.execute(
-                "SELECT m.id, bm25(memories_fts) AS rank FROM memories_fts JOIN memories m"
-                " ON m.id = memories_fts.rowid WHERE memories_fts MATCH ? AND m.user_id = ?"
-                " ORDER BY rank LIMIT ?",
-                [match, user_id, limit],
+            # Fast path: FTS5 ranks its own top matches (no join in the ranking
+            # query), then they are narrowed to the user. When other users' rows
+            # crowd the top, fall back to ranking the user's matches only.
+            wide = limit * 4
+            top = self.conn.execute(
+                "SELECT rowid, rank FROM memories_fts WHERE memories_fts MATCH ? ORDER BY rank LIMIT ?",
+                [match, wide],
             ).fetchall()
+            own = {int(r[0]) for r in self.conn.execute(
+                f"SELECT id FROM memories WHERE user_id = ? AND id IN ({','.join('?' * len(top))})",
+                [user_id, *[r[0] for r in top]],
+            )} if top else set()
+            rows = [(int(r[0]), float(r[1])) for r in top if int(r[0]) in own][:limit]
+            if len(rows) < limit and len(top) == wide:
+                rows = [(int(r[0]), float(r[1])) for r in self.conn.execute(
+                    "SELECT m.id, memories_fts.rank FROM memories_fts JOIN memories m"
+                    " ON m.id = memories_fts.rowid WHERE memories_fts MATCH ? AND m.user_id = ?"
+                    " ORDER BY memories_fts.rank LIMIT ?",
+                    [match, user_id, limit],
+                )]
         except sqlite3.OperationalError:
             return []  # a query FTS5 cannot parse finds nothing by keyword
-        return [(int(r[0]), float(r[1])) for r in rows]
+        return rows
 
     def purge_fts(self) -> None:
         """Merge the full-text index into one fresh segment, so deleted rows' tokens

@@ -80,3 +80,31 @@ def parse_iso(value: str) -> datetime:
     """memcli's own stored timestamps back into datetimes."""
     parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def split_sentences(text: str, min_words: int = 1) -> list[str]:
+    """Sentence-sized pieces of ``text``; pieces shorter than ``min_words`` are
+    joined to a neighbour. (Joining even one- and two-word exclamations cost
+    LoCoMo recall: 0.78 -> 0.75; where fragments are unwanted they are dropped
+    by :func:`worth_remembering` instead.)"""
+    parts = [p.strip() for p in _SENTENCE_END.split(text.strip()) if p.strip()]
+    pieces: list[str] = []
+    for part in parts:
+        if pieces and (len(part.split()) < min_words or len(pieces[-1].split()) < min_words):
+            pieces[-1] = f"{pieces[-1]} {part}"
+        else:
+            pieces.append(part)
+    return pieces or [text.strip()]
+
+
+def worth_remembering(text: str) -> bool:
+    """Whether a line of conversation is worth keeping as a memory of its own:
+    not a question (storing "where do I live?" would later out-rank the answer),
+    not small talk ("hi", "thanks!")."""
+    stripped = text.strip()
+    if stripped.endswith("?"):
+        return False
+    return len(re.findall(r"\w+", stripped)) >= 3

@@ -88,7 +88,8 @@ def test_policies_come_from_the_config(tmp_path) -> None:
 
 def test_policy_applies_to_extracted_facts_and_the_log(m: Memory) -> None:
     results = m.add("My wifi password is correct-horse-battery. I live in Busan.", infer=True)
-    assert [r.memory for r in results if r.event == "ADD"] == ["Lives in Busan"]
+    assert [r.memory for r in results if r.event == "ADD"] == ["Lives in Busan", "I live in Busan."]
+    assert "correct-horse" not in json.dumps(m.export())
     logged = [r["content"] for r in m.store.messages("u")]
     assert logged == ["My wifi password is [credentials]. I live in Busan."]
     with pytest.raises(InvalidInput):

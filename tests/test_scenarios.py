@@ -13,7 +13,9 @@ from memcli import Config, Memory
 
 @pytest.fixture
 def m(tmp_path) -> Memory:
-    memory = Memory(path=tmp_path / "s.db", config=Config(embedder="fake", user="mina", extractor="rules"))
+    # keep_messages off: these tests look at the facts alone
+    memory = Memory(path=tmp_path / "s.db", config=Config(embedder="fake", user="mina", extractor="rules",
+                                                          keep_messages=False))
     yield memory
     memory.close()
 
@@ -150,7 +152,7 @@ def test_statements_about_the_past_do_not_replace_the_present(m: Memory) -> None
 
 
 def test_overwrite_policy_replaces_in_place(tmp_path) -> None:
-    with Memory(path=tmp_path / "o.db", config=Config(embedder="fake", user="u", conflict="overwrite")) as m:
+    with Memory(path=tmp_path / "o.db", config=Config(embedder="fake", user="u", conflict="overwrite", keep_messages=False)) as m:
         [first] = say(m, "2025-01-01", "I live in Seoul.")
         [second] = say(m, "2026-01-01", "I live in Busan.")
         assert second.event == "UPDATE" and second.id == first.id
@@ -159,7 +161,7 @@ def test_overwrite_policy_replaces_in_place(tmp_path) -> None:
 
 
 def test_ask_policy_returns_the_conflict_and_applies_it_on_request(tmp_path) -> None:
-    with Memory(path=tmp_path / "a.db", config=Config(embedder="fake", user="u", conflict="ask")) as m:
+    with Memory(path=tmp_path / "a.db", config=Config(embedder="fake", user="u", conflict="ask", keep_messages=False)) as m:
         say(m, "2025-01-01", "I live in Seoul.")
         [conflict] = say(m, "2026-01-01", "I live in Busan.")
         assert conflict.event == "CONFLICT" and conflict.previous_memory == "Lives in Seoul"
@@ -206,3 +208,16 @@ def test_a_long_life_story(m: Memory) -> None:
     assert {"Is single", "Is engaged"} <= set(past(m))
     assert [i.memory for i in m.search("relationship status", as_of="2021-06-01") if i.attribute == "relationship"] \
         == ["Is engaged"]
+
+
+def test_messages_are_kept_sentence_by_sentence_beside_the_facts(tmp_path) -> None:
+    with Memory(path=tmp_path / "k.db", config=Config(embedder="fake", user="u")) as m:
+        results = m.add([{"role": "user", "name": "Mina", "metadata": {"dia_id": "D1:1"},
+                          "content": "I live in Busan. I went to a pottery class yesterday and loved it. Wow! "
+                                     "Do you like pottery?"}], infer=True, timestamp="2026-03-10")
+        pieces = [r.memory for r in results if r.kind == "message"]
+        # questions and fragments ("Wow!") stay in the log only
+        assert pieces == ["Mina: I live in Busan.", "Mina: I went to a pottery class yesterday and loved it."]
+        facts = {i.memory for i in m.get_all(filters={"kind": "fact"})}
+        assert facts == {"Mina lives in Busan"}
+        assert all(i.metadata["dia_id"] == "D1:1" for i in m.get_all(filters={"kind": "message"}))

@@ -206,7 +206,7 @@ def add(
     if as_json:
         render.print_json({"results": [r.to_dict() for r in results]})
         return
-    if not results:
+    if not results or (infer and all(r.kind == "message" for r in results)):
         render.note("no facts found in that text" if infer else "nothing stored")
     mem = state().memory()
     failed = False
@@ -221,8 +221,11 @@ def add(
         elif r.event == "REFUSED":
             render.error(f"not stored: {r.reason}")
             failed = True
-        else:
+        elif not (infer and r.kind == "message"):
             render.out.print(describe(r), highlight=False, markup=False)
+    kept = sum(1 for r in results if infer and r.kind == "message" and r.event == "ADD")
+    if kept:
+        render.note(f"(the text itself is kept too, as {kept} searchable piece{'s' if kept > 1 else ''})")
     if failed:
         raise typer.Exit(1)
 

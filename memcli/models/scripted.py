@@ -40,7 +40,7 @@ class ScriptedLLM:
         remembered = [re.sub(r'^(?:\d{4}-\d\d-\d\d(?:, the user said)?: )?"?(.*?)"?$', r"\1", line)
                       for line in re.findall(r"^- (.*)$", prompt, flags=re.M)]
         if remembered:
-            return "I remember: " + "; ".join(remembered[:3])
+            return "I remember: " + "; ".join(remembered[:8])
         return "I don't know anything about that yet."
 
     def stream_completion(
