@@ -8,7 +8,7 @@ PIP := $(VENV)/bin/pip
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install chat test bench clean
+.PHONY: install chat test bench bench-mem0 clean
 
 install: $(VENV)/.installed
 
@@ -26,7 +26,15 @@ test: install
 	$(PY) -m pytest
 
 bench: install
-	$(PY) bench/bench_store.py
+	$(PY) bench/bench_store.py --multi 100x10000
+	$(PY) bench/bench_chat.py
+	$(PY) bench/bench_extraction.py
+	$(PY) bench/bench_forgetting.py
+	$(PY) bench/locomo.py --data ../shared/data/locomo --mode both
+
+bench-mem0: install
+	$(PIP) install --quiet -e '.[bench]'
+	$(PY) bench/peers/mem0_side_by_side.py --sizes 1000,10000 --data ../shared/data/locomo
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
