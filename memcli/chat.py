@@ -25,7 +25,6 @@ extractive (the person's own lines, shortened).
 
 from __future__ import annotations
 
-import re
 import secrets
 import time
 from dataclasses import dataclass, field

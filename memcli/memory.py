@@ -48,12 +48,12 @@ we were what when where which while who whom why will with would you your yours 
 does tell know think""".split())
 
 
-def keyword_query(text: str) -> str:
-    """An FTS5 query that ORs the content words of ``text`` (each quoted, so no
-    word can be read as FTS syntax)."""
+def keyword_query(text: str) -> list[str]:
+    """The content words of ``text`` for the keyword index (lower case, no
+    stop words, at most 32)."""
     words = [w for w in re.findall(r"[\w']+", text.lower()) if w not in STOPWORDS and len(w) > 1]
     words = list(dict.fromkeys(w.replace("'", "") for w in words if w.replace("'", "")))
-    return " OR ".join(f'"{w}"' for w in words[:32])
+    return words[:32]
 
 
 class Memory:
@@ -819,11 +819,11 @@ class Memory:
         columns, meta = self._split_filters(filters)
         moment = _as_of(as_of)
         index = self._index(user_id)
-        match = keyword_query(text) if text else ""
+        words = keyword_query(text) if text else []
         k = max(limit * 2, FUSION_DEPTH)
         while True:
             dense = index.search(vector, k)
-            keyword = self.store.keyword_search(user_id, match, k) if match else []
+            keyword = self.store.keyword_search(user_id, words, k, len(index.live)) if words else []
             fused: dict[int, float] = {}
             for hits in (dense, keyword):
                 for rank, (label, _) in enumerate(hits):

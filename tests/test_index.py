@@ -133,3 +133,21 @@ def test_changing_the_embedder_reembeds_on_next_use(config: Config) -> None:
     with Memory(config=config, embedder=OtherFake(), progress=rec) as m:
         assert m.search("nurse", limit=1)[0].memory == "I work as a nurse"
     assert any(label == "re-embedding" for label, _, _ in rec.calls)
+
+
+def test_keyword_search_cost_is_bounded_for_big_users(mem: Memory, monkeypatch) -> None:
+    import memcli.store as store_module
+
+    monkeypatch.setattr(store_module, "KEYWORD_BUDGET", 4)
+    zebra = mem.add("I like zebras", user_id="alice")[0].id
+    mem.add("Zebras are striped", user_id="bob")
+    liked = [mem.add(f"I like tea number {i}", user_id="alice")[0].id for i in range(10)]
+
+    # The common word would cost more than the budget: only the rare one is ranked.
+    assert [i for i, _ in mem.store.keyword_search("alice", ["like", "zebras"], 10)] == [zebra]
+    # Only a common word: its newest matches are ranked.
+    newest = {i for i, _ in mem.store.keyword_search("alice", ["like"], 20)}
+    assert newest == set(liked[-4:])
+    # A user known to be small is ranked in full.
+    assert len(mem.store.keyword_search("alice", ["like"], 20, population=3)) == 11
+    assert mem.store.keyword_search("alice", ["striped"], 10) == []

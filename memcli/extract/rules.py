@@ -162,7 +162,7 @@ def _place(raw: str) -> str:
 
 
 def _obj(raw: str, max_words: int = 6) -> str:
-    raw = re.split(r"\s+(?:because|since|when|but|as|so|which|although|though|whenever|except)\s+|,\s+", raw, 1)[0]
+    raw = re.split(r"\s+(?:because|since|when|but|as|so|which|although|though|whenever|except)\s+|,\s+", raw, maxsplit=1)[0]
     return _clean_value(raw, max_words=max_words)
 
 
