@@ -36,7 +36,7 @@ from .errors import InvalidInput, NotFound
 from .memory import Memory
 from .models.llm import LLM, Message
 from .records import AddResult, MemoryItem
-from .text import clean_text, iso, worth_remembering
+from .text import clean_text, iso, split_sentences, worth_remembering
 
 STOP = ["\nUser:", "\nuser:", "\nUSER:", "\nAssistant:", "\n\n"]
 # Prompt tokens kept free for the format's own words and the tokenizer's slack.
@@ -136,11 +136,18 @@ class ChatSession:
         if not said:
             return None
         text = self._llm_summary(rows) if self.llm.has_chat_template else None
+        if text and self.memory._screen(text).action not in ("store", "redact"):
+            text = None  # the summary must not keep what the privacy policy holds back
         if not text:
-            picked = [" ".join(line.split()[:14]) for line in said if worth_remembering(line)][:4]
+            picked = []
+            for line in said:
+                for sentence in split_sentences(line):
+                    screened = self.memory._screen(sentence)
+                    if worth_remembering(sentence) and screened.action in ("store", "redact"):
+                        picked.append(" ".join(screened.text.split()[:14]))
             if not picked:
                 return None
-            text = "Talked about: " + "; ".join(picked)
+            text = "Talked about: " + "; ".join(picked[:4])
         conn = self.memory.store.conn
         old = conn.execute("SELECT id FROM memories WHERE user_id = ? AND kind = 'episode' AND attribute = 'session'"
                            " AND session_id = ?", [self.user_id, self.session_id]).fetchall()
@@ -225,13 +232,14 @@ class ChatSession:
                 turn.user_text, self.user_id, message_id=message_id, session_id=self.session_id,
                 said_at=iso(datetime.now(timezone.utc)), actor="chat")
         if self.settings.store_user_messages and worth_remembering(turn.user_text):
-            pieces = self.memory._pieces(self.memory.log_text(turn.user_text),
-                                         {"role": "user", "message_id": message_id}, None, "message")
-            if len(pieces) == 1:  # the line was embedded for the search already
+            pieces = [p for p in self.memory._pieces(self.memory.log_text(turn.user_text),
+                                                     {"role": "user", "message_id": message_id}, None, "message")
+                      if worth_remembering(p[0])]  # "Hi!" before "I live in Busan" stays in the log only
+            if len(pieces) == 1 and pieces[0][0] == turn.user_text:  # the line was embedded for the search already
                 self.memory.add_embedded(pieces[0][0], query_vector, user_id=self.user_id,
                                          session_id=self.session_id, metadata=pieces[0][1], kind="message",
                                          actor="chat")
-            else:
+            elif pieces:
                 self.memory.add([{"role": "user", "content": p[0], "metadata": p[1]} for p in pieces],
                                 user_id=self.user_id, session_id=self.session_id, actor="chat")
 

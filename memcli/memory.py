@@ -308,6 +308,11 @@ class Memory:
         screened = self._screen(clean_text(text))
         if screened.action == "never":
             return AddResult(0, "", "REFUSED", screened.reason)
+        if screened.action == "ask":
+            return AddResult(0, screened.text, "PENDING", screened.reason, pending={
+                "raw": {"text": screened.text, "metadata": meta, "kind": kind}, "user_id": user,
+                "agent_id": agent_id, "session_id": session_id, "valid_from": None,
+                "sensitivity": screened.label})
         if screened.text != text:
             vector = self.embedder.embed([screened.text])[0]
         return self._insert(user, agent_id, session_id, [(screened.text, meta, kind, screened.label)], actor,
@@ -552,7 +557,7 @@ class Memory:
                 rows = self.store.memories_by_ids([h[0] for h in hits], user)
                 near = [(rows[i], score) for i, score in hits
                         if i in rows and rows[i]["kind"] == "fact" and rows[i]["valid_to"] is None]
-            decision = decide(fact, same, near, when, policy or self.config.conflict)
+            decision = decide(fact, same, near, when, policy or self.config.conflict, said_at)
         reason = f"{decision.reason}; {origin}"
         screened = self._screen(fact.text)
         if screened.action == "never":
@@ -612,7 +617,9 @@ class Memory:
                 row["event"] = "ADD"
                 new_id = self.store.insert_memory(row, actor=actor, reason=reason)
                 for old in decision.targets:
-                    self.store.end_validity(int(old["id"]), when, actor, "SUPERSEDE",
+                    # An undated fact's start is only when it was said; it cannot end before that.
+                    ended = max(when, old["valid_from"] or when)
+                    self.store.end_validity(int(old["id"]), ended, actor, "SUPERSEDE",
                                             f"superseded by memory {new_id}: {fact.text}")
                 added.append((new_id, vector))
                 first = decision.targets[0]

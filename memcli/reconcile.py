@@ -17,6 +17,7 @@ This module only decides; :class:`memcli.memory.Memory` applies the decision.
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ from dataclasses import dataclass
 from .extract import Fact
 
 NEAR_DUPLICATE = 0.93  # cosine similarity above which two fact texts say the same thing
+# A change dated at most this long before an undated fact was said still replaces it.
+RECENT_CHANGE_DAYS = 92
 
 
 @dataclass
@@ -46,11 +49,43 @@ def _refines(old: sqlite3.Row, fact: Fact) -> bool:
     return bool(old_text) and new_text != old_text and new_text.startswith(old_text + " ")
 
 
+def _said_at(row: sqlite3.Row) -> str:
+    try:
+        said = json.loads(row["source"] or "{}").get("said_at")
+    except (ValueError, AttributeError):
+        said = None
+    return str(said or row["valid_from"] or row["created_at"])
+
+
+def _is_older(old: sqlite3.Row, when: str, said_at: str) -> bool:
+    """Whether a new value of a single-valued attribute belongs before ``old``.
+
+    When ``old`` has a date of its own ("moved to Seoul in 2023"), the dates
+    decide. An undated fact ("I live in Seoul") was true when it was said; a
+    change dated well before that ("I moved to Daegu in 2019") is history, but
+    one dated shortly before it ("I moved to Busan last month", said after)
+    is the news: the earlier statement was out of date."""
+    old_said = _said_at(old)
+    started = old["valid_from"] or old["created_at"]
+    if started != old_said:
+        return when < started
+    if said_at < old_said:
+        return True  # an older statement, recorded late
+    return when < old_said and _days_between(when, old_said) > RECENT_CHANGE_DAYS
+
+
+def _days_between(earlier: str, later: str) -> float:
+    from .text import parse_iso
+
+    return (parse_iso(later) - parse_iso(earlier)).total_seconds() / 86400
+
+
 def decide(fact: Fact, same_attribute: list[sqlite3.Row], near: list[tuple[sqlite3.Row, float]],
-           when: str, policy: str) -> Decision:
+           when: str, policy: str, said_at: str | None = None) -> Decision:
     """``same_attribute``: current facts with the fact's attribute, newest first;
     ``near``: current facts by similarity (row, score), best first; ``when``:
-    ISO time the new fact starts being true."""
+    ISO time the new fact starts being true; ``said_at``: when it was said
+    (default ``when``)."""
     if fact.retract:
         if fact.value:
             targets = [r for r in same_attribute if _norm(r["value"]) == _norm(fact.value)
@@ -70,8 +105,7 @@ def decide(fact: Fact, same_attribute: list[sqlite3.Row], near: list[tuple[sqlit
         if _norm(old["value"]) == _norm(fact.value):
             return Decision("none", "same value, said differently", [old])
         if fact.single:
-            started = old["valid_from"] or old["created_at"]
-            if when < started:
+            if _is_older(old, when, said_at or when):
                 # The new statement is about a time before the current fact: it is history.
                 return Decision("add_past", f"true before memory {old['id']}", [old])
             if policy == "ask":

@@ -225,3 +225,19 @@ def test_ask_policy_in_the_terminal(mem: Memory) -> None:
     repl.ask = lambda question: True  # the person answers yes
     repl.answer("I live in Busan now")
     assert [i.memory for i in mem.get_all(filters={"kind": "fact"})] == ["Lives in Busan"]
+
+
+def test_health_lines_wait_for_a_yes_and_greetings_are_not_kept(mem: Memory) -> None:
+    talk(mem, ScriptedLLM(["ok"] * 3), ["Hi! I live in Busan near the harbour.", "I'm allergic to peanuts."])
+    kept = {i.memory for i in mem.get_all(limit=None)}
+    assert "I live in Busan near the harbour." in kept and "Hi!" not in kept
+    # From a pipe nobody can say yes: nothing about the allergy is stored,
+    # though the line stays in the session's log.
+    assert not any("peanut" in m for m in kept)
+    assert any("peanuts" in row["content"] for row in mem.store.messages("alice"))
+
+    chat = ChatSession(mem, ScriptedLLM(["ok"]), mem.config.chat, "alice")
+    repl = Repl(chat, interactive=True, out=io.StringIO())
+    repl.ask = lambda question: True
+    repl.answer("I'm allergic to cashews.")
+    assert "Is allergic to cashews" in {i.memory for i in mem.get_all(limit=None)}

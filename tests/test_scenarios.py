@@ -44,6 +44,31 @@ def test_moving_supersedes_the_old_city_with_dates(m: Memory) -> None:
     assert [i.memory for i in m.search("where do I live")][:1] == ["Lives in Busan"]
 
 
+def test_a_move_dated_before_an_undated_statement_is_still_the_news(m: Memory) -> None:
+    # "I live in Seoul" carries no start date: a later "moved last month" wins,
+    # and the old fact cannot end before it was said.
+    say(m, "2026-11-24T09:00:00", "I live in Seoul.")
+    results = say(m, "2026-11-24T10:00:00", "I moved to Busan last month.")
+    assert "SUPERSEDE" in [r.event for r in results]
+    assert current(m) == {"Lives in Busan"}
+    assert past(m) == {"Lives in Seoul": ("2026-11-24", "2026-11-24")}
+
+
+def test_dates_decide_between_dated_facts(m: Memory) -> None:
+    say(m, "2026-01-01", "I moved to Seoul in 2023.")
+    results = say(m, "2026-02-01", "I moved to Paris in 2019.")
+    assert [r.event for r in results if r.kind == "fact"] == ["ADD"]
+    assert current(m) == {"Lives in Seoul"}
+    assert past(m) == {"Lives in Paris": ("2019-01-01", "2023-01-01")}
+
+
+def test_an_older_statement_added_later_becomes_history(m: Memory) -> None:
+    say(m, "2026-05-01", "I live in Busan.")
+    say(m, "2024-05-01", "I live in Seoul.")
+    assert current(m) == {"Lives in Busan"}
+    assert set(past(m)) == {"Lives in Seoul"}
+
+
 def test_saying_the_same_thing_twice_reinforces(m: Memory) -> None:
     say(m, "2026-01-01", "I'm a nurse.")
     results = say(m, "2026-02-01", "I work as a nurse.")
