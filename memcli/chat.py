@@ -38,7 +38,7 @@ from .models.llm import LLM, Message
 from .records import AddResult, MemoryItem
 from .text import clean_text, iso, split_sentences, worth_remembering
 
-STOP = ["\nUser:", "\nuser:", "\nUSER:", "\nAssistant:", "\n\n"]
+STOP = ["\nUser:", "\nuser:", "\nUSER:", "\nAssistant:"]
 # Prompt tokens kept free for the format's own words and the tokenizer's slack.
 RESERVE = 24
 
@@ -204,12 +204,29 @@ class ChatSession:
                 stream = self.llm.stream_chat(
                     prompt_obj, max_tokens=self.settings.max_tokens, temperature=self.settings.temperature)
             first = True
+            said = ""
             for piece in stream:
                 if first:
                     turn.timings["first_token_ms"] = (time.perf_counter() - t_prompt) * 1000
                     first = False
-                pieces.append(piece)
-                yield piece
+                if not said.strip():
+                    piece = piece.lstrip()  # a base model often opens with a newline or two
+                    if not piece:
+                        continue
+                # A blank line ends the answer, but only once something was said
+                # (as a server-side stop it would end some answers before they began).
+                cut = (said + piece).find("\n\n")
+                if cut >= 0:
+                    piece = piece[: max(0, cut - len(said))]
+                said += piece
+                if piece:
+                    pieces.append(piece)
+                    yield piece
+                if cut >= 0:
+                    close = getattr(stream, "close", None)
+                    if close:
+                        close()
+                    break
         except (GeneratorExit, KeyboardInterrupt):
             turn.interrupted = True
             raise

@@ -241,3 +241,11 @@ def test_health_lines_wait_for_a_yes_and_greetings_are_not_kept(mem: Memory) -> 
     repl.ask = lambda question: True
     repl.answer("I'm allergic to cashews.")
     assert "Is allergic to cashews" in {i.memory for i in mem.get_all(limit=None)}
+
+
+def test_a_base_models_leading_newlines_do_not_end_its_answer(mem: Memory) -> None:
+    out = talk(mem, ScriptedLLM(["\n\nYour dog is Biscuit.\n\nUser: and more", "ok"]), ["What is my dog called?"])
+    assert out.strip() == "Your dog is Biscuit."
+    chat = ChatSession(mem, ScriptedLLM(["\n\nHello.\n\nmore"]), mem.config.chat, "alice")
+    assert "".join(chat.turn("hi")) == "Hello."
+    assert chat.last.answer == "Hello."

@@ -86,7 +86,7 @@ class ProgressBar:
 
             self._progress = Progress(
                 TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                TimeRemainingColumn(), console=err, transient=True,
+                TimeRemainingColumn(), console=err, transient=True, redirect_stdout=False, redirect_stderr=False,
             )
             self._progress.start()
         if label not in self._tasks:
