@@ -252,23 +252,12 @@ class Memory:
         items: list[tuple[str, dict[str, Any], str]] = []
         if isinstance(messages, str):
             items.append((clean_text(messages), dict(base_meta), kind or "fact"))
-        elif isinstance(messages, Sequence):
-            for n, message in enumerate(messages):
-                if not isinstance(message, Mapping) or "content" not in message:
-                    raise InvalidInput(f"message {n} must be a dict with 'role' and 'content'")
-                role = str(message.get("role", "user"))
-                if role == "system":
-                    continue
-                meta = dict(base_meta)
-                meta.update(self._check_metadata(message.get("metadata")))
+        else:
+            for role, content, name, meta in self._messages(messages, base_meta):
                 meta["role"] = role
-                name = str(message["name"]) if message.get("name") else None
                 if name:
                     meta["name"] = name
-                content = clean_text(message["content"], f"message {n}")
                 items += self._pieces(content, meta, name, kind or "message")
-        else:
-            raise InvalidInput("messages must be a string or a list of {'role', 'content'} dicts")
         if not items:
             return []
         valid_from = said_at if timestamp is not None else None
@@ -372,6 +361,24 @@ class Memory:
                 results[pos] = AddResult(first.id, first.memory, "NONE")
         return [r for r in results if r is not None]
 
+    def _messages(self, messages: Any, base_meta: dict[str, Any]) -> list[tuple[str, str, str | None, dict[str, Any]]]:
+        """Checked (role, text, speaker name, metadata) of a Mem0-style message list;
+        system messages are skipped."""
+        if isinstance(messages, (str, bytes)) or not isinstance(messages, Sequence):
+            raise InvalidInput("messages must be a string or a list of {'role', 'content'} dicts")
+        items = []
+        for n, message in enumerate(messages):
+            if not isinstance(message, Mapping) or "content" not in message:
+                raise InvalidInput(f"message {n} must be a dict with 'role' and 'content'")
+            role = str(message.get("role", "user"))
+            if role == "system":
+                continue
+            meta = dict(base_meta)
+            meta.update(self._check_metadata(message.get("metadata")))
+            name = str(message["name"]) if message.get("name") else None
+            items.append((role, clean_text(message["content"], f"message {n}"), name, meta))
+        return items
+
     def _pieces(self, content: str, meta: dict[str, Any], name: str | None,
                 kind: str) -> list[tuple[str, dict[str, Any], str]]:
         """A message as memories: sentence by sentence when ``keep_messages`` splits
@@ -469,19 +476,7 @@ class Memory:
                base_meta: dict[str, Any], said_at: str, actor: str) -> list[AddResult]:
         if isinstance(messages, str):
             messages = [{"role": "user", "content": messages}]
-        if not isinstance(messages, Sequence):
-            raise InvalidInput("messages must be a string or a list of {'role', 'content'} dicts")
-        items: list[tuple[str, str, str | None, dict[str, Any]]] = []
-        for n, message in enumerate(messages):
-            if not isinstance(message, Mapping) or "content" not in message:
-                raise InvalidInput(f"message {n} must be a dict with 'role' and 'content'")
-            role = str(message.get("role", "user"))
-            if role == "system":
-                continue
-            meta = dict(base_meta)
-            meta.update(self._check_metadata(message.get("metadata")))
-            name = str(message["name"]) if message.get("name") else None
-            items.append((role, clean_text(message["content"], f"message {n}"), name, meta))
+        items = self._messages(messages, base_meta)
         from .index import user_key
 
         session = session_id or f"api-{said_at[:10]}-{user_key(user)[:6]}"
