@@ -9,6 +9,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from .config import ChatConfig, Config  # noqa: E402
+from .consolidation import Consolidation  # noqa: E402
 from .errors import ConfigError, InvalidInput, MemcliError, ModelError, NotFound, StorageError  # noqa: E402
 from .memory import Memory  # noqa: E402
 from .records import AddResult, HistoryEvent, ImportReport, MemoryItem  # noqa: E402
@@ -17,6 +18,7 @@ __all__ = [
     "AddResult",
     "ChatConfig",
     "Config",
+    "Consolidation",
     "ConfigError",
     "HistoryEvent",
     "ImportReport",

@@ -24,6 +24,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from . import __version__
 from .config import Config
+from .consolidation import Consolidation, extractive_summary, group_faded, merged_source, summary_fields
 from .errors import ConfigError, InvalidInput, NotFound
 from .files import shred
 from .forgetting import rank_factor, retention, retention_of
@@ -1011,6 +1012,84 @@ class Memory:
             self.delete_many([item.id for item, _ in faded], actor=actor,
                              reason=f"pruned: retention below {threshold}")
         return faded
+
+    def consolidate(self, user_id: str | None = None, threshold: float = 0.05, *, apply: bool = False,
+                    similarity: float = 0.45, min_group: int = 3, max_group: int = 8,
+                    now: datetime | None = None, actor: str = "api") -> list[Consolidation]:
+        """Groups of related memories that faded below ``threshold``, each with the
+        one summary memory that keeps their gist (see :mod:`memcli.consolidation`).
+        With ``apply`` the summary is stored (provenance: the originals and their
+        messages) and the originals are deleted as :meth:`delete` does, their
+        history naming the summary. Faded memories in no group are left alone."""
+        import numpy as np
+
+        if not 0.0 < similarity <= 1.0:
+            raise InvalidInput("similarity must be in (0, 1]")
+        if min_group < 2 or max_group < min_group:
+            raise InvalidInput("groups need min_group >= 2 and max_group >= min_group")
+        user = self._user(user_id)
+        faded = self.prune(user, threshold, now=now)
+        if len(faded) < min_group:
+            return []
+        vectors = {}
+        ids = [item.id for item, _ in faded]
+        for start in range(0, len(ids), 500):
+            for row in self.store.embeddings(ids[start:start + 500], user):
+                vectors[int(row[0])] = np.frombuffer(row[1], dtype=np.float32)
+        index = self._index(user)
+
+        def neighbours(item: MemoryItem) -> list[tuple[int, float]]:
+            vector = vectors.get(item.id)
+            return [] if vector is None else index.search(vector, max_group * 4)
+
+        groups = group_faded(faded, neighbours, similarity=similarity, min_group=min_group, max_group=max_group)
+        results = []
+        for group in groups:
+            members = [item for item, _ in group]
+            text, by = self._summary_text(members), "llm"
+            if text is None:
+                text, by = extractive_summary(members), "extractive"
+            result = Consolidation(text, members, [r for _, r in group], written_by=by)
+            if apply:
+                result.memory_id = self._store_summary(user, members, text, actor)
+                self.delete_many([m.id for m in members], actor=actor,
+                                 reason=f"consolidated into #{result.memory_id}")
+            results.append(result)
+        return results
+
+    def _summary_text(self, members: Sequence[MemoryItem]) -> str | None:
+        """One sentence by an instruction-tuned model, or None (then extractive)."""
+        if self.llm is None or not getattr(self.llm, "has_chat_template", False):
+            return None
+        notes = "\n".join(f"- {m.memory}" for m in members)
+        try:
+            text = "".join(self.llm.stream_chat(
+                [{"role": "system", "content": "Combine these notes about the user into one short sentence."
+                  " Keep every name, place and date."},
+                 {"role": "user", "content": notes}], max_tokens=96, temperature=0.0))
+        except Exception:  # noqa: BLE001 - the extractive summary is always there to fall back on
+            return None
+        text = " ".join(text.split())[:400]
+        if not text or self._screen(text).action not in ("store", "redact"):
+            return None
+        return self._screen(text).text
+
+    def _store_summary(self, user: str, members: Sequence[MemoryItem], text: str, actor: str) -> int:
+        vector = self.embedder.embed([text])[0]
+        index = self._index(user)
+        fields = summary_fields(members)
+        ids = ", ".join(f"#{m.id}" for m in members)
+        with self.store.transaction():
+            stale = self.store.generation(user) != index.generation
+            new_id = self.store.insert_memory(
+                {"user_id": user, "agent_id": members[0].agent_id, "text": text,
+                 "metadata": {"consolidated_from": [m.id for m in members]}, "hash": content_hash(text),
+                 "embedding": vector.tobytes(), "embedder": self.embedder.id, "created_at": now_iso(),
+                 "source": merged_source(members), **fields},
+                actor=actor, reason=f"consolidated from {ids}")
+        self._apply(user, index, stale, add=[(new_id, vector)])
+        index.save()
+        return new_id
 
     def delete_many(self, ids: Sequence[int], *, actor: str = "api", reason: str | None = None) -> int:
         """Delete several memories (of any users) in one transaction, with one

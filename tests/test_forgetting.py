@@ -121,3 +121,91 @@ def test_prune_and_pin_from_the_cli(cli, home) -> None:
     assert [r["id"] for r in json.loads(cli("list", "--json").stdout)["results"]] == [kept]
     assert cli("unpin", str(kept)).exit_code == 0
     assert "nothing has faded" in cli("prune", "--threshold", "0.0").stderr
+
+
+HIKES = ["I went hiking on Mount Seorak with my brother", "I went hiking near Jirisan in the rain",
+         "I went hiking on Hallasan"]
+
+
+def test_consolidation_replaces_related_faded_memories_by_one_summary(tmp_path) -> None:
+    with Memory(path=tmp_path / "m.db", config=Config(embedder="fake", user="u")) as m:
+        hikes = [aged(m, text, 400 + n) for n, text in enumerate(HIKES)]
+        toast = aged(m, "I had toast for breakfast once", 450)
+        pinned = aged(m, "I went hiking on Mount Seorak at dawn", 450)
+        m.pin(pinned)
+        fresh = aged(m, "I went hiking near Jirisan last weekend", 1)
+        [dry] = m.consolidate(threshold=0.05, similarity=0.3)
+        assert sorted(g.id for g in dry.members) == sorted(hikes) and dry.memory_id is None
+        assert dry.written_by == "extractive" and all(text in dry.summary for text in HIKES)
+        assert len(m.get_all()) == 6  # a dry run changes nothing
+
+        [done] = m.consolidate(threshold=0.05, similarity=0.3, apply=True)
+        summary = m.get(done.memory_id)
+        assert summary.kind == "summary" and summary.memory == dry.summary
+        assert summary.source["consolidated_from"] == [g.id for g in done.members]
+        assert summary.metadata["consolidated_from"] == summary.source["consolidated_from"]
+        # the summary is new, so it starts fresh, and keeps the originals' span
+        assert summary.valid_from == min(g.valid_from for g in done.members)
+        assert {i.id for i in m.get_all()} == {toast, pinned, fresh, summary.id}
+        for old in hikes:
+            events = m.history(old)
+            assert events[-1].event == "DELETE" and f"consolidated into #{summary.id}" in events[-1].reason
+            assert all(e.new_memory is None for e in events)  # tombstones keep no text
+        assert "consolidated from" in m.history(summary.id)[0].reason
+        assert summary.id in [h.id for h in m.search("hiking Hallasan", limit=3)]
+        assert m.consolidate(threshold=0.05, similarity=0.3) == []  # nothing left to group
+
+
+def test_consolidation_needs_a_group_and_valid_settings(tmp_path) -> None:
+    from memcli import InvalidInput
+
+    with Memory(path=tmp_path / "m.db", config=Config(embedder="fake", user="u")) as m:
+        aged(m, HIKES[0], 400)
+        aged(m, "I had toast for breakfast once", 400)
+        aged(m, "My cousin sells insurance in Daegu", 400)
+        assert m.consolidate(similarity=0.3) == []  # faded, but unrelated: left to prune
+        assert len(m.prune()) == 3
+        for bad in ({"similarity": 0.0}, {"min_group": 1}, {"min_group": 4, "max_group": 3}):
+            with pytest.raises(InvalidInput):
+                m.consolidate(**bad)
+
+
+def test_consolidation_summary_by_an_instruction_tuned_model_falls_back_on_failure(tmp_path) -> None:
+    from memcli.models.scripted import ScriptedLLM
+
+    with Memory(path=tmp_path / "m.db", config=Config(embedder="fake", user="u")) as m:
+        for n, text in enumerate(HIKES):
+            aged(m, text, 400 + n)
+        m.llm = ScriptedLLM(["Went hiking on Seorak, Jirisan and Hallasan."], chat_template=True)
+        [group] = m.consolidate(similarity=0.3)
+        assert group.written_by == "llm" and group.summary == "Went hiking on Seorak, Jirisan and Hallasan."
+        assert all(h in m.llm.prompts[0] for h in HIKES)
+        m.llm = ScriptedLLM([TimeoutError()], chat_template=True)
+        [group] = m.consolidate(similarity=0.3)
+        assert group.written_by == "extractive" and HIKES[0] in group.summary
+        m.llm = ScriptedLLM(["sure"], chat_template=False)  # a base model is not asked
+        [group] = m.consolidate(similarity=0.3)
+        assert group.written_by == "extractive" and m.llm.prompts == []
+
+
+def test_consolidate_from_the_cli(cli, home) -> None:
+    with Memory() as m:
+        hikes = [aged(m, text, 400 + n) for n, text in enumerate(HIKES)]
+    dry = cli("prune", "--consolidate", "--similarity", "0.3")
+    assert dry.exit_code == 0 and "would consolidate" in dry.stdout
+    assert cli("prune", "--consolidate", "--similarity", "0.3", "--apply").exit_code == 1  # asks first
+    done = json.loads(cli("prune", "--consolidate", "--similarity", "0.3", "--apply", "--yes", "--json").stdout)
+    [group] = done["results"]
+    assert done["applied"] is True and sorted(r["id"] for r in group["members"]) == sorted(hikes)
+    listed = json.loads(cli("list", "--json").stdout)["results"]
+    assert [r["id"] for r in listed] == [group["id"]] and listed[0]["kind"] == "summary"
+    assert "no group" in cli("prune", "--consolidate").stderr
+
+
+def test_a_summary_points_to_the_messages_its_originals_came_from() -> None:
+    from memcli.consolidation import merged_source
+
+    a = MemoryItem(id=4, memory="Went hiking", user_id="u", source={"message_ids": [10, 11], "session_id": "s1"})
+    b = MemoryItem(id=9, memory="Went hiking again", user_id="u", source={"message_ids": [11, 30]}, session_id="s2")
+    assert merged_source([a, b]) == {"consolidated_from": [4, 9], "message_ids": [10, 11, 30],
+                                     "session_ids": ["s1", "s2"]}

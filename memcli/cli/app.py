@@ -536,12 +536,20 @@ def prune(
     user: Optional[str] = UserOpt,
     threshold: float = typer.Option(0.05, "--threshold", min=0.0, max=1.0, help="Retention below which a memory goes."),
     apply: bool = typer.Option(False, "--apply", help="Delete them (default: only show what would go)."),
+    consolidate: bool = typer.Option(
+        False, "--consolidate",
+        help="Replace each group of related faded memories by one summary, instead of deleting them."),
+    similarity: float = typer.Option(0.45, "--similarity", min=0.01, max=1.0,
+                                     help="With --consolidate: how alike memories must be to share a summary."),
     yes: bool = YesOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Forget memories that have faded (a dry run unless --apply)."""
     mem = state().memory()
     who = user_of(user)
+    if consolidate:
+        _consolidate(mem, who, threshold, similarity, apply, yes, as_json)
+        return
     faded = mem.prune(who, threshold)
     if apply and faded:
         confirm(f"Delete {len(faded)} faded memories of {who!r}?", yes)
@@ -564,6 +572,32 @@ def prune(
     for r in rows:
         table.add_row(str(r["id"]), f"{r['retention']:.3f}", Text(r["memory"]), f"{r['importance']:.1f}",
                       str(r["access_count"]), str(r["last_used"])[:10])
+    render.out.print(table)
+
+
+def _consolidate(mem: Any, who: str, threshold: float, similarity: float, apply: bool, yes: bool,
+                 as_json: bool) -> None:
+    groups = mem.consolidate(who, threshold, similarity=similarity)
+    if apply and groups:
+        count = sum(len(g.members) for g in groups)
+        confirm(f"Replace {count} faded memories of {who!r} by {len(groups)} summaries?", yes)
+        groups = mem.consolidate(who, threshold, similarity=similarity, apply=True, actor="cli")
+    if as_json:
+        render.print_json({"applied": apply, "threshold": threshold, "similarity": similarity,
+                           "results": [g.to_dict() for g in groups]})
+        return
+    if not groups:
+        render.note(f"no group of related memories has faded below {threshold}")
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=("consolidated" if apply else "would consolidate (dry run; --apply to do it)"))
+    for col in ("summary", "memory", "replaces"):
+        table.add_column(col, overflow="fold")
+    for g in groups:
+        table.add_row(str(g.memory_id) if g.memory_id else "new", Text(g.summary),
+                      Text(", ".join(f"#{m.id}" for m in g.members)))
     render.out.print(table)
 
 
