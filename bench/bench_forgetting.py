@@ -3,8 +3,10 @@
     python bench/bench_forgetting.py [--memories 100000] [--pairs 200]
 
 1. Prune: N memories of one user with ages spread over two years and mixed
-   importance and use; times the dry run (scoring every memory) and --apply
-   (deleting the faded ones through the normal deletion path).
+   importance and use; times the dry run (scoring every memory), then
+   consolidation (grouping related faded memories, then replacing each group
+   by a summary, in one transaction), then --apply on the faded memories left
+   (deleting them through the normal deletion path).
 2. Ranking: pairs of memories with the same text but different ages (a stale
    one, a year old and never used, and a fresh one, a day old); for each pair
    a query that matches both equally. Counts how often the stale one outranks
@@ -53,10 +55,19 @@ def prune_bench(n: int, folder: Path) -> list[str]:
         faded = m.prune("bench", threshold=0.05)
         dry_s = time.perf_counter() - start
         start = time.perf_counter()
-        m.delete_many([i.id for i, _ in faded], reason="bench prune")
+        groups = m.consolidate("bench", threshold=0.05)
+        group_s = time.perf_counter() - start
+        start = time.perf_counter()
+        m.consolidate("bench", threshold=0.05, apply=True)
+        merge_s = time.perf_counter() - start
+        rest = m.prune("bench", threshold=0.05)
+        start = time.perf_counter()
+        m.delete_many([i.id for i, _ in rest], reason="bench prune")
         apply_s = time.perf_counter() - start
         left = m.store.count_memories("bench")
-    return [f"{n:,}", f"{len(faded):,}", f"{dry_s:.2f}", f"{apply_s:.2f}", f"{left:,}"]
+    members = sum(len(g.members) for g in groups)
+    return [f"{n:,}", f"{len(faded):,}", f"{dry_s:.2f}", f"{len(groups):,} ({members:,})", f"{group_s:.2f}",
+            f"{merge_s:.2f}", f"{len(rest):,}", f"{apply_s:.2f}", f"{left:,}"]
 
 
 def ranking_bench(pairs: int, folder: Path) -> tuple[int, int, int]:
@@ -96,7 +107,9 @@ def main() -> None:
     print(f"machine: {machine()}")
     with tempfile.TemporaryDirectory(prefix="memcli-bench-") as tmp:
         row = prune_bench(args.memories, Path(tmp))
-        print(table(["memories", "faded below 0.05", "dry run s", "apply s", "left"], [row]))
+        print(table(["memories", "faded below 0.05", "prune dry run s", "consolidation groups (members)",
+                     "consolidate dry run s", "consolidate apply s", "then pruned", "prune apply s", "left"],
+                    [row]))
         pairs, before, after = ranking_bench(args.pairs, Path(tmp))
         print(table(["pairs", "stale outranks fresh, retention off", "stale outranks fresh, retention on"],
                     [[str(pairs), f"{before} ({before / pairs:.0%})", f"{after} ({after / pairs:.0%})"]]))

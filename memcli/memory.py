@@ -1049,12 +1049,9 @@ class Memory:
             text, by = self._summary_text(members), "llm"
             if text is None:
                 text, by = extractive_summary(members), "extractive"
-            result = Consolidation(text, members, [r for _, r in group], written_by=by)
-            if apply:
-                result.memory_id = self._store_summary(user, members, text, actor)
-                self.delete_many([m.id for m in members], actor=actor,
-                                 reason=f"consolidated into #{result.memory_id}")
-            results.append(result)
+            results.append(Consolidation(text, members, [r for _, r in group], written_by=by))
+        if apply and results:
+            self._store_summaries(user, results, actor)
         return results
 
     def _summary_text(self, members: Sequence[MemoryItem]) -> str | None:
@@ -1074,22 +1071,34 @@ class Memory:
             return None
         return self._screen(text).text
 
-    def _store_summary(self, user: str, members: Sequence[MemoryItem], text: str, actor: str) -> int:
-        vector = self.embedder.embed([text])[0]
+    def _store_summaries(self, user: str, results: Sequence[Consolidation], actor: str) -> None:
+        """Every summary in, every original out, in one transaction (all or
+        nothing), then one index update, one save and one scrub."""
+        vectors = self.embedder.embed([r.summary for r in results])
         index = self._index(user)
-        fields = summary_fields(members)
-        ids = ", ".join(f"#{m.id}" for m in members)
+        added, removed = [], []
         with self.store.transaction():
             stale = self.store.generation(user) != index.generation
-            new_id = self.store.insert_memory(
-                {"user_id": user, "agent_id": members[0].agent_id, "text": text,
-                 "metadata": {"consolidated_from": [m.id for m in members]}, "hash": content_hash(text),
-                 "embedding": vector.tobytes(), "embedder": self.embedder.id, "created_at": now_iso(),
-                 "source": merged_source(members), **fields},
-                actor=actor, reason=f"consolidated from {ids}")
-        self._apply(user, index, stale, add=[(new_id, vector)])
+            for result, vector in zip(results, vectors):
+                members = result.members
+                ids = ", ".join(f"#{m.id}" for m in members)
+                result.memory_id = self.store.insert_memory(
+                    {"user_id": user, "agent_id": members[0].agent_id, "text": result.summary,
+                     "metadata": {"consolidated_from": [m.id for m in members]},
+                     "hash": content_hash(result.summary), "embedding": vector.tobytes(),
+                     "embedder": self.embedder.id, "created_at": now_iso(), "source": merged_source(members),
+                     # consolidating is a rehearsal: the summary's fading starts now,
+                     # though what it covers happened long ago (valid_from)
+                     "last_accessed": now_iso(), **summary_fields(members)},
+                    actor=actor, reason=f"consolidated from {ids}")
+                added.append((result.memory_id, vector))
+                for member in members:
+                    self.store.delete_memory(member.id, actor, f"consolidated into #{result.memory_id}")
+                    removed.append(member.id)
+        self._apply(user, index, stale, add=added, remove=removed)
         index.save()
-        return new_id
+        self.store.purge_fts()
+        self.store.checkpoint()
 
     def delete_many(self, ids: Sequence[int], *, actor: str = "api", reason: str | None = None) -> int:
         """Delete several memories (of any users) in one transaction, with one

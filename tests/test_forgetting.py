@@ -144,8 +144,9 @@ def test_consolidation_replaces_related_faded_memories_by_one_summary(tmp_path) 
         assert summary.kind == "summary" and summary.memory == dry.summary
         assert summary.source["consolidated_from"] == [g.id for g in done.members]
         assert summary.metadata["consolidated_from"] == summary.source["consolidated_from"]
-        # the summary is new, so it starts fresh, and keeps the originals' span
+        # the summary keeps the originals' span, but its own fading starts now
         assert summary.valid_from == min(g.valid_from for g in done.members)
+        assert m.retention(summary) > 0.99 and summary.id not in [i.id for i, _ in m.prune()]
         assert {i.id for i in m.get_all()} == {toast, pinned, fresh, summary.id}
         for old in hikes:
             events = m.history(old)
