@@ -151,3 +151,20 @@ def test_keyword_search_cost_is_bounded_for_big_users(mem: Memory, monkeypatch) 
     # A user known to be small is ranked in full.
     assert len(mem.store.keyword_search("alice", ["like"], 20, population=3)) == 11
     assert mem.store.keyword_search("alice", ["striped"], 10) == []
+
+
+def test_keyword_search_for_a_user_owning_most_of_the_file_stays_scoped(mem: Memory) -> None:
+    # alice owns most rows, so her keyword query runs without the owner token;
+    # bob's rows, which rank higher for "zebra", must still never come back.
+    mine = mem.add("Saw a zebra once at a very long and dusty safari park far away", user_id="alice")[0].id
+    for i in range(29):
+        mem.add(f"I like tea number {i}", user_id="alice")
+    for i in range(12):
+        mem.add(f"zebra zebra {i}", user_id="bob")
+    assert mem.store._others_at_least("alice", 30) < 30  # the unscoped path is the one taken
+    assert mem.store.keyword_search("alice", ["zebra"], 1, population=30) == mem.store.keyword_search(
+        "alice", ["zebra"], 1)
+    assert [i for i, _ in mem.store.keyword_search("alice", ["zebra"], 5, population=30)] == [mine]
+    tea = mem.store.keyword_search("alice", ["tea", "zebra"], 40, population=30)
+    assert len(tea) == 30 and tea == mem.store.keyword_search("alice", ["tea", "zebra"], 40)
+    assert all(mem.get(i).user_id == "bob" for i, _ in mem.store.keyword_search("bob", ["zebra"], 20, 12))
