@@ -244,21 +244,16 @@ class ChatSession:
                                   {"interrupted": True} if turn.interrupted else None)
         if not self.use_memory:
             return
+        said_at = iso(datetime.now(timezone.utc))
         if self.memory.config.extractor != "off":
             turn.learned = self.memory.ingest_message(
                 turn.user_text, self.user_id, message_id=message_id, session_id=self.session_id,
-                said_at=iso(datetime.now(timezone.utc)), actor="chat")
-        if self.settings.store_user_messages and worth_remembering(turn.user_text):
-            pieces = [p for p in self.memory._pieces(self.memory.log_text(turn.user_text),
-                                                     {"role": "user", "message_id": message_id}, None, "message")
-                      if worth_remembering(p[0])]  # "Hi!" before "I live in Busan" stays in the log only
-            if len(pieces) == 1 and pieces[0][0] == turn.user_text:  # the line was embedded for the search already
-                self.memory.add_embedded(pieces[0][0], query_vector, user_id=self.user_id,
-                                         session_id=self.session_id, metadata=pieces[0][1], kind="message",
-                                         actor="chat")
-            elif pieces:
-                self.memory.add([{"role": "user", "content": p[0], "metadata": p[1]} for p in pieces],
-                                user_id=self.user_id, session_id=self.session_id, actor="chat")
+                said_at=said_at, actor="chat")
+        if self.settings.store_user_messages:
+            # the line was embedded for the search already: reused when it is one sentence
+            self.memory.keep_message(turn.user_text, self.user_id, message_id=message_id,
+                                     session_id=self.session_id, said_at=said_at, metadata={"role": "user"},
+                                     vector=query_vector, actor="chat")
 
     # the router -------------------------------------------------------------------
 

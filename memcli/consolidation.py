@@ -103,13 +103,18 @@ def extractive_summary(members: Sequence[MemoryItem]) -> str:
     return f"{span}: " + "; ".join(parts) + "."
 
 
+def source_message_ids(item: MemoryItem) -> list[int]:
+    """The ids of the logged messages a memory came from (none when it was added as given)."""
+    return [i for i in item.source.get("message_ids", []) or [] if isinstance(i, int)]
+
+
 def merged_source(members: Sequence[MemoryItem]) -> dict[str, Any]:
     """Provenance of a summary: the originals, and the messages they came from."""
     message_ids: list[int] = []
     sessions: list[str] = []
     for item in members:
-        for i in item.source.get("message_ids", []) or []:
-            if isinstance(i, int) and i not in message_ids:
+        for i in source_message_ids(item):
+            if i not in message_ids:
                 message_ids.append(i)
         sid = item.source.get("session_id") or item.session_id
         if sid and sid not in sessions:

@@ -24,7 +24,14 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from . import __version__
 from .config import Config
-from .consolidation import Consolidation, extractive_summary, group_faded, merged_source, summary_fields
+from .consolidation import (
+    Consolidation,
+    extractive_summary,
+    group_faded,
+    merged_source,
+    source_message_ids,
+    summary_fields,
+)
 from .errors import ConfigError, InvalidInput, NotFound
 from .files import shred
 from .forgetting import rank_factor, retention, retention_of
@@ -318,6 +325,7 @@ class Memory:
         created_at: str | None = None,
         vectors: Sequence[Any] | None = None,
         valid_from: str | None = None,
+        sources: Sequence[dict[str, Any]] | None = None,
     ) -> list[AddResult]:
         results: list[AddResult | None] = [None] * len(items)
         fresh: dict[str, int] = {}  # hash -> position of its first occurrence in this call
@@ -349,6 +357,7 @@ class Memory:
                         "kind": kind, "text": text, "metadata": meta, "hash": content_hash(text),
                         "embedding": vec.tobytes(), "embedder": self.embedder.id,
                         "created_at": stamp, "valid_from": valid_from, "sensitivity": sensitivity,
+                        "source": sources[pos] if sources is not None else None,
                     },
                     actor=actor,
                 )
@@ -487,23 +496,40 @@ class Memory:
                                           {**meta, **({"name": name} if name else {})}, created_at=said_at)
                    for role, text, name, meta in items]
         results: list[AddResult] = []
-        pieces: list[tuple[str, dict[str, Any], str, str | None]] = []
         for (role, text, name, meta), message_id in zip(items, ids):
             if role != "user":
                 continue  # the assistant's words are never facts about the person
             results += self.ingest_message(text, user, message_id=message_id, session_id=session, said_at=said_at,
                                            speaker=name, metadata=meta, agent_id=agent_id, actor=actor)
             if self.config.keep_messages:
-                for piece, piece_meta, kind in self._pieces(self.log_text(text), {**meta, "message_id": message_id},
-                                                            name, "message"):
-                    if not worth_remembering(piece.split(": ", 1)[1] if name else piece):
-                        continue  # questions and small talk stay in the log only
-                    screened = self._screen(piece)
-                    if screened.action in ("store", "redact"):
-                        pieces.append((screened.text, piece_meta, kind, screened.label))
-        if pieces:
-            results += self._insert(user, agent_id, session, pieces, actor, valid_from=said_at)
+                results += self.keep_message(text, user, message_id=message_id, session_id=session, said_at=said_at,
+                                             speaker=name, metadata=meta, agent_id=agent_id, actor=actor)
         return results
+
+    def keep_message(
+        self, text: str, user_id: str, *, message_id: int, session_id: str, said_at: str,
+        speaker: str | None = None, metadata: dict[str, Any] | None = None, agent_id: str | None = None,
+        vector: Any = None, actor: str = "api",
+    ) -> list[AddResult]:
+        """Keep what the person said (already logged as ``message_id``) as
+        searchable memories, sentence by sentence, each pointing back to the
+        message. Questions and small talk stay in the log only; so does what the
+        privacy policy would not store without asking. ``vector``: the whole
+        line's embedding, reused when the line is one sentence."""
+        meta = {**(metadata or {}), "message_id": message_id}
+        pieces: list[tuple[str, dict[str, Any], str, str | None]] = []
+        for piece, piece_meta, kind in self._pieces(self.log_text(text), meta, speaker, "message"):
+            if not worth_remembering(piece.split(": ", 1)[1] if speaker else piece):
+                continue
+            screened = self._screen(piece)
+            if screened.action in ("store", "redact"):
+                pieces.append((screened.text, piece_meta, kind, screened.label))
+        if not pieces:
+            return []
+        vectors = [vector] if vector is not None and len(pieces) == 1 and pieces[0][0] == text else None
+        source = {"message_ids": [message_id], "session_id": session_id, "said_at": said_at}
+        return self._insert(user_id, agent_id, session_id, pieces, actor, valid_from=said_at, vectors=vectors,
+                            sources=[source] * len(pieces))
 
     def ingest_message(
         self, text: str, user_id: str, *, message_id: int | None, session_id: str | None, said_at: str,
@@ -717,7 +743,7 @@ class Memory:
     def why(self, memory_id: int) -> dict[str, Any]:
         """Where a memory came from: the messages it was extracted from, and its history."""
         item = self.get(memory_id)
-        ids = [int(i) for i in item.source.get("message_ids", []) if isinstance(i, int)]
+        ids = source_message_ids(item)
         messages = [{"id": r["id"], "session_id": r["session_id"], "role": r["role"], "content": r["content"],
                      "said_at": r["created_at"]} for r in self.store.messages_by_ids(ids, item.user_id)]
         return {"memory": item.to_dict(), "messages": messages,

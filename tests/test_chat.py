@@ -249,3 +249,13 @@ def test_a_base_models_leading_newlines_do_not_end_its_answer(mem: Memory) -> No
     chat = ChatSession(mem, ScriptedLLM(["\n\nHello.\n\nmore"]), mem.config.chat, "alice")
     assert "".join(chat.turn("hi")) == "Hello."
     assert chat.last.answer == "Hello."
+
+
+def test_what_the_person_said_is_kept_sentence_by_sentence_with_its_source(mem: Memory) -> None:
+    talk(mem, ScriptedLLM(["ok"]), ["My sister plays the cello. She lives in Daegu."], session_id="s1")
+    kept = [i for i in mem.get_all(limit=None) if i.kind == "message"]
+    assert sorted(i.memory for i in kept) == ["My sister plays the cello.", "She lives in Daegu."]
+    for item in kept:
+        why = mem.why(item.id)
+        assert [m["content"] for m in why["messages"]] == ["My sister plays the cello. She lives in Daegu."]
+        assert item.session_id == "s1" and item.source["session_id"] == "s1"
