@@ -496,15 +496,33 @@ class Memory:
                                           {**meta, **({"name": name} if name else {})}, created_at=said_at)
                    for role, text, name, meta in items]
         results: list[AddResult] = []
+        pieces: list[tuple[str, dict[str, Any], str, str | None]] = []
+        sources: list[dict[str, Any]] = []
         for (role, text, name, meta), message_id in zip(items, ids):
             if role != "user":
                 continue  # the assistant's words are never facts about the person
             results += self.ingest_message(text, user, message_id=message_id, session_id=session, said_at=said_at,
                                            speaker=name, metadata=meta, agent_id=agent_id, actor=actor)
             if self.config.keep_messages:
-                results += self.keep_message(text, user, message_id=message_id, session_id=session, said_at=said_at,
-                                             speaker=name, metadata=meta, agent_id=agent_id, actor=actor)
+                kept = self._kept_pieces(text, meta, name, message_id)
+                pieces += kept
+                sources += [{"message_ids": [message_id], "session_id": session, "said_at": said_at}] * len(kept)
+        if pieces:  # one embedding batch and one transaction for the whole call
+            results += self._insert(user, agent_id, session, pieces, actor, valid_from=said_at, sources=sources)
         return results
+
+    def _kept_pieces(self, text: str, metadata: dict[str, Any] | None, speaker: str | None,
+                     message_id: int) -> list[tuple[str, dict[str, Any], str, str | None]]:
+        """The sentences of a message worth keeping as memories, screened."""
+        pieces = []
+        meta = {**(metadata or {}), "message_id": message_id}
+        for piece, piece_meta, kind in self._pieces(self.log_text(text), meta, speaker, "message"):
+            if not worth_remembering(piece.split(": ", 1)[1] if speaker else piece):
+                continue
+            screened = self._screen(piece)
+            if screened.action in ("store", "redact"):
+                pieces.append((screened.text, piece_meta, kind, screened.label))
+        return pieces
 
     def keep_message(
         self, text: str, user_id: str, *, message_id: int, session_id: str, said_at: str,
@@ -516,14 +534,7 @@ class Memory:
         message. Questions and small talk stay in the log only; so does what the
         privacy policy would not store without asking. ``vector``: the whole
         line's embedding, reused when the line is one sentence."""
-        meta = {**(metadata or {}), "message_id": message_id}
-        pieces: list[tuple[str, dict[str, Any], str, str | None]] = []
-        for piece, piece_meta, kind in self._pieces(self.log_text(text), meta, speaker, "message"):
-            if not worth_remembering(piece.split(": ", 1)[1] if speaker else piece):
-                continue
-            screened = self._screen(piece)
-            if screened.action in ("store", "redact"):
-                pieces.append((screened.text, piece_meta, kind, screened.label))
+        pieces = self._kept_pieces(text, metadata, speaker, message_id)
         if not pieces:
             return []
         vectors = [vector] if vector is not None and len(pieces) == 1 and pieces[0][0] == text else None

@@ -246,3 +246,14 @@ def test_messages_are_kept_sentence_by_sentence_beside_the_facts(tmp_path) -> No
         facts = {i.memory for i in m.get_all(filters={"kind": "fact"})}
         assert facts == {"Mina lives in Busan"}
         assert all(i.metadata["dia_id"] == "D1:1" for i in m.get_all(filters={"kind": "message"}))
+
+
+def test_pastimes_are_kept_and_can_be_given_up(m: Memory) -> None:
+    say(m, "2025-02-01", "I live in Seoul and I play the cello.", "I go hiking on weekends.",
+        "My brother plays golf.", "Do you play chess?")
+    assert current(m) == {"Lives in Seoul", "Plays the cello", "Goes hiking"}
+    say(m, "2025-09-01", "I play the cello every Sunday with my teacher.")  # said again: reinforced, not doubled
+    assert current(m) == {"Lives in Seoul", "Plays the cello", "Goes hiking"}
+    say(m, "2026-01-15", "I don't play the cello anymore.")
+    assert current(m) == {"Lives in Seoul", "Goes hiking"}
+    assert past(m) == {"Plays the cello": ("2025-02-01", "2026-01-15")}

@@ -357,6 +357,15 @@ class RulesExtractor:
         pos(r"^my hobbies (?:are|include) (?P<v>.+)$", lambda m: [f for part in _split_list(m["v"]) for f in self._pref(part, True)])
         pos(r"^my hobby is (?P<v>.+)$", lambda m: self._pref(m["v"], True))
 
+        # what they do: instruments, sports, pastimes
+        often = r"(?:also |still |regularly |often |usually |sometimes |mostly |mainly |even )*"
+        pos(rf"^i {often}play (?P<v>.+)$", lambda m: self._activity("Plays {}", m["v"]))
+        pos(rf"^i {often}go (?P<v>[a-z]+ing)\b.*$", lambda m: self._activity("Goes {}", m["v"]))
+        pos(rf"^i {often}(?:practise|practice) (?P<v>.+)$", lambda m: self._activity("Practises {}", m["v"]))
+        pos(rf"^i {often}collect (?P<v>.+)$", lambda m: self._activity("Collects {}", m["v"]))
+        neg(r"^i (?:don't|do not|dont|no longer) (?:play|practise|practice|collect) (?P<v>.+?)(?: anymore| any more)$",
+            lambda m: self._activity("Plays {}", m["v"], retract=True))
+
         # family and relationships
         fam = "|".join(sorted(FAMILY, key=len, reverse=True))
         pos(rf"^my (?P<rel>{fam})(?:'s name is| is called| is named| name is) (?P<v>.+)$", self._family_name)
@@ -466,6 +475,17 @@ class RulesExtractor:
         # for preference:coffee and supersedes "likes coffee".
         return _fact(f"preference:{key}", ("likes " if likes else "dislikes ") + obj, text.format(obj),
                      single=True, importance=0.5)
+
+    def _activity(self, template: str, raw: str, retract: bool = False) -> list[Fact]:
+        # when and with whom it is done is not what it is: "tennis every Sunday" -> "tennis"
+        raw = re.split(r"\s+(?:every|on|at|with|in|twice|once|most|each|before|after|during|whenever|for|since)\b",
+                       raw, maxsplit=1, flags=re.I)[0]
+        obj = _obj(raw, 4)
+        if not obj or re.match(r"^(?:it|that|this|them|you|him|her|those|these|with|along|around|by|a role|a part)\b",
+                                obj, re.I):
+            return []  # "I play it by ear", "I play along": not a pastime
+        key = re.sub(r"^(?:the |a |an |some )", "", obj.lower())
+        return _fact(f"activity:{key}", obj, template, retract=retract, importance=0.5)
 
     def _family_name(self, m: re.Match[str]) -> list[Fact]:
         rel = m["rel"].lower()
