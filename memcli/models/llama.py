@@ -23,7 +23,7 @@ class LlamaCppLLM:
         except ImportError:
             raise ModelError("llama-cpp-python is not installed (pip install llama-cpp-python)") from None
         try:
-            with quiet_stderr():
+            with quiet_stderr(), _without_amx_buffers():
                 self._llm: Any = Llama(
                     model_path=str(path), n_ctx=n_ctx, n_threads=threads, n_threads_batch=threads,
                     verbose=False, seed=0,
@@ -81,6 +81,39 @@ class LlamaCppLLM:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"no complete answer within {timeout_s:.0f} s")
         return "".join(pieces)
+
+
+@contextmanager
+def _without_amx_buffers() -> Iterator[None]:
+    """Load weights without llama.cpp's extra CPU buffer types when the build
+    uses Intel AMX.
+
+    Why: a llama.cpp built with -march=native on a CPU with AMX repacks Q4_K
+    weights into AMX buffers, and its AMX matrix multiply then segfaults on the
+    first decode (ggml-org/llama.cpp#20824; seen here with the bundled Gemma on
+    a Xeon with amx_int8). pip caches the wheel it compiled, so an install-time
+    flag cannot be relied on; switching the extra buffers off at load time can.
+    Elsewhere (AVX2 machines, AMD) nothing changes."""
+    import llama_cpp
+    import llama_cpp.llama_cpp as api
+
+    info = llama_cpp.llama_print_system_info().decode("utf-8", "replace").replace(" ", "")
+    default = getattr(api, "llama_model_default_params", None)
+    if "AMX_INT8=1" not in info or default is None:
+        yield
+        return
+
+    def params() -> Any:
+        p = default()
+        if hasattr(p, "use_extra_bufts"):
+            p.use_extra_bufts = False
+        return p
+
+    api.llama_model_default_params = params
+    try:
+        yield
+    finally:
+        api.llama_model_default_params = default
 
 
 @contextmanager
