@@ -162,6 +162,7 @@ def test_a_missing_or_wrong_model_file_is_a_clear_error(cli, fake_chat_home: Pat
     missing = cli("chat", "--model", str(tmp_path / "nope.gguf"), input="hi\n")
     assert missing.exit_code == 1
     assert "does not exist" in missing.stderr and "config.toml" in missing.stderr
+    assert "set [chat] model in" in missing.stderr  # printed as written, not eaten as markup
     not_gguf = tmp_path / "notes.gguf"
     not_gguf.write_text("hello")
     wrong = cli("chat", "--model", str(not_gguf), input="hi\n")

@@ -392,7 +392,7 @@ def forget(
     if as_json:
         render.print_json(result)
     else:
-        render.out.print(message)
+        render.out.print(message, markup=False)
 
 
 @app.command()
@@ -508,10 +508,10 @@ def config_(as_json: bool = JsonOpt) -> None:
     render.out.print("")
     for key, value in data.items():
         if key != "config_path":
-            render.out.print(f"{key} = {value!r}", highlight=False)
+            render.out.print(f"{key} = {value!r}", highlight=False, markup=False)
     render.out.print("[chat]", markup=False)
     for key, value in chat.items():
-        render.out.print(f"{key} = {value!r}", highlight=False)
+        render.out.print(f"{key} = {value!r}", highlight=False, markup=False)
 
 
 @app.command()

@@ -25,11 +25,14 @@ def print_json(data: Any) -> None:
 
 
 def error(message: str) -> None:
-    err.print(f"[bold red]error:[/] {message}", markup=True, highlight=False, soft_wrap=True)
+    # The message is plain text: "[chat] model" must not be read as markup.
+    line = Text("error:", style="bold red")
+    line.append(f" {message}")
+    err.print(line, highlight=False, soft_wrap=True)
 
 
 def note(message: str) -> None:
-    err.print(message, highlight=False, soft_wrap=True)
+    err.print(message, highlight=False, soft_wrap=True, markup=False)
 
 
 def short_time(stamp: str | None) -> str:
