@@ -8,7 +8,7 @@ PIP := $(VENV)/bin/pip
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install chat test bench bench-mem0 clean
+.PHONY: install chat test check bench bench-mem0 clean
 
 install: $(VENV)/.installed
 
@@ -24,6 +24,11 @@ chat: install
 
 test: install
 	$(PY) -m pytest
+
+# lint and type-check (not part of CI's test run)
+check: install
+	$(VENV)/bin/ruff check --select F,E9 --line-length 120 memcli bench tests
+	$(VENV)/bin/mypy memcli --ignore-missing-imports
 
 bench: install
 	$(PY) bench/bench_store.py --multi 100x10000

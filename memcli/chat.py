@@ -136,13 +136,13 @@ class ChatSession:
         if not said:
             return None
         text = self._llm_summary(rows) if self.llm.has_chat_template else None
-        if text and self.memory._screen(text).action not in ("store", "redact"):
+        if text and self.memory.screen(text).action not in ("store", "redact"):
             text = None  # the summary must not keep what the privacy policy holds back
         if not text:
             picked = []
             for line in said:
                 for sentence in split_sentences(line):
-                    screened = self.memory._screen(sentence)
+                    screened = self.memory.screen(sentence)
                     if worth_remembering(sentence) and screened.action in ("store", "redact"):
                         picked.append(" ".join(screened.text.split()[:14]))
             if not picked:

@@ -148,7 +148,7 @@ class Config:
         if not isinstance(chat_raw, dict) or not isinstance(privacy_raw, dict):
             raise ConfigError(f"{source}: [chat] and [privacy] must be tables")
         top = {k: v for k, v in raw.items() if k not in ("chat", "privacy")}
-        cfg = cls(**_checked(cls, top, source, skip={"chat", "privacy", "config_path"}))
+        cfg = cls(**_checked(cls, top, source, skip=frozenset({"chat", "privacy", "config_path"})))
         cfg.chat = ChatConfig(**_checked(ChatConfig, chat_raw, source + " [chat]"))
         cfg.privacy = PrivacyConfig(**_checked(PrivacyConfig, privacy_raw, source + " [privacy]"))
         for cls_name, policy in cfg.privacy.as_dict().items():
@@ -170,7 +170,7 @@ class Config:
         return cfg
 
 
-def _checked(kind: type, raw: dict[str, Any], source: str, skip: set[str] = frozenset()) -> dict[str, Any]:
+def _checked(kind: type, raw: dict[str, Any], source: str, skip: frozenset[str] = frozenset()) -> dict[str, Any]:
     """Reject unknown keys and values of the wrong type with a message naming the file."""
     known = {f.name: f for f in fields(kind) if f.name not in skip}
     defaults = kind()

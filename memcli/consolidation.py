@@ -22,9 +22,19 @@ samples measured).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
+from .errors import InvalidInput
 from .records import MemoryItem
+from .store import now_iso
+from .text import content_hash
+
+if TYPE_CHECKING:
+    from .index import UserIndex
+    from .models.embedder import Embedder
+    from .privacy import Screened
+    from .store import Store
 
 # Words kept from each member in an extractive summary: enough for a fact, and
 # a cap on what one long message can take from the group.
@@ -137,3 +147,108 @@ def summary_fields(members: Sequence[MemoryItem]) -> dict[str, Any]:
         "attribute": attributes.pop() if len(attributes) == 1 else None,
         "sensitivity": ",".join(labels) or None,
     }
+
+
+class ConsolidationMixin:
+    """``Memory.consolidate``: faded, related memories replaced by one summary."""
+
+    if TYPE_CHECKING:  # what this part needs from Memory
+        store: Store
+        llm: Any
+
+        @property
+        def embedder(self) -> Embedder: ...
+        def _user(self, user_id: str | None) -> str: ...
+        def _index(self, user_id: str) -> UserIndex: ...
+        def _apply(self, user_id: str, index: UserIndex, stale: bool, add: Iterable[tuple[int, Any]] = (),
+                   remove: Sequence[int] = ()) -> None: ...
+        def screen(self, text: str) -> Screened: ...
+        def prune(self, user_id: str | None = None, threshold: float = 0.05, *, apply: bool = False,
+                  now: datetime | None = None, actor: str = "api") -> list[tuple[MemoryItem, float]]: ...
+
+    def consolidate(self, user_id: str | None = None, threshold: float = 0.05, *, apply: bool = False,
+                    similarity: float = 0.45, min_group: int = 3, max_group: int = 8,
+                    now: datetime | None = None, actor: str = "api") -> list[Consolidation]:
+        """Groups of related memories that faded below ``threshold``, each with the
+        one summary memory that keeps their gist (see :mod:`memcli.consolidation`).
+        With ``apply`` the summary is stored (provenance: the originals and their
+        messages) and the originals are deleted as :meth:`delete` does, their
+        history naming the summary. Faded memories in no group are left alone."""
+        import numpy as np
+
+        if not 0.0 < similarity <= 1.0:
+            raise InvalidInput("similarity must be in (0, 1]")
+        if min_group < 2 or max_group < min_group:
+            raise InvalidInput("groups need min_group >= 2 and max_group >= min_group")
+        user = self._user(user_id)
+        faded = self.prune(user, threshold, now=now)
+        if len(faded) < min_group:
+            return []
+        vectors = {}
+        ids = [item.id for item, _ in faded]
+        for start in range(0, len(ids), 500):
+            for row in self.store.embeddings(ids[start:start + 500], user):
+                vectors[int(row[0])] = np.frombuffer(row[1], dtype=np.float32)
+        index = self._index(user)
+
+        def neighbours(item: MemoryItem) -> list[tuple[int, float]]:
+            vector = vectors.get(item.id)
+            return [] if vector is None else index.search(vector, max_group * 4)
+
+        groups = group_faded(faded, neighbours, similarity=similarity, min_group=min_group, max_group=max_group)
+        results = []
+        for group in groups:
+            members = [item for item, _ in group]
+            text, by = self._summary_text(members), "llm"
+            if text is None:
+                text, by = extractive_summary(members), "extractive"
+            results.append(Consolidation(text, members, [r for _, r in group], written_by=by))
+        if apply and results:
+            self._store_summaries(user, results, actor)
+        return results
+
+    def _summary_text(self, members: Sequence[MemoryItem]) -> str | None:
+        """One sentence by an instruction-tuned model, or None (then extractive)."""
+        if self.llm is None or not getattr(self.llm, "has_chat_template", False):
+            return None
+        notes = "\n".join(f"- {m.memory}" for m in members)
+        try:
+            text = "".join(self.llm.stream_chat(
+                [{"role": "system", "content": "Combine these notes about the user into one short sentence."
+                  " Keep every name, place and date."},
+                 {"role": "user", "content": notes}], max_tokens=96, temperature=0.0))
+        except Exception:  # noqa: BLE001 - the extractive summary is always there to fall back on
+            return None
+        text = " ".join(text.split())[:400]
+        if not text or self.screen(text).action not in ("store", "redact"):
+            return None
+        return self.screen(text).text
+
+    def _store_summaries(self, user: str, results: Sequence[Consolidation], actor: str) -> None:
+        """Every summary in, every original out, in one transaction (all or
+        nothing), then one index update, one save and one scrub."""
+        vectors = self.embedder.embed([r.summary for r in results])
+        index = self._index(user)
+        added, removed = [], []
+        with self.store.transaction():
+            stale = self.store.generation(user) != index.generation
+            for result, vector in zip(results, vectors):
+                members = result.members
+                ids = ", ".join(f"#{m.id}" for m in members)
+                result.memory_id = self.store.insert_memory(
+                    {"user_id": user, "agent_id": members[0].agent_id, "text": result.summary,
+                     "metadata": {"consolidated_from": [m.id for m in members]},
+                     "hash": content_hash(result.summary), "embedding": vector.tobytes(),
+                     "embedder": self.embedder.id, "created_at": now_iso(), "source": merged_source(members),
+                     # consolidating is a rehearsal: the summary's fading starts now,
+                     # though what it covers happened long ago (valid_from)
+                     "last_accessed": now_iso(), **summary_fields(members)},
+                    actor=actor, reason=f"consolidated from {ids}")
+                added.append((result.memory_id, vector))
+                for member in members:
+                    self.store.delete_memory(member.id, actor, f"consolidated into #{result.memory_id}")
+                    removed.append(member.id)
+        self._apply(user, index, stale, add=added, remove=removed)
+        index.save()
+        self.store.purge_fts()
+        self.store.checkpoint()

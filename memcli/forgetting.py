@@ -24,9 +24,15 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, Sequence
 
 from .records import MemoryItem
+from .store import MEMORY_COLUMNS, now_iso
 from .text import parse_iso
+
+if TYPE_CHECKING:
+    from .config import Config
+    from .store import Store
 
 
 def half_life_days(base: float, importance: float, accesses: int, reinforcements: int) -> float:
@@ -55,3 +61,57 @@ def retention_of(pinned: bool, last_used: str, importance: float, accesses: int,
 def rank_factor(r: float, weight: float) -> float:
     """Multiplier applied to relevance: 1 for a fresh memory, 1 - weight for a gone one."""
     return (1.0 - weight) + weight * r
+
+
+class ForgettingMixin:
+    """Use, pins and pruning on :class:`memcli.Memory`."""
+
+    if TYPE_CHECKING:  # what this part needs from Memory
+        store: Store
+        config: Config
+
+        def _user(self, user_id: str | None) -> str: ...
+        @staticmethod
+        def _id(memory_id: Any) -> int: ...
+        def get(self, memory_id: int) -> MemoryItem: ...
+        def delete_many(self, ids: Sequence[int], *, actor: str = "api", reason: str | None = None) -> int: ...
+
+    def touch(self, ids: Sequence[int]) -> None:
+        """Record that these memories reached a prompt (slows their fading).
+        Listing and searching do not count."""
+        if ids:
+            with self.store.transaction():
+                self.store.touch([self._id(i) for i in ids], now_iso())
+
+    def pin(self, memory_id: int, pinned: bool = True, *, actor: str = "api") -> MemoryItem:
+        """Pinned memories never fade and are never pruned."""
+        memory_id = self._id(memory_id)
+        with self.store.transaction():
+            self.store.set_pinned(memory_id, pinned, actor)
+        return self.get(memory_id)
+
+    def retention(self, item: MemoryItem, now: datetime | None = None) -> float:
+        """How much of ``item`` is retained now (see :mod:`memcli.forgetting`)."""
+        return retention(item, now, self.config.half_life_days)
+
+    def prune(self, user_id: str | None = None, threshold: float = 0.05, *, apply: bool = False,
+              now: datetime | None = None, actor: str = "api") -> list[tuple[MemoryItem, float]]:
+        """Memories whose retention fell below ``threshold`` (pinned ones never),
+        faded first, each with its retention. With ``apply`` they are deleted
+        through the same path as :meth:`delete` (history keeps a tombstone)."""
+        user = self._user(user_id)
+        now = now or datetime.now(timezone.utc)
+        rows = self.store.conn.execute(
+            f"SELECT {MEMORY_COLUMNS} FROM memories WHERE user_id = ? AND pinned = 0", [user])
+        faded = []
+        for row in rows:
+            item = MemoryItem.from_row(row)
+            r = retention(item, now, self.config.half_life_days)
+            if r < threshold:
+                faded.append((item, r))
+        faded.sort(key=lambda pair: pair[1])
+        if apply and faded:
+            self.delete_many([item.id for item, _ in faded], actor=actor,
+                             reason=f"pruned: retention below {threshold}")
+        return faded
+

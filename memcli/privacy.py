@@ -169,3 +169,41 @@ def scrub_secrets(text: str) -> str:
     secret (the message log, the REPL history)."""
     finding = classify(text)
     return redact(text, finding, {"credentials"}) if "credentials" in finding.classes else text
+
+
+@dataclass
+class Screened:
+    """The privacy decision for one text: ``action`` is store / redact / ask /
+    never; ``text`` is what may be stored (masked where the policy says);
+    ``label`` the sensitive classes found; ``reason`` a line for the person."""
+
+    action: str
+    text: str
+    label: str | None
+    reason: str
+
+
+def screen(text: str, policy: dict[str, str]) -> Screened:
+    """Apply ``policy`` (class -> store/redact/ask/never) to text about to be stored."""
+    finding = classify(text)
+    if not finding.classes:
+        return Screened("store", text, None, "")
+    action = decide(finding, policy)
+    label = finding.label
+    if action == "never":
+        refused = [c for c in finding.classes if policy.get(c) == "never"]
+        return Screened("never", "", label, f"{', '.join(sorted(refused))} are never stored")
+    masked = {c for c in finding.classes if policy.get(c) in ("redact", "never")}
+    cleaned = redact(text, finding, masked) if masked else text
+    if action == "ask":
+        asked = [c for c in finding.classes if policy.get(c) == "ask"]
+        return Screened("ask", cleaned, label, f"looks like {', '.join(sorted(asked))} information: "
+                                               "confirm before it is stored")
+    return Screened(action, cleaned, label, f"{label} masked" if cleaned != text else "")
+
+
+def mask_for_log(text: str, policy: dict[str, str]) -> str:
+    """The text with the values of classes whose policy is ``never`` or ``redact`` masked."""
+    finding = classify(text)
+    masked = {c for c in finding.classes if policy.get(c) in ("redact", "never")}
+    return redact(text, finding, masked) if masked else text

@@ -546,7 +546,8 @@ class Store:
         newest_first: bool = False,
         current_only: bool = False,
     ) -> list[sqlite3.Row]:
-        where, args = [], []
+        where: list[str] = []
+        args: list[Any] = []
         if current_only:
             where.append("valid_to IS NULL")
         if user_id is not None:

@@ -1,4 +1,5 @@
-"""Export documents and the validation of documents to import.
+"""Export and import: the document format, its validation, and ``Memory.export`` /
+``Memory.import_data``.
 
 An export is one JSON object, schema-versioned, holding everything needed for
 a lossless import: memories with their metadata, timestamps and (optionally)
@@ -15,10 +16,19 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
+from . import __version__
 from .errors import InvalidInput
-from .text import clean_text
+from .records import HistoryEvent, ImportReport, MemoryItem
+from .store import now_iso
+from .text import clean_text, content_hash
+
+if TYPE_CHECKING:
+    from .config import Config
+    from .index import Progress, UserIndex
+    from .models.embedder import Embedder
+    from .store import Store
 
 FORMAT = "memcli-export"
 # 1: memories, history, sessions, messages. 2: facts over time (attribute,
@@ -199,3 +209,189 @@ def _parse_mem0(items: list[Any], default_user: str) -> ParsedDocument:
             )
         )
     return ParsedDocument("mem0", records)
+
+
+class TransferMixin:
+    """``Memory.export`` and ``Memory.import_data``."""
+
+    if TYPE_CHECKING:  # what this part needs from Memory
+        store: Store
+        config: Config
+        progress: Progress | None
+
+        @property
+        def embedder(self) -> Embedder: ...
+        def _user(self, user_id: str | None) -> str: ...
+        def _index(self, user_id: str) -> UserIndex: ...
+        def _apply(self, user_id: str, index: UserIndex, stale: bool, add: Iterable[tuple[int, Any]] = (),
+                   remove: Sequence[int] = ()) -> None: ...
+
+    def export(
+        self, user_id: str | None = None, *, all_users: bool = False, include_vectors: bool = True,
+        redact: bool = False,
+    ) -> dict[str, Any]:
+        """A schema-versioned, JSON-ready document of one user's data (or everyone's),
+        complete enough for a lossless :meth:`import_data`. ``redact`` masks every
+        sensitive value in memories, history and messages (and leaves vectors
+        out), for sharing."""
+        users = self.store.users() if all_users else [self._user(user_id)]
+        memories, history, sessions, messages = [], [], [], []
+        for user in users:
+            blobs = dict(self.store.conn.execute(
+                "SELECT id, embedding FROM memories WHERE user_id = ?", [user])) if include_vectors else {}
+            for row in self.store.list_memories(user):
+                item = MemoryItem.from_row(row).to_dict()
+                item["embedder"] = row["embedder"]
+                if include_vectors:
+                    item["embedding"] = encode_vector(blobs.get(row["id"]))
+                memories.append(item)
+            history += [HistoryEvent.from_row(r).to_dict() for r in self.store.history_for(user)]
+            sessions += [dict(r) for r in self.store.all_sessions(user)]
+            messages += [dict(r) for r in self.store.messages(user)]
+        if redact:
+            from .privacy import classify
+            from .privacy import redact as mask
+
+            def clean(text: Any) -> Any:
+                return mask(text, classify(text)) if isinstance(text, str) else text
+
+            for m in memories:
+                m["memory"], m["value"], m["embedding"] = clean(m["memory"]), clean(m.get("value")), None
+            for h in history:
+                h["old_memory"], h["new_memory"] = clean(h["old_memory"]), clean(h["new_memory"])
+            for msg in messages:
+                msg["content"] = clean(msg["content"])
+        return {
+            "format": FORMAT,
+            "schema_version": SCHEMA_VERSION,
+            "redacted": redact,
+            "memcli_version": __version__,
+            "exported_at": now_iso(),
+            "embedder": self.config.embedder,
+            "users": users,
+            "memories": memories,
+            "history": history,
+            "sessions": sessions,
+            "messages": messages,
+        }
+
+    def import_data(self, document: Any, user_id: str | None = None) -> ImportReport:
+        """Import a memcli export or a Mem0 ``get_all`` dump. The whole document is
+        validated before anything is written, and written in one transaction.
+        Records without a user get ``user_id`` (default: the configured user).
+        Memories already stored (same user, same text) are skipped. Vectors made
+        by another embedder are recomputed."""
+        import numpy as np
+
+        from .text import normalise_timestamp
+
+        parsed = parse_document(document, self._user(user_id))
+        for n, rec in enumerate(parsed.records):
+            rec.created_at = normalise_timestamp(rec.created_at, f"record {n} created_at")
+            rec.updated_at = normalise_timestamp(rec.updated_at, f"record {n} updated_at") or rec.created_at
+            rec.valid_from = normalise_timestamp(rec.valid_from, f"record {n} valid_from")
+            rec.valid_to = normalise_timestamp(rec.valid_to, f"record {n} valid_to")
+        report = ImportReport(source=parsed.source)
+        dim = self.embedder.dim
+        seen: set[tuple[str, str, str | None, str | None]] = set()
+        keep = []
+        for rec in parsed.records:
+            # A superseded fact and the later one can share their text, so the
+            # validity interval is part of what makes a record the same.
+            key = (rec.user_id, content_hash(rec.text), rec.valid_from, rec.valid_to)
+            if key in seen or self._already_stored(rec):
+                report.skipped_duplicates += 1
+                continue
+            seen.add(key)
+            keep.append(rec)
+        reuse = [r.embedder == self.embedder.id and r.embedding is not None and len(r.embedding) == dim * 4
+                 for r in keep]
+        redo = [r for r, ok in zip(keep, reuse) if not ok]
+        if redo:
+            for start in range(0, len(redo), 256):
+                chunk = redo[start : start + 256]
+                for rec, vec in zip(chunk, self.embedder.embed([r.text for r in chunk])):
+                    rec.embedding = vec.astype(np.float32).tobytes()
+                    rec.embedder = self.embedder.id
+                if self.progress:
+                    self.progress("embedding", min(start + 256, len(redo)), len(redo))
+        report.reembedded = len(redo)
+        users = sorted({r.user_id for r in keep})
+        indexes = {u: self._index(u) for u in users}
+        id_map: dict[Any, int] = {}
+        added: dict[str, list[tuple[int, Any]]] = {u: [] for u in users}
+        with self.store.transaction():
+            stale = {u: self.store.generation(u) != indexes[u].generation for u in users}
+            message_ids = self._import_sessions(parsed.sessions, parsed.messages)
+            for rec in keep:
+                if rec.source.get("message_ids"):
+                    rec.source = {**rec.source, "message_ids": [message_ids[i] for i in rec.source["message_ids"]
+                                                                if i in message_ids]}
+                new_id = self.store.insert_memory(
+                    {
+                        "user_id": rec.user_id, "agent_id": rec.agent_id, "session_id": rec.session_id,
+                        "kind": rec.kind, "text": rec.text, "metadata": rec.metadata,
+                        "hash": content_hash(rec.text), "embedding": rec.embedding,
+                        "embedder": self.embedder.id, "created_at": rec.created_at or now_iso(),
+                        "updated_at": rec.updated_at, "attribute": rec.attribute, "value": rec.value,
+                        "valid_from": rec.valid_from, "valid_to": rec.valid_to, "source": rec.source,
+                        "reinforced": rec.reinforced,
+                    },
+                    actor="import",
+                    reason=f"imported from a {parsed.source} export",
+                )
+                added[rec.user_id].append((new_id, np.frombuffer(rec.embedding or b"", dtype=np.float32)))
+                if rec.old_id is not None:
+                    id_map[(rec.user_id, rec.old_id)] = new_id
+            self._import_history(parsed.history, id_map)
+        for user in users:
+            self._apply(user, indexes[user], stale[user], add=added[user])
+        report.imported = len(keep)
+        report.users = users
+        return report
+
+    def _already_stored(self, rec: Any) -> bool:
+        row = self.store.conn.execute(
+            "SELECT 1 FROM memories WHERE user_id = ? AND hash = ? AND valid_from IS ? AND valid_to IS ?",
+            [rec.user_id, content_hash(rec.text), rec.valid_from, rec.valid_to]).fetchone()
+        return row is not None
+
+    def _import_history(self, history: list[dict[str, Any]], id_map: dict[Any, int]) -> None:
+        """Carry over earlier changes of imported memories (their ADD is recorded
+        anew, as an import)."""
+        for h in history:
+            new_id = id_map.get((h.get("user_id"), h.get("memory_id")))
+            if new_id is None or h.get("event") == "ADD":
+                continue
+            self.store.add_history(
+                new_id, str(h.get("user_id")), str(h.get("event")), h.get("old_memory"),
+                h.get("new_memory"), str(h.get("actor") or "import"), h.get("reason"), h.get("created_at"),
+            )
+
+    def _import_sessions(self, sessions: list[dict[str, Any]], messages: list[dict[str, Any]]) -> dict[Any, int]:
+        """Insert sessions and messages not yet stored; map old message ids to new."""
+        conn = self.store.conn
+        mapping: dict[Any, int] = {}
+        for s in sessions:
+            conn.execute(
+                "INSERT OR IGNORE INTO sessions (id, user_id, started_at, ended_at, title) VALUES (?,?,?,?,?)",
+                [s["id"], s["user_id"], s.get("started_at") or now_iso(), s.get("ended_at"), s.get("title")],
+            )
+        for m in messages:
+            stamp = m.get("created_at") or now_iso()
+            known = conn.execute(
+                "SELECT id FROM messages WHERE session_id = ? AND created_at = ? AND content = ? AND user_id = ?",
+                [m["session_id"], stamp, m["content"], m["user_id"]],
+            ).fetchone()
+            if known:
+                mapping[m.get("id")] = int(known[0])
+                continue
+            meta = m.get("metadata")
+            cur = conn.execute(
+                "INSERT INTO messages (session_id, user_id, role, content, created_at, metadata)"
+                " VALUES (?,?,?,?,?,?)",
+                [m["session_id"], m["user_id"], m["role"], m["content"], stamp,
+                 meta if isinstance(meta, str) else json.dumps(meta or {}, ensure_ascii=False)],
+            )
+            mapping[m.get("id")] = int(cur.lastrowid)  # type: ignore[arg-type]
+        return mapping

@@ -380,7 +380,7 @@ def forget(
             raise InvalidInput(f"memory {memory_id} does not belong to user {user!r}")
         confirm(f"Forget memory {memory_id} ({item.memory[:60]!r})?", yes)
         mem.delete(memory_id, actor="cli")
-        result = {"forgotten": [memory_id]}
+        result: dict[str, Any] = {"forgotten": [memory_id]}
         message = f"Forgot memory {memory_id}"
     elif user is not None:
         confirm(f"Erase everything memcli knows about user {user!r}?", yes)

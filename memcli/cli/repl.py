@@ -148,7 +148,7 @@ class Repl:
                 self.out.write(piece)
                 self.out.flush()
         except KeyboardInterrupt:
-            stream.close()
+            stream.close()  # type: ignore[attr-defined]  # a generator
             self.out.write(" [stopped]")
         finally:
             self.out.write("\n")
@@ -164,7 +164,7 @@ class Repl:
 
         for result in last.learned:
             if result.event == "PENDING":
-                if self.ask(f"{result.reason[0].upper()}{result.reason[1:]}. Remember '{result.memory}'? [y/N] "):
+                if self.ask(f"{sentence(result.reason)}. Remember '{result.memory}'? [y/N] "):
                     for applied in self.chat.memory.resolve(result, True, actor="chat"):
                         self.say(f"({describe(applied)})", "dim")
                 else:
@@ -222,7 +222,7 @@ class Repl:
         [result] = self.chat.memory.add(text, user_id=self.chat.user_id, session_id=self.chat.session_id,
                                         actor="chat")
         if result.event == "PENDING":
-            if self.interactive and self.ask(f"{result.reason[0].upper()}{result.reason[1:]}. Store it? [y/N] "):
+            if self.interactive and self.ask(f"{sentence(result.reason)}. Store it? [y/N] "):
                 [result] = self.chat.memory.resolve(result, True, actor="chat")
             else:
                 self.say(f"Not stored: {result.reason}", "yellow")
@@ -269,3 +269,8 @@ class Repl:
             return
         self.chat.switch_user(name)
         self.say(f"now talking as {self.chat.user_id} (session {self.chat.session_id})", "dim")
+
+
+def sentence(text: str | None) -> str:
+    """``text`` with a capital first letter (a reason, shown as a question's start)."""
+    return f"{text[0].upper()}{text[1:]}" if text else ""

@@ -1,0 +1,365 @@
+"""Learning from what the person says: extraction, reconciliation, episodes, provenance.
+
+``Memory.add(..., infer=True)`` and every chat turn come through here. The
+messages are logged first; facts and dated events are extracted from what the
+person said (never from assistant lines) and each is reconciled with what is
+known (:mod:`memcli.reconcile`): added, skipped as a duplicate (a
+reinforcement), updated, superseded (the old fact keeps its validity
+interval), retracted, or held for the person to confirm. Every memory written
+here keeps its provenance: the message ids, session and time said.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+
+from .consolidation import source_message_ids
+from .errors import ConfigError, InvalidInput
+from .records import AddResult, HistoryEvent, MemoryItem
+from .store import MEMORY_COLUMNS, now_iso
+from .text import clean_text, content_hash, iso, parse_when, worth_remembering
+
+if TYPE_CHECKING:
+    from .config import Config
+    from .index import UserIndex
+    from .models.embedder import Embedder
+    from .privacy import Screened
+    from .store import Store
+
+
+class LearningMixin:
+    """The inferring half of :class:`memcli.Memory`: ``add(..., infer=True)``,
+    ``ingest_message``, ``keep_message``, ``resolve``, episodes and ``why``."""
+
+    if TYPE_CHECKING:  # what this part needs from Memory
+        store: Store
+        config: Config
+        llm: Any
+        _extractor: Any
+
+        @property
+        def embedder(self) -> Embedder: ...
+        def _user(self, user_id: str | None) -> str: ...
+        def _index(self, user_id: str) -> UserIndex: ...
+        def _apply(self, user_id: str, index: UserIndex, stale: bool, add: Iterable[tuple[int, Any]] = (),
+                   remove: Sequence[int] = ()) -> None: ...
+        def _insert(self, user: str, agent_id: str | None, session_id: str | None,
+                    items: list[tuple[str, dict[str, Any], str, str | None]], actor: str,
+                    created_at: str | None = None, vectors: Sequence[Any] | None = None,
+                    valid_from: str | None = None,
+                    sources: Sequence[dict[str, Any]] | None = None) -> list[AddResult]: ...
+        def _messages(self, messages: Any,
+                      base_meta: dict[str, Any]) -> list[tuple[str, str, str | None, dict[str, Any]]]: ...
+        def _pieces(self, content: str, meta: dict[str, Any], name: str | None,
+                    kind: str) -> list[tuple[str, dict[str, Any], str]]: ...
+        @staticmethod
+        def _check_metadata(metadata: Mapping[str, Any] | None) -> dict[str, Any]: ...
+        def _said_at(self, timestamp: str | datetime | None) -> str: ...
+        def screen(self, text: str) -> Screened: ...
+        def log_text(self, text: str) -> str: ...
+        def add(self, messages: str | Sequence[Mapping[str, Any]], user_id: str | None = None,
+                agent_id: str | None = None, session_id: str | None = None,
+                metadata: Mapping[str, Any] | None = None, infer: bool = False, *,
+                timestamp: str | datetime | None = None, kind: str | None = None, actor: str = "api",
+                confirmed: bool = False) -> list[AddResult]: ...
+        def get(self, memory_id: int) -> MemoryItem: ...
+        def history(self, memory_id: int) -> list[HistoryEvent]: ...
+
+    @property
+    def extractor(self) -> Any:
+        """The fact extractor chosen by the config (``auto``: the LLM when an
+        instruction-tuned model was given, else the rules)."""
+        if self._extractor is None:
+            from .extract.rules import RulesExtractor
+
+            choice = self.config.extractor
+            capable = self.llm is not None and bool(getattr(self.llm, "has_chat_template", False))
+            if choice == "llm" or (choice == "auto" and capable):
+                if self.llm is None:
+                    raise ConfigError("extractor = 'llm' needs a chat model: pass llm= to Memory, or use 'rules'")
+                from .extract.llm import LLMExtractor
+
+                self._extractor = LLMExtractor(self.llm, fallback=RulesExtractor())
+            else:
+                self._extractor = RulesExtractor()
+        return self._extractor
+
+    def _infer(self, messages: Any, user: str, agent_id: str | None, session_id: str | None,
+               base_meta: dict[str, Any], said_at: str, actor: str) -> list[AddResult]:
+        if isinstance(messages, str):
+            messages = [{"role": "user", "content": messages}]
+        items = self._messages(messages, base_meta)
+        from .index import user_key
+
+        session = session_id or f"api-{said_at[:10]}-{user_key(user)[:6]}"
+        with self.store.transaction():
+            self.store.create_session(session, user)
+            ids = [self.store.add_message(session, user, role, self.log_text(text),
+                                          {**meta, **({"name": name} if name else {})}, created_at=said_at)
+                   for role, text, name, meta in items]
+        results: list[AddResult] = []
+        pieces: list[tuple[str, dict[str, Any], str, str | None]] = []
+        sources: list[dict[str, Any]] = []
+        for (role, text, name, meta), message_id in zip(items, ids):
+            if role != "user":
+                continue  # the assistant's words are never facts about the person
+            results += self.ingest_message(text, user, message_id=message_id, session_id=session, said_at=said_at,
+                                           speaker=name, metadata=meta, agent_id=agent_id, actor=actor)
+            if self.config.keep_messages:
+                kept = self._kept_pieces(text, meta, name, message_id)
+                pieces += kept
+                sources += [{"message_ids": [message_id], "session_id": session, "said_at": said_at}] * len(kept)
+        if pieces:  # one embedding batch and one transaction for the whole call
+            results += self._insert(user, agent_id, session, pieces, actor, valid_from=said_at, sources=sources)
+        return results
+
+    def _kept_pieces(self, text: str, metadata: dict[str, Any] | None, speaker: str | None,
+                     message_id: int) -> list[tuple[str, dict[str, Any], str, str | None]]:
+        """The sentences of a message worth keeping as memories, screened."""
+        pieces = []
+        meta = {**(metadata or {}), "message_id": message_id}
+        for piece, piece_meta, kind in self._pieces(self.log_text(text), meta, speaker, "message"):
+            if not worth_remembering(piece.split(": ", 1)[1] if speaker else piece):
+                continue
+            screened = self.screen(piece)
+            if screened.action in ("store", "redact"):
+                pieces.append((screened.text, piece_meta, kind, screened.label))
+        return pieces
+
+    def keep_message(
+        self, text: str, user_id: str, *, message_id: int, session_id: str, said_at: str,
+        speaker: str | None = None, metadata: dict[str, Any] | None = None, agent_id: str | None = None,
+        vector: Any = None, actor: str = "api",
+    ) -> list[AddResult]:
+        """Keep what the person said (already logged as ``message_id``) as
+        searchable memories, sentence by sentence, each pointing back to the
+        message. Questions and small talk stay in the log only; so does what the
+        privacy policy would not store without asking. ``vector``: the whole
+        line's embedding, reused when the line is one sentence."""
+        pieces = self._kept_pieces(text, metadata, speaker, message_id)
+        if not pieces:
+            return []
+        vectors = [vector] if vector is not None and len(pieces) == 1 and pieces[0][0] == text else None
+        source = {"message_ids": [message_id], "session_id": session_id, "said_at": said_at}
+        return self._insert(user_id, agent_id, session_id, pieces, actor, valid_from=said_at, vectors=vectors,
+                            sources=[source] * len(pieces))
+
+    def ingest_message(
+        self, text: str, user_id: str, *, message_id: int | None, session_id: str | None, said_at: str,
+        speaker: str | None = None, metadata: dict[str, Any] | None = None, agent_id: str | None = None,
+        actor: str = "api",
+    ) -> list[AddResult]:
+        """Extract facts and events from one message the person said (already in
+        the message log as ``message_id``) and reconcile each with memory."""
+        from .text import parse_iso
+
+        facts = self.extractor.extract(text, parse_iso(said_at), speaker=speaker)
+        if not facts:
+            return []
+        own = speaker if speaker and speaker != user_id else None
+        vectors = self.embedder.embed([f.text for f in facts])
+        source = {"message_ids": [message_id] if message_id is not None else [], "session_id": session_id,
+                  "said_at": said_at}
+        results: list[AddResult] = []
+        for fact, vector in zip(facts, vectors):
+            if own and fact.attribute:
+                fact.attribute = f"{own.casefold()}:{fact.attribute}"  # one speaker's city is not another's
+            results += self._apply_fact(user_id, fact, vector, source=source, metadata=dict(metadata or {}),
+                                        agent_id=agent_id, session_id=session_id, said_at=said_at, actor=actor)
+        return results
+
+    def _apply_fact(self, user: str, fact: Any, vector: Any, *, source: dict[str, Any], metadata: dict[str, Any],
+                    agent_id: str | None, session_id: str | None, said_at: str, actor: str,
+                    policy: str | None = None, confirmed: bool = False) -> list[AddResult]:
+        from .reconcile import Decision, decide
+
+        when = iso(fact.when) if fact.when is not None else said_at
+        index = self._index(user)
+        origin = f"{self.extractor.name} extractor, message {source['message_ids']}"
+        if fact.extra.get("fallback"):
+            origin += f" (LLM failed: {fact.extra['fallback']})"
+        if fact.kind == "episode":
+            twin = self.store.conn.execute(
+                "SELECT id, text FROM memories WHERE user_id = ? AND kind = 'episode' AND hash = ?"
+                " AND substr(COALESCE(valid_from, ''), 1, 10) = ?",
+                [user, content_hash(fact.text), when[:10]]).fetchone()
+            decision = Decision("none", "event already recorded", [twin]) if twin else Decision("add", "new event", [])
+        else:
+            same = self.store.current_facts(user, fact.attribute, prefix=fact.retract) if fact.attribute else []
+            near = []
+            if not fact.retract:
+                hits = index.search(vector, 5)
+                rows = self.store.memories_by_ids([h[0] for h in hits], user)
+                near = [(rows[i], score) for i, score in hits
+                        if i in rows and rows[i]["kind"] == "fact" and rows[i]["valid_to"] is None]
+            decision = decide(fact, same, near, when, policy or self.config.conflict, said_at)
+        reason = f"{decision.reason}; {origin}"
+        screened = self.screen(fact.text)
+        if screened.action == "never":
+            return [AddResult(0, "", "REFUSED", screened.reason)]
+        if screened.action == "ask" and not confirmed:
+            return [AddResult(0, fact.text, "PENDING", screened.reason, pending={
+                "fact": {"text": fact.text, "attribute": fact.attribute, "value": fact.value, "kind": fact.kind,
+                         "when": when, "single": fact.single, "retract": fact.retract,
+                         "importance": fact.importance},
+                "user_id": user, "source": source, "metadata": metadata, "agent_id": agent_id,
+                "session_id": session_id, "said_at": said_at, "sensitivity": screened.label})]
+        if screened.text != fact.text:
+            fact.text = screened.text
+            vector = self.embedder.embed([fact.text])[0]
+        meta = dict(metadata)
+        row = {"user_id": user, "agent_id": agent_id, "session_id": session_id, "kind": fact.kind,
+               "importance": fact.importance, "sensitivity": screened.label,
+               "text": fact.text, "metadata": meta, "hash": content_hash(fact.text),
+               "embedding": vector.tobytes(), "embedder": self.embedder.id, "created_at": now_iso(),
+               "attribute": fact.attribute, "value": fact.value, "valid_from": when, "source": source}
+        added: list[tuple[int, Any]] = []
+        removed: list[int] = []
+        results: list[AddResult] = []
+        if decision.action == "none" and not decision.targets:
+            return []  # e.g. retracting something never stored: nothing to record it on
+        if decision.action == "conflict":
+            old = decision.targets[0]
+            pending = {"text": fact.text, "attribute": fact.attribute, "value": fact.value, "kind": fact.kind,
+                       "when": when, "single": fact.single, "importance": fact.importance, "source": source,
+                       "metadata": metadata, "agent_id": agent_id, "session_id": session_id, "said_at": said_at}
+            return [AddResult(0, fact.text, "CONFLICT", reason, int(old["id"]), old["text"], pending)]
+        with self.store.transaction():
+            stale = self.store.generation(user) != index.generation
+            if decision.action == "none":
+                target = self.store.get_memory(int(decision.targets[0]["id"]))
+                merged = json.loads(target["source"] or "{}")
+                ids = list(dict.fromkeys([*merged.get("message_ids", []), *source["message_ids"]]))
+                merged.update({"message_ids": ids, "session_id": merged.get("session_id") or session_id,
+                               "said_at": merged.get("said_at") or said_at})
+                self.store.reinforce(int(target["id"]), merged, actor, reason)
+                results.append(AddResult(int(target["id"]), target["text"], "NONE", reason))
+            elif decision.action in ("add", "add_past"):
+                if decision.action == "add_past":
+                    old = decision.targets[0]
+                    row["valid_to"] = old["valid_from"] or old["created_at"]
+                new_id = self.store.insert_memory(row, actor=actor, reason=reason)
+                added.append((new_id, vector))
+                results.append(AddResult(new_id, fact.text, "ADD", reason, kind=fact.kind))
+            elif decision.action == "update":
+                old = decision.targets[0]
+                self.store.update_memory(
+                    int(old["id"]), fact.text, content_hash(fact.text), vector.tobytes(), self.embedder.id, actor,
+                    reason=reason, fields={"value": fact.value, "valid_from": when, "source": source})
+                added.append((int(old["id"]), vector))
+                results.append(AddResult(int(old["id"]), fact.text, "UPDATE", reason, int(old["id"]), old["text"]))
+            elif decision.action == "supersede":
+                row["event"] = "ADD"
+                new_id = self.store.insert_memory(row, actor=actor, reason=reason)
+                for old in decision.targets:
+                    # An undated fact's start is only when it was said; it cannot end before that.
+                    ended = max(when, old["valid_from"] or when)
+                    self.store.end_validity(int(old["id"]), ended, actor, "SUPERSEDE",
+                                            f"superseded by memory {new_id}: {fact.text}")
+                added.append((new_id, vector))
+                first = decision.targets[0]
+                results.append(AddResult(new_id, fact.text, "SUPERSEDE", reason, int(first["id"]), first["text"],
+                                         kind=fact.kind))
+            elif decision.action == "retract":
+                for old in decision.targets:
+                    if (policy or self.config.conflict) == "overwrite":
+                        self.store.delete_memory(int(old["id"]), actor, reason)
+                        removed.append(int(old["id"]))
+                    else:
+                        self.store.end_validity(int(old["id"]), when, actor, "DELETE", reason)
+                    results.append(AddResult(int(old["id"]), old["text"], "DELETE", reason))
+        self._apply(user, index, stale, add=added, remove=removed)
+        return results
+
+    def resolve(self, result: AddResult, accept: bool = True, *, actor: str = "api") -> list[AddResult]:
+        """Settle a result that waits for the person: a ``CONFLICT`` (policy ask:
+        ``accept`` supersedes the old fact) or a ``PENDING`` sensitive memory
+        (``accept`` stores it). Declining stores nothing (a conflict's refusal
+        is noted in the old fact's history)."""
+        from .extract import Fact
+        from .text import parse_iso
+
+        p = result.pending
+        if result.event not in ("CONFLICT", "PENDING") or not p:
+            raise InvalidInput("only a CONFLICT or PENDING result can be resolved")
+        if result.event == "CONFLICT":
+            user = self.get(result.previous_id).user_id if result.previous_id else self._user(None)
+            if not accept:
+                with self.store.transaction():
+                    self.store.add_history(int(result.previous_id or 0), user, "NONE", None, None, actor,
+                                           f"kept; the person rejected: {p['text']}")
+                return []
+            fact = Fact(text=p["text"], attribute=p["attribute"], value=p["value"], single=p["single"],
+                        kind=p["kind"], when=parse_iso(p["when"]), importance=p["importance"])
+            vector = self.embedder.embed([fact.text])[0]
+            return self._apply_fact(user, fact, vector, source=p["source"], metadata=p["metadata"],
+                                    agent_id=p["agent_id"], session_id=p["session_id"], said_at=p["said_at"],
+                                    actor=actor, policy="supersede", confirmed=True)
+        if not accept:
+            return []
+        if "raw" in p:
+            raw = p["raw"]
+            return self.add(raw["text"], user_id=p["user_id"], agent_id=p["agent_id"], session_id=p["session_id"],
+                            metadata=raw["metadata"], kind=raw["kind"], timestamp=p.get("valid_from"),
+                            actor=actor, confirmed=True)
+        f = p["fact"]
+        fact = Fact(text=f["text"], attribute=f["attribute"], value=f["value"], single=f["single"],
+                    retract=f["retract"], kind=f["kind"], when=parse_iso(f["when"]), importance=f["importance"])
+        vector = self.embedder.embed([fact.text])[0]
+        return self._apply_fact(p["user_id"], fact, vector, source=p["source"], metadata=p["metadata"],
+                                agent_id=p["agent_id"], session_id=p["session_id"], said_at=p["said_at"],
+                                actor=actor, confirmed=True)
+
+    resolve_conflict = resolve
+
+    # episodes ------------------------------------------------------------------------
+
+    def record_episode(self, user_id: str | None, type: str, summary: str,
+                       metadata: Mapping[str, Any] | None = None, *, occurred_at: str | datetime | None = None,
+                       session_id: str | None = None, actor: str = "api") -> MemoryItem:
+        """Record a dated event or a session summary in the episodic log."""
+        user = self._user(user_id)
+        summary = self.log_text(clean_text(summary, "episode summary"))
+        kind_type = clean_text(type, "episode type")
+        when = self._said_at(occurred_at)
+        vector = self.embedder.embed([summary])[0]
+        index = self._index(user)
+        with self.store.transaction():
+            stale = self.store.generation(user) != index.generation
+            new_id = self.store.insert_memory(
+                {"user_id": user, "session_id": session_id, "kind": "episode", "text": summary,
+                 "metadata": self._check_metadata(metadata), "hash": content_hash(summary),
+                 "embedding": vector.tobytes(), "embedder": self.embedder.id, "created_at": now_iso(),
+                 "attribute": kind_type, "valid_from": when, "source": {"session_id": session_id}},
+                actor=actor, reason=f"{kind_type} episode")
+        self._apply(user, index, stale, add=[(new_id, vector)])
+        return self.get(new_id)
+
+    def episodes(self, user_id: str | None = None, type: str | None = None,
+                 since: str | datetime | None = None, limit: int | None = 10) -> list[MemoryItem]:
+        """The episodic log, most recent first (by when it happened)."""
+        user = self._user(user_id)
+        sql = f"SELECT {MEMORY_COLUMNS} FROM memories WHERE user_id = ? AND kind = 'episode'"
+        args: list[Any] = [user]
+        if type is not None:
+            sql += " AND attribute = ?"
+            args.append(type)
+        if since is not None:
+            sql += " AND COALESCE(valid_from, created_at) >= ?"
+            args.append(iso(since) if isinstance(since, datetime) else iso(parse_when(since)))
+        sql += " ORDER BY COALESCE(valid_from, created_at) DESC, id DESC"
+        if limit is not None:
+            sql += " LIMIT ?"
+            args.append(int(limit))
+        return [MemoryItem.from_row(r) for r in self.store.conn.execute(sql, args)]
+
+    def why(self, memory_id: int) -> dict[str, Any]:
+        """Where a memory came from: the messages it was extracted from, and its history."""
+        item = self.get(memory_id)
+        ids = source_message_ids(item)
+        messages = [{"id": r["id"], "session_id": r["session_id"], "role": r["role"], "content": r["content"],
+                     "said_at": r["created_at"]} for r in self.store.messages_by_ids(ids, item.user_id)]
+        return {"memory": item.to_dict(), "messages": messages,
+                "history": [e.to_dict() for e in self.history(item.id)]}
