@@ -233,10 +233,10 @@ class ChatSession:
         finally:
             turn.answer = "".join(pieces).strip()
             t_gen = time.perf_counter()
-            self._remember(turn, message_id, query_vector)
+            self._remember(turn, message_id)
             turn.timings["write_ms"] = (time.perf_counter() - t_gen) * 1000
 
-    def _remember(self, turn: Turn, message_id: int, query_vector: Any) -> None:
+    def _remember(self, turn: Turn, message_id: int) -> None:
         store = self.memory.store
         with store.transaction():
             if turn.answer or turn.interrupted:
@@ -250,10 +250,11 @@ class ChatSession:
                 turn.user_text, self.user_id, message_id=message_id, session_id=self.session_id,
                 said_at=said_at, actor="chat")
         if self.settings.store_user_messages:
-            # the line was embedded for the search already: reused when it is one sentence
+            # what came just before the line (the assistant's last answer) is its context
+            previous = store.recent_messages(self.session_id, 1, before_id=message_id)
             self.memory.keep_message(turn.user_text, self.user_id, message_id=message_id,
                                      session_id=self.session_id, said_at=said_at, metadata={"role": "user"},
-                                     vector=query_vector, actor="chat")
+                                     before=previous[0]["content"] if previous else "", actor="chat")
 
     # the router -------------------------------------------------------------------
 

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 from .consolidation import source_message_ids
 from .errors import ConfigError, InvalidInput
-from .records import AddResult, HistoryEvent, MemoryItem
+from .records import AddResult, HistoryEvent, MemoryItem, Piece
 from .store import MEMORY_COLUMNS, now_iso
-from .text import clean_text, content_hash, iso, parse_when, worth_remembering
+from .text import clean_text, content_hash, iso, lead_in, parse_when, worth_remembering
 
 if TYPE_CHECKING:
     from .config import Config
@@ -46,14 +46,14 @@ class LearningMixin:
         def _apply(self, user_id: str, index: UserIndex, stale: bool, add: Iterable[tuple[int, Any]] = (),
                    remove: Sequence[int] = ()) -> None: ...
         def _insert(self, user: str, agent_id: str | None, session_id: str | None,
-                    items: list[tuple[str, dict[str, Any], str, str | None]], actor: str,
+                    items: Sequence[Piece], actor: str,
                     created_at: str | None = None, vectors: Sequence[Any] | None = None,
                     valid_from: str | None = None,
                     sources: Sequence[dict[str, Any]] | None = None) -> list[AddResult]: ...
         def _messages(self, messages: Any,
                       base_meta: dict[str, Any]) -> list[tuple[str, str, str | None, dict[str, Any]]]: ...
-        def _pieces(self, content: str, meta: dict[str, Any], name: str | None,
-                    kind: str) -> list[tuple[str, dict[str, Any], str]]: ...
+        def _pieces(self, content: str, meta: dict[str, Any], name: str | None, kind: str,
+                    before: str = "") -> list[Piece]: ...
         @staticmethod
         def _check_metadata(metadata: Mapping[str, Any] | None) -> dict[str, Any]: ...
         def _said_at(self, timestamp: str | datetime | None) -> str: ...
@@ -100,50 +100,55 @@ class LearningMixin:
                                           {**meta, **({"name": name} if name else {})}, created_at=said_at)
                    for role, text, name, meta in items]
         results: list[AddResult] = []
-        pieces: list[tuple[str, dict[str, Any], str, str | None]] = []
+        pieces: list[Piece] = []
         sources: list[dict[str, Any]] = []
+        before = ""  # the conversation so far (all roles), for each kept sentence's context
         for (role, text, name, meta), message_id in zip(items, ids):
-            if role != "user":
-                continue  # the assistant's words are never facts about the person
-            results += self.ingest_message(text, user, message_id=message_id, session_id=session, said_at=said_at,
-                                           speaker=name, metadata=meta, agent_id=agent_id, actor=actor)
-            if self.config.keep_messages:
-                kept = self._kept_pieces(text, meta, name, message_id)
-                pieces += kept
-                sources += [{"message_ids": [message_id], "session_id": session, "said_at": said_at}] * len(kept)
+            if role == "user":  # the assistant's words are never facts about the person
+                results += self.ingest_message(text, user, message_id=message_id, session_id=session,
+                                               said_at=said_at, speaker=name, metadata=meta, agent_id=agent_id,
+                                               actor=actor)
+                if self.config.keep_messages:
+                    kept = self._kept_pieces(text, meta, name, message_id, before)
+                    pieces += kept
+                    sources += [{"message_ids": [message_id], "session_id": session, "said_at": said_at}] * len(kept)
+            before = lead_in(f"{before} {name}: {text}" if name else f"{before} {text}")
         if pieces:  # one embedding batch and one transaction for the whole call
             results += self._insert(user, agent_id, session, pieces, actor, valid_from=said_at, sources=sources)
         return results
 
     def _kept_pieces(self, text: str, metadata: dict[str, Any] | None, speaker: str | None,
-                     message_id: int) -> list[tuple[str, dict[str, Any], str, str | None]]:
-        """The sentences of a message worth keeping as memories, screened."""
+                     message_id: int, before: str = "") -> list[Piece]:
+        """The sentences of a message worth keeping as memories, screened, each
+        with its context (the words said before it; ``before``: the conversation
+        up to this message)."""
         pieces = []
         meta = {**(metadata or {}), "message_id": message_id}
-        for piece, piece_meta, kind in self._pieces(self.log_text(text), meta, speaker, "message"):
-            if not worth_remembering(piece.split(": ", 1)[1] if speaker else piece):
+        for piece in self._pieces(self.log_text(text), meta, speaker, "message", before):
+            if not worth_remembering(piece.text.split(": ", 1)[1] if speaker else piece.text):
                 continue
-            screened = self.screen(piece)
+            screened = self.screen(piece.text)
             if screened.action in ("store", "redact"):
-                pieces.append((screened.text, piece_meta, kind, screened.label))
+                piece.text, piece.sensitivity = screened.text, screened.label
+                pieces.append(piece)
         return pieces
 
     def keep_message(
         self, text: str, user_id: str, *, message_id: int, session_id: str, said_at: str,
         speaker: str | None = None, metadata: dict[str, Any] | None = None, agent_id: str | None = None,
-        vector: Any = None, actor: str = "api",
+        before: str = "", actor: str = "api",
     ) -> list[AddResult]:
         """Keep what the person said (already logged as ``message_id``) as
         searchable memories, sentence by sentence, each pointing back to the
-        message. Questions and small talk stay in the log only; so does what the
-        privacy policy would not store without asking. ``vector``: the whole
-        line's embedding, reused when the line is one sentence."""
-        pieces = self._kept_pieces(text, metadata, speaker, message_id)
+        message and embedded with the words said before it (``before``: what
+        preceded the message, e.g. the assistant's last answer). Questions and
+        small talk stay in the log only; so does what the privacy policy would
+        not store without asking."""
+        pieces = self._kept_pieces(text, metadata, speaker, message_id, before)
         if not pieces:
             return []
-        vectors = [vector] if vector is not None and len(pieces) == 1 and pieces[0][0] == text else None
         source = {"message_ids": [message_id], "session_id": session_id, "said_at": said_at}
-        return self._insert(user_id, agent_id, session_id, pieces, actor, valid_from=said_at, vectors=vectors,
+        return self._insert(user_id, agent_id, session_id, pieces, actor, valid_from=said_at,
                             sources=[source] * len(pieces))
 
     def ingest_message(
@@ -299,11 +304,11 @@ class LearningMixin:
                                     actor=actor, policy="supersede", confirmed=True)
         if not accept:
             return []
-        if "raw" in p:
+        if "raw" in p:  # already screened (and masked) when it was held back
             raw = p["raw"]
-            return self.add(raw["text"], user_id=p["user_id"], agent_id=p["agent_id"], session_id=p["session_id"],
-                            metadata=raw["metadata"], kind=raw["kind"], timestamp=p.get("valid_from"),
-                            actor=actor, confirmed=True)
+            piece = Piece(raw["text"], raw["metadata"], raw["kind"], p.get("sensitivity"), raw.get("context", ""))
+            return self._insert(p["user_id"], p["agent_id"], p["session_id"], [piece], actor,
+                                valid_from=p.get("valid_from"))
         f = p["fact"]
         fact = Fact(text=f["text"], attribute=f["attribute"], value=f["value"], single=f["single"],
                     retract=f["retract"], kind=f["kind"], when=parse_iso(f["when"]), importance=f["importance"])

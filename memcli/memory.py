@@ -35,10 +35,10 @@ from .forgetting import ForgettingMixin
 from .index import Progress, UserIndex
 from .learning import LearningMixin
 from .models.embedder import Embedder, make_embedder
-from .records import AddResult, HistoryEvent, MemoryItem
+from .records import AddResult, HistoryEvent, MemoryItem, Piece
 from .search import SearchMixin, as_of_moment, meta_match, valid_at
 from .store import Store, now_iso
-from .text import clean_text, content_hash, iso, parse_when
+from .text import clean_text, content_hash, embedding_input, iso, lead_in, parse_when
 from .transfer import TransferMixin
 
 if TYPE_CHECKING:
@@ -163,7 +163,7 @@ class Memory(SearchMixin, LearningMixin, ForgettingMixin, ConsolidationMixin, Tr
         for start in range(0, len(ids), batch):
             chunk = ids[start : start + batch]
             rows = [self.store.get_memory(i) for i in chunk]
-            vectors = self.embedder.embed([r["text"] for r in rows])
+            vectors = self.embedder.embed([embedding_input(r["text"], r["context"]) for r in rows])
             with self.store.transaction():
                 for row, vec in zip(rows, vectors):
                     self.store.set_embedding(int(row["id"]), vec.tobytes(), self.embedder.id)
@@ -238,81 +238,58 @@ class Memory(SearchMixin, LearningMixin, ForgettingMixin, ConsolidationMixin, Tr
         said_at = self._said_at(timestamp)
         if infer:
             return self._infer(messages, user, agent_id, session_id, base_meta, said_at, actor)
-        items: list[tuple[str, dict[str, Any], str]] = []
+        items: list[Piece] = []
         if isinstance(messages, str):
-            items.append((clean_text(messages), dict(base_meta), kind or "fact"))
+            items.append(Piece(clean_text(messages), dict(base_meta), kind or "fact"))
         else:
+            before = ""  # the conversation so far, for each sentence's context
             for role, content, name, meta in self._messages(messages, base_meta):
                 meta["role"] = role
                 if name:
                     meta["name"] = name
-                items += self._pieces(content, meta, name, kind or "message")
+                items += self._pieces(content, meta, name, kind or "message", before)
+                before = lead_in(f"{before} {name}: {content}" if name else f"{before} {content}")
         if not items:
             return []
         valid_from = said_at if timestamp is not None else None
         held: dict[int, AddResult] = {}
-        accepted: list[tuple[str, dict[str, Any], str, str | None]] = []
-        for pos, (text, meta, item_kind) in enumerate(items):
-            screened = self.screen(text)
+        accepted: list[Piece] = []
+        for pos, piece in enumerate(items):
+            screened = self.screen(piece.text)
             if screened.action == "never":
                 held[pos] = AddResult(0, "", "REFUSED", screened.reason)
             elif screened.action == "ask" and not confirmed:
                 held[pos] = AddResult(0, screened.text, "PENDING", screened.reason, pending={
-                    "raw": {"text": screened.text, "metadata": meta, "kind": item_kind},
+                    "raw": {"text": screened.text, "metadata": piece.metadata, "kind": piece.kind,
+                            "context": piece.context},
                     "user_id": user, "agent_id": agent_id, "session_id": session_id, "valid_from": valid_from,
                     "sensitivity": screened.label})
             else:
-                accepted.append((screened.text, meta, item_kind, screened.label))
+                piece.text, piece.sensitivity = screened.text, screened.label
+                accepted.append(piece)
         stored = iter(self._insert(user, agent_id, session_id, accepted, actor, valid_from=valid_from)
                       if accepted else [])
         return [held[pos] if pos in held else next(stored) for pos in range(len(items))]
-
-    def add_embedded(
-        self,
-        text: str,
-        vector: Any,
-        user_id: str | None = None,
-        *,
-        agent_id: str | None = None,
-        session_id: str | None = None,
-        metadata: Mapping[str, Any] | None = None,
-        kind: str = "fact",
-        actor: str = "api",
-    ) -> AddResult:
-        """Like :meth:`add` for one text whose vector (from this Memory's embedder)
-        is already known, e.g. the chat line that was just embedded for search."""
-        user = self._user(user_id)
-        meta = self._check_metadata(metadata)
-        screened = self.screen(clean_text(text))
-        if screened.action == "never":
-            return AddResult(0, "", "REFUSED", screened.reason)
-        if screened.action == "ask":
-            return AddResult(0, screened.text, "PENDING", screened.reason, pending={
-                "raw": {"text": screened.text, "metadata": meta, "kind": kind}, "user_id": user,
-                "agent_id": agent_id, "session_id": session_id, "valid_from": None,
-                "sensitivity": screened.label})
-        if screened.text != text:
-            vector = self.embedder.embed([screened.text])[0]
-        return self._insert(user, agent_id, session_id, [(screened.text, meta, kind, screened.label)], actor,
-                            vectors=[vector])[0]
 
     def _insert(
         self,
         user: str,
         agent_id: str | None,
         session_id: str | None,
-        items: list[tuple[str, dict[str, Any], str, str | None]],
+        items: Sequence[Piece],
         actor: str,
         created_at: str | None = None,
         vectors: Sequence[Any] | None = None,
         valid_from: str | None = None,
         sources: Sequence[dict[str, Any]] | None = None,
     ) -> list[AddResult]:
+        """Store pieces as given, in one transaction; text the user already has is
+        not stored twice (event NONE). ``vectors``: their embeddings, if known."""
         results: list[AddResult | None] = [None] * len(items)
         fresh: dict[str, int] = {}  # hash -> position of its first occurrence in this call
         todo: list[int] = []
-        for pos, (text, _, _, _) in enumerate(items):
-            digest = content_hash(text)
+        for pos, piece in enumerate(items):
+            digest = content_hash(piece.text)
             existing = self.store.find_by_hash(user, digest)
             if existing is not None:
                 results[pos] = AddResult(int(existing["id"]), existing["text"], "NONE")
@@ -325,30 +302,32 @@ class Memory(SearchMixin, LearningMixin, ForgettingMixin, ConsolidationMixin, Tr
         if vectors is not None:
             new_vectors = [vectors[p] for p in todo]
         else:
-            new_vectors = self.embedder.embed([items[p][0] for p in todo]) if todo else []
+            new_vectors = self.embedder.embed(
+                [embedding_input(items[p].text, items[p].context) for p in todo]) if todo else []
         index = self._index(user)
         stamp = created_at or now_iso()
         added: list[tuple[int, Any]] = []
         with self.store.transaction():
             stale = self.store.generation(user) != index.generation
             for pos, vec in zip(todo, new_vectors):
-                text, meta, kind, sensitivity = items[pos]
+                piece = items[pos]
                 memory_id = self.store.insert_memory(
                     {
                         "user_id": user, "agent_id": agent_id, "session_id": session_id,
-                        "kind": kind, "text": text, "metadata": meta, "hash": content_hash(text),
+                        "kind": piece.kind, "text": piece.text, "metadata": piece.metadata,
+                        "hash": content_hash(piece.text), "context": piece.context or None,
                         "embedding": vec.tobytes(), "embedder": self.embedder.id,
-                        "created_at": stamp, "valid_from": valid_from, "sensitivity": sensitivity,
+                        "created_at": stamp, "valid_from": valid_from, "sensitivity": piece.sensitivity,
                         "source": sources[pos] if sources is not None else None,
                     },
                     actor=actor,
                 )
-                results[pos] = AddResult(memory_id, text, "ADD", kind=kind)
+                results[pos] = AddResult(memory_id, piece.text, "ADD", kind=piece.kind)
                 added.append((memory_id, vec))
         self._apply(user, index, stale, add=added)
-        for pos, (text, _, _, _) in enumerate(items):
+        for pos, piece in enumerate(items):
             if results[pos] is None:
-                first = results[fresh[content_hash(text)]]
+                first = results[fresh[content_hash(piece.text)]]
                 assert first is not None
                 results[pos] = AddResult(first.id, first.memory, "NONE")
         return [r for r in results if r is not None]
@@ -371,19 +350,25 @@ class Memory(SearchMixin, LearningMixin, ForgettingMixin, ConsolidationMixin, Tr
             items.append((role, clean_text(message["content"], f"message {n}"), name, meta))
         return items
 
-    def _pieces(self, content: str, meta: dict[str, Any], name: str | None,
-                kind: str) -> list[tuple[str, dict[str, Any], str]]:
+    def _pieces(self, content: str, meta: dict[str, Any], name: str | None, kind: str,
+                before: str = "") -> list[Piece]:
         """A message as memories: sentence by sentence when ``keep_messages`` splits
-        it, each piece prefixed with its speaker's name when there is one."""
+        it, each piece prefixed with its speaker's name when there is one, and
+        with the last words said before it (``before``: the conversation up to
+        this message; masked as the message log is) as its context."""
         from .text import split_sentences
 
         parts = split_sentences(content) if self.config.keep_messages else [content]
         out = []
+        said = before
         for i, part in enumerate(parts, start=1):
             piece_meta = dict(meta)
             if len(parts) > 1:
                 piece_meta.update({"part": i, "parts": len(parts)})
-            out.append((f"{name}: {part}" if name else part, piece_meta, kind))
+            text = f"{name}: {part}" if name else part
+            context = lead_in(said)
+            out.append(Piece(text, piece_meta, kind, context=self.log_text(context) if context else ""))
+            said = f"{said} {text}"
         return out
 
     @staticmethod
@@ -506,7 +491,7 @@ class Memory(SearchMixin, LearningMixin, ForgettingMixin, ConsolidationMixin, Tr
         user = row["user_id"]
         if text == row["text"]:
             return MemoryItem.from_row(row)
-        vector = self.embedder.embed([text])[0]
+        vector = self.embedder.embed([embedding_input(text, row["context"])])[0]
         index = self._index(user)
         with self.store.transaction():
             stale = self.store.generation(user) != index.generation

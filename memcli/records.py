@@ -80,6 +80,17 @@ class MemoryItem:
 
 
 @dataclass
+class Piece:
+    """One memory about to be stored as given, before it has a vector (internal)."""
+
+    text: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+    kind: str = "fact"
+    sensitivity: str | None = None
+    context: str = ""  # what was said just before; embedded with the text (see text.CONTEXT_WORDS)
+
+
+@dataclass
 class AddResult:
     """What :meth:`Memory.add` did with one piece of text or one extracted fact.
 
@@ -145,6 +156,7 @@ class ImportReport:
     imported: int = 0
     skipped_duplicates: int = 0
     reembedded: int = 0
+    refused: int = 0  # left out by the privacy policy (e.g. credentials)
     users: list[str] = field(default_factory=list)
     source: str = "memcli"
 

@@ -202,6 +202,13 @@ def _m0006_keyword_index_per_user(db: Any) -> None:
     db.execute("INSERT INTO memories_fts(memories_fts) VALUES ('rebuild')")
 
 
+def _m0007_embedding_context(db: Any) -> None:
+    # The words said just before a sentence kept from a conversation: embedded
+    # with its text (so re-embedding gives the same vector), never shown in
+    # results and not keyword-indexed. NULL for facts, episodes and notes.
+    db.execute("ALTER TABLE memories ADD COLUMN context TEXT")
+
+
 MIGRATIONS: list[tuple[str, Any]] = [
     ("0001_memories", _m0001_memories),
     ("0002_sessions_messages", _m0002_sessions_messages),
@@ -209,6 +216,7 @@ MIGRATIONS: list[tuple[str, Any]] = [
     ("0004_keyword_index", _m0004_keyword_index),
     ("0005_forgetting_and_privacy", _m0005_forgetting_and_privacy),
     ("0006_keyword_index_per_user", _m0006_keyword_index_per_user),
+    ("0007_embedding_context", _m0007_embedding_context),
 ]
 
 
@@ -242,7 +250,7 @@ def _apply_migrations(conn: sqlite3.Connection) -> None:
 MEMORY_COLUMNS = (
     "id, user_id, agent_id, session_id, kind, text, metadata, hash, embedder, created_at, updated_at,"
     " attribute, value, valid_from, valid_to, source, reinforced, access_count, last_accessed, importance,"
-    " pinned, sensitivity"
+    " pinned, sensitivity, context"
 )
 
 
@@ -411,8 +419,8 @@ class Store:
         cur = self.conn.execute(
             "INSERT INTO memories (user_id, agent_id, session_id, kind, text, metadata, hash,"
             " embedding, embedder, created_at, updated_at, attribute, value, valid_from, valid_to, source,"
-            " reinforced, importance, pinned, sensitivity, access_count, last_accessed)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " reinforced, importance, pinned, sensitivity, access_count, last_accessed, context)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [
                 row["user_id"],
                 row.get("agent_id"),
@@ -436,6 +444,7 @@ class Store:
                 row.get("sensitivity"),
                 int(row.get("access_count") or 0),
                 row.get("last_accessed"),
+                row.get("context") or None,
             ],
         )
         memory_id = int(cur.lastrowid)  # type: ignore[arg-type]

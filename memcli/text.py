@@ -82,6 +82,24 @@ def parse_iso(value: str) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
+# How many words of what was said just before a sentence are embedded with it
+# (never shown, never keyword-searched): "For walking or running?" is found by
+# a question about new shoes when the line before it mentioned them. Measured
+# on LoCoMo (raw, 300 words): 0 words 0.766; 8: 0.776; 12: 0.786; 16: 0.784;
+# 24: 0.788; higher on each of the six conversations with 16.
+CONTEXT_WORDS = 16
+
+
+def lead_in(before: str, words: int = CONTEXT_WORDS) -> str:
+    """The last ``words`` words of ``before``: a sentence's context."""
+    return " ".join(before.split()[-words:]) if words > 0 else ""
+
+
+def embedding_input(text: str, context: str | None) -> str:
+    """What is embedded for a memory: its context, then its text."""
+    return f"{context} {text}" if context else text
+
+
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
 

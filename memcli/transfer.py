@@ -22,18 +22,22 @@ from . import __version__
 from .errors import InvalidInput
 from .records import HistoryEvent, ImportReport, MemoryItem
 from .store import now_iso
-from .text import clean_text, content_hash
+from .text import clean_text, content_hash, embedding_input
 
 if TYPE_CHECKING:
     from .config import Config
     from .index import Progress, UserIndex
     from .models.embedder import Embedder
+    from .privacy import Screened
     from .store import Store
 
 FORMAT = "memcli-export"
 # 1: memories, history, sessions, messages. 2: facts over time (attribute,
-# value, valid_from, valid_to, source, reinforced). Version 1 files still import.
-SCHEMA_VERSION = 2
+# value, valid_from, valid_to, source, reinforced). 3: the context a sentence
+# was embedded with; the fading and privacy fields (importance, pinned,
+# access_count, last_accessed, sensitivity), already in version 2 files, are
+# now read back. Version 1 and 2 files still import.
+SCHEMA_VERSION = 3
 
 
 @dataclass
@@ -57,6 +61,12 @@ class ImportRecord:
     valid_to: str | None = None
     source: dict[str, Any] = field(default_factory=dict)
     reinforced: int = 0
+    importance: float | None = None
+    pinned: bool = False
+    access_count: int = 0
+    last_accessed: str | None = None
+    sensitivity: str | None = None
+    context: str | None = None
 
 
 @dataclass
@@ -163,7 +173,13 @@ def _parse_memcli(doc: dict[str, Any]) -> ParsedDocument:
                 valid_from=_opt_str(item.get("valid_from"), f"{where}.valid_from"),
                 valid_to=_opt_str(item.get("valid_to"), f"{where}.valid_to"),
                 source=_metadata(item.get("source"), f"{where}.source"),
-                reinforced=int(item.get("reinforced") or 0) if isinstance(item.get("reinforced") or 0, int) else 0,
+                reinforced=_count(item.get("reinforced"), f"{where}.reinforced"),
+                importance=_importance(item.get("importance"), f"{where}.importance"),
+                pinned=bool(item.get("pinned")),
+                access_count=_count(item.get("access_count"), f"{where}.access_count"),
+                last_accessed=_opt_str(item.get("last_accessed"), f"{where}.last_accessed"),
+                sensitivity=_opt_str(item.get("sensitivity"), f"{where}.sensitivity"),
+                context=_opt_str(item.get("context"), f"{where}.context"),
             )
         )
     history = _list_of_objects(doc.get("history", []), "history")
@@ -177,6 +193,22 @@ def _parse_memcli(doc: dict[str, Any]) -> ParsedDocument:
             if not isinstance(m.get(key), str):
                 raise InvalidInput(f"messages[{n}] needs a string {key}")
     return ParsedDocument("memcli", records, history, sessions, messages)
+
+
+def _count(value: Any, where: str) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidInput(f"{where} must be a whole number, not {value!r}")
+    return value
+
+
+def _importance(value: Any, where: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
+        raise InvalidInput(f"{where} must be a number from 0 to 1, not {value!r}")
+    return float(value)
 
 
 def _list_of_objects(value: Any, name: str) -> list[dict[str, Any]]:
@@ -225,6 +257,8 @@ class TransferMixin:
         def _index(self, user_id: str) -> UserIndex: ...
         def _apply(self, user_id: str, index: UserIndex, stale: bool, add: Iterable[tuple[int, Any]] = (),
                    remove: Sequence[int] = ()) -> None: ...
+        def screen(self, text: str) -> Screened: ...
+        def log_text(self, text: str) -> str: ...
 
     def export(
         self, user_id: str | None = None, *, all_users: bool = False, include_vectors: bool = True,
@@ -242,6 +276,7 @@ class TransferMixin:
             for row in self.store.list_memories(user):
                 item = MemoryItem.from_row(row).to_dict()
                 item["embedder"] = row["embedder"]
+                item["context"] = row["context"]
                 if include_vectors:
                     item["embedding"] = encode_vector(blobs.get(row["id"]))
                 memories.append(item)
@@ -257,6 +292,7 @@ class TransferMixin:
 
             for m in memories:
                 m["memory"], m["value"], m["embedding"] = clean(m["memory"]), clean(m.get("value")), None
+                m["context"] = clean(m.get("context"))
             for h in history:
                 h["old_memory"], h["new_memory"] = clean(h["old_memory"]), clean(h["new_memory"])
             for msg in messages:
@@ -291,11 +327,24 @@ class TransferMixin:
             rec.updated_at = normalise_timestamp(rec.updated_at, f"record {n} updated_at") or rec.created_at
             rec.valid_from = normalise_timestamp(rec.valid_from, f"record {n} valid_from")
             rec.valid_to = normalise_timestamp(rec.valid_to, f"record {n} valid_to")
+            rec.last_accessed = normalise_timestamp(rec.last_accessed, f"record {n} last_accessed")
         report = ImportReport(source=parsed.source)
         dim = self.embedder.dim
         seen: set[tuple[str, str, str | None, str | None]] = set()
         keep = []
         for rec in parsed.records:
+            # The privacy policy applies to imports as to any write: what is never
+            # stored is dropped, what is redacted is masked (and re-embedded).
+            # Importing is the person's own act, so 'ask' classes are stored.
+            screened = self.screen(rec.text)
+            if screened.action == "never":
+                report.refused += 1
+                continue
+            if screened.text != rec.text:
+                rec.text, rec.embedding = screened.text, None
+            rec.sensitivity = screened.label or rec.sensitivity
+            if rec.context:
+                rec.context = self.log_text(rec.context)
             # A superseded fact and the later one can share their text, so the
             # validity interval is part of what makes a record the same.
             key = (rec.user_id, content_hash(rec.text), rec.valid_from, rec.valid_to)
@@ -310,7 +359,7 @@ class TransferMixin:
         if redo:
             for start in range(0, len(redo), 256):
                 chunk = redo[start : start + 256]
-                for rec, vec in zip(chunk, self.embedder.embed([r.text for r in chunk])):
+                for rec, vec in zip(chunk, self.embedder.embed([embedding_input(r.text, r.context) for r in chunk])):
                     rec.embedding = vec.astype(np.float32).tobytes()
                     rec.embedder = self.embedder.id
                 if self.progress:
@@ -335,7 +384,9 @@ class TransferMixin:
                         "embedder": self.embedder.id, "created_at": rec.created_at or now_iso(),
                         "updated_at": rec.updated_at, "attribute": rec.attribute, "value": rec.value,
                         "valid_from": rec.valid_from, "valid_to": rec.valid_to, "source": rec.source,
-                        "reinforced": rec.reinforced,
+                        "reinforced": rec.reinforced, "importance": rec.importance, "pinned": rec.pinned,
+                        "access_count": rec.access_count, "last_accessed": rec.last_accessed,
+                        "sensitivity": rec.sensitivity, "context": rec.context,
                     },
                     actor="import",
                     reason=f"imported from a {parsed.source} export",
@@ -379,6 +430,7 @@ class TransferMixin:
             )
         for m in messages:
             stamp = m.get("created_at") or now_iso()
+            m = {**m, "content": self.log_text(m["content"])}
             known = conn.execute(
                 "SELECT id FROM messages WHERE session_id = ? AND created_at = ? AND content = ? AND user_id = ?",
                 [m["session_id"], stamp, m["content"], m["user_id"]],

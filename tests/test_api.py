@@ -50,6 +50,20 @@ def test_messages_become_memories_with_roles(mem: Memory) -> None:
     assert "You are helpful" not in items
 
 
+def test_a_sentence_is_found_by_what_was_said_just_before_it(mem: Memory) -> None:
+    """Each kept sentence is embedded with the last words said before it, so a
+    reply that never names its topic is still found by it."""
+    mem.add("The weather was grey all week in the city")
+    mem.add([{"role": "user", "name": "Mel", "content": "I bought new running shoes!"},
+             {"role": "user", "name": "Cat", "content": "Love that purple. Are they comfy?"}])
+    hits = [h.memory for h in mem.search("shoes", limit=3)]
+    assert hits[:2] == ["Mel: I bought new running shoes!", "Cat: Love that purple."]
+    context = dict(mem.store.conn.execute("SELECT text, context FROM memories"))
+    assert context["Cat: Love that purple."] == "Mel: I bought new running shoes!"
+    assert context["Cat: Are they comfy?"] == "Mel: I bought new running shoes! Cat: Love that purple."
+    assert context["The weather was grey all week in the city"] is None
+
+
 def test_get_and_unknown_ids(mem: Memory) -> None:
     [added] = mem.add("I am vegetarian", metadata={"topic": "diet"})
     item = mem.get(added.id)

@@ -18,30 +18,39 @@ def build(mem: Memory) -> None:
     mem.add("Bob's secret is lemon cake", user_id="bob")
     mem.store.create_session("s-1", "alice")
     mem.store.add_message("s-1", "alice", "user", "hello there")
+    # fading state, a pin and a kept sentence embedded with what was said before it
+    mem.pin(moved.id)
+    mem.touch([moved.id])
+    mem.touch([moved.id])
+    mem.add([{"role": "assistant", "content": "Do you run?"}, {"role": "user", "content": "Twice a week."}])
 
 
 def test_round_trip_is_lossless(mem: Memory, tmp_path) -> None:
     build(mem)
     doc = json.loads(json.dumps(mem.export("alice")))
-    assert doc["format"] == "memcli-export" and doc["schema_version"] == 2
+    assert doc["format"] == "memcli-export" and doc["schema_version"] == 3
     with Memory(path=tmp_path / "copy.db", config=Config(embedder="fake", user="alice")) as copy:
         report = copy.import_data(doc)
-        assert report.imported == 3 and report.reembedded == 0 and report.users == ["alice"]
+        assert report.imported == 5 and report.reembedded == 0 and report.users == ["alice"]
         original = {i.memory: i for i in mem.get_all("alice")}
         copied = {i.memory: i for i in copy.get_all("alice")}
         assert original.keys() == copied.keys()
         for text, item in original.items():
             other = copied[text]
-            for field in ("user_id", "agent_id", "session_id", "kind", "metadata", "created_at", "updated_at", "hash"):
+            for field in ("user_id", "agent_id", "session_id", "kind", "metadata", "created_at", "updated_at", "hash",
+                          "importance", "pinned", "access_count", "last_accessed", "sensitivity"):
                 assert getattr(item, field) == getattr(other, field), field
+        assert copied["I work at a bakery in Mapo"].pinned and copied["I work at a bakery in Mapo"].access_count == 2
+        twice = [r for r in doc["memories"] if r["memory"] == "Twice a week."]
+        assert twice and twice[0]["context"] == "Do you run?"
         bakery = copied["I work at a bakery in Mapo"]
-        assert [e.event for e in copy.history(bakery.id)][-1] == "UPDATE"
+        assert [e.event for e in copy.history(bakery.id)][-2:] == ["UPDATE", "PIN"]
         assert copy.search("where do I work", limit=1)[0].memory == "I work at a bakery in Mapo"
         assert [dict(r)["content"] for r in copy.store.messages("alice")] == ["hello there"]
         assert copy.get_all("bob") == []
         # importing again adds nothing
         again = copy.import_data(doc)
-        assert again.imported == 0 and again.skipped_duplicates == 3
+        assert again.imported == 0 and again.skipped_duplicates == 5
 
 
 def test_import_with_another_embedder_reembeds(mem: Memory, tmp_path) -> None:
@@ -54,8 +63,12 @@ def test_import_with_another_embedder_reembeds(mem: Memory, tmp_path) -> None:
     doc = mem.export(all_users=True)
     with Memory(path=tmp_path / "b.db", config=Config(embedder="fake"), embedder=OtherFake()) as other:
         report = other.import_data(doc)
-        assert report.reembedded == report.imported == 4
+        assert report.reembedded == report.imported == 6
         assert other.search("lemon cake", user_id="bob")[0].memory == "Bob's secret is lemon cake"
+        # a kept sentence is re-embedded with its context, as it was first embedded
+        [mine] = [i.id for i in mem.get_all("alice") if i.memory == "Twice a week."]
+        [theirs] = [i.id for i in other.get_all("alice") if i.memory == "Twice a week."]
+        assert other.store.embeddings([theirs], "alice")[0][1] == mem.store.embeddings([mine], "alice")[0][1]
 
 
 def test_mem0_dump_is_accepted(mem: Memory) -> None:
@@ -68,7 +81,7 @@ def test_mem0_dump_is_accepted(mem: Memory) -> None:
         ]
     }
     report = mem.import_data(dump, user_id="dave")
-    assert report.source == "mem0" and report.imported == 2
+    assert report.source == "mem0" and report.imported == 2 and report.refused == 0
     [carol] = mem.get_all("carol")
     assert carol.metadata == {"category": "hobby", "mem0_id": "0b7f-uuid"}
     assert carol.created_at.startswith("2024-07-20T17:00:00")
@@ -119,7 +132,7 @@ def test_facts_over_time_survive_a_round_trip(mem: Memory, tmp_path) -> None:
     mem.add("I live in Seoul.", infer=True, timestamp="2024-01-01")
     mem.add("I moved to Busan last year. I live in Busan.", infer=True, timestamp="2026-03-10")
     doc = json.loads(json.dumps(mem.export()))
-    assert doc["schema_version"] == 2
+    assert doc["schema_version"] == 3
     with Memory(path=tmp_path / "c.db", config=Config(embedder="fake", user="alice")) as copy:
         copy.import_data(doc)
         fields = ("memory", "kind", "attribute", "value", "valid_from", "valid_to", "reinforced")
@@ -137,3 +150,29 @@ def test_version_1_exports_still_import(mem: Memory) -> None:
            "memories": [{"memory": "Likes tea", "user_id": "alice", "created_at": "2025-01-01T00:00:00+00:00"}]}
     assert mem.import_data(doc).imported == 1
     assert mem.get_all()[0].memory == "Likes tea"
+
+
+def test_imports_follow_the_privacy_policy(mem: Memory) -> None:
+    """A dump from elsewhere is screened like any write: credentials are not
+    stored, card numbers are masked (and embedded masked), health is kept with
+    its class (importing is the person's own act, so nothing waits for a yes)."""
+    dump = [
+        {"memory": "My bank password is hunter2", "user_id": "erin"},
+        {"memory": "My card is 4539 1488 0343 6467", "user_id": "erin"},
+        {"memory": "I take insulin for diabetes", "user_id": "erin"},
+    ]
+    report = mem.import_data(dump)
+    assert report.imported == 2 and report.refused == 1
+    texts = {i.memory: i.sensitivity for i in mem.get_all("erin")}
+    assert "My card is [financial]" in texts and texts["My card is [financial]"] == "financial"
+    assert texts["I take insulin for diabetes"] == "health"
+    assert not any("hunter2" in t or "4539" in t for t in texts)
+
+
+def test_bad_fading_fields_are_rejected(mem: Memory) -> None:
+    for bad in ({"importance": 7}, {"access_count": -1}, {"reinforced": "many"}):
+        doc = {"format": "memcli-export", "schema_version": 3,
+               "memories": [{"memory": "x", "user_id": "a", **bad}]}
+        with pytest.raises(InvalidInput):
+            mem.import_data(doc)
+    assert mem.get_all("a") == []

@@ -464,6 +464,8 @@ def import_(
         render.out.print(
             f"Imported {report.imported} memories ({report.skipped_duplicates} already known, "
             f"{report.reembedded} re-embedded) from a {report.source} export"
+            + (f"; {report.refused} not stored by the privacy policy" if report.refused else ""),
+            markup=False,
         )
 
 
