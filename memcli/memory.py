@@ -505,17 +505,7 @@ class Memory(SearchMixin, LearningMixin, ForgettingMixin, ConsolidationMixin, Tr
         """Forget one memory: gone from search at once, its vector scrubbed from the
         index file, its text removed from the database, the WAL and the history
         (which keeps a DELETE tombstone)."""
-        memory_id = self._id(memory_id)
-        row = self.store.get_memory(memory_id)
-        user = row["user_id"]
-        index = self._index(user)
-        with self.store.transaction():
-            stale = self.store.generation(user) != index.generation
-            self.store.delete_memory(memory_id, actor, reason)
-        self._apply(user, index, stale, remove=[memory_id])
-        index.save()
-        self.store.purge_fts()
-        self.store.checkpoint()
+        self.delete_many([memory_id], actor=actor, reason=reason)
 
     def delete_all(self, user_id: str | None = None) -> int:
         """Erase everything about a user: memories, history, sessions, messages,
@@ -553,24 +543,51 @@ class Memory(SearchMixin, LearningMixin, ForgettingMixin, ConsolidationMixin, Tr
         return self.config.history_dir / f"{user_key(user_id)}.txt"
 
     def delete_many(self, ids: Sequence[int], *, actor: str = "api", reason: str | None = None) -> int:
-        """Delete several memories (of any users) in one transaction, with one
-        index save and one scrub of the WAL and keyword index per user."""
+        """Delete several memories (of any users) in one transaction per user, with
+        one index save and one scrub of the WAL and keyword index. A sentence
+        kept from the same conversation whose context held words of a deleted
+        memory loses that context and is re-embedded from its own text, so the
+        words leave no trace there either."""
         by_user: dict[str, list[int]] = {}
         for memory_id in ids:
             row = self.store.get_memory(self._id(memory_id))
             by_user.setdefault(row["user_id"], []).append(int(row["id"]))
         for user, user_ids in by_user.items():
             index = self._index(user)
+            rewritten = self._contexts_holding(user, user_ids)
+            vectors: Any = self.embedder.embed(list(rewritten.values())) if rewritten else []
             with self.store.transaction():
                 stale = self.store.generation(user) != index.generation
                 for memory_id in user_ids:
                     self.store.delete_memory(memory_id, actor, reason)
-            self._apply(user, index, stale, remove=user_ids)
+                for memory_id, vector in zip(rewritten, vectors):
+                    self.store.drop_context(memory_id, vector.tobytes(), self.embedder.id)
+            self._apply(user, index, stale, add=list(zip(rewritten, vectors)), remove=user_ids)
             index.save()
         if by_user:
             self.store.purge_fts()
             self.store.checkpoint()
         return sum(len(v) for v in by_user.values())
+
+    def _contexts_holding(self, user: str, ids: Sequence[int]) -> dict[int, str]:
+        """The memories (id -> text) whose stored context holds words of the
+        memories ``ids``, leaving those out. Context never crosses one add
+        call, and every memory of one call shares its created_at."""
+        from .text import said_in
+
+        gone: dict[str, list[str]] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            for row in self.store.conn.execute(
+                    f"SELECT text, created_at FROM memories WHERE id IN ({','.join('?' * len(chunk))})", chunk):
+                gone.setdefault(row["created_at"], []).append(row["text"])
+        leaving = set(ids)
+        found: dict[int, str] = {}
+        for stamp, texts in gone.items():
+            for row in self.store.with_context(user, stamp):
+                if int(row["id"]) not in leaving and any(said_in(t, row["context"]) for t in texts):
+                    found[int(row["id"])] = row["text"]
+        return found
 
     def forget_session(self, session_id: str, user_id: str | None = None, *, actor: str = "api") -> dict[str, int]:
         """Erase one chat session: its messages, the memories filed under it

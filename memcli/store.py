@@ -207,6 +207,8 @@ def _m0007_embedding_context(db: Any) -> None:
     # with its text (so re-embedding gives the same vector), never shown in
     # results and not keyword-indexed. NULL for facts, episodes and notes.
     db.execute("ALTER TABLE memories ADD COLUMN context TEXT")
+    # Deleting a memory finds the sentences whose context holds its words by this.
+    db.execute("CREATE INDEX idx_memories_context ON memories(user_id, created_at) WHERE context IS NOT NULL")
 
 
 MIGRATIONS: list[tuple[str, Any]] = [
@@ -652,6 +654,17 @@ class Store:
             "UPDATE memories SET embedding = ?, embedder = ? WHERE id = ?",
             [embedding, embedder, memory_id],
         )
+
+    def with_context(self, user_id: str, created_at: str) -> list[sqlite3.Row]:
+        """(id, text, context) of the user's memories stored at ``created_at`` that have a context."""
+        return self.conn.execute(
+            "SELECT id, text, context FROM memories WHERE user_id = ? AND created_at = ? AND context IS NOT NULL",
+            [user_id, created_at]).fetchall()
+
+    def drop_context(self, memory_id: int, embedding: bytes, embedder: str) -> None:
+        """Forget a memory's context, with the vector of its text alone. Call inside :meth:`transaction`."""
+        self.conn.execute("UPDATE memories SET context = NULL, embedding = ?, embedder = ? WHERE id = ?",
+                          [embedding, embedder, memory_id])
 
     def count_memories(self, user_id: str | None = None) -> int:
         if user_id is None:

@@ -95,6 +95,18 @@ def lead_in(before: str, words: int = CONTEXT_WORDS) -> str:
     return " ".join(before.split()[-words:]) if words > 0 else ""
 
 
+def said_in(text: str, context: str) -> bool:
+    """Whether ``context`` (a window of conversation ending just before some
+    sentence) holds words of ``text``: all of them, or the tail it starts with."""
+    said, window = text.split(), context.split()
+    if not said or not window:
+        return False
+    n = len(said)
+    if any(window[i:i + n] == said for i in range(len(window) - n + 1)):
+        return True
+    return any(window[:k] == said[-k:] for k in range(min(n, len(window)), 0, -1))
+
+
 def embedding_input(text: str, context: str | None) -> str:
     """What is embedded for a memory: its context, then its text."""
     return f"{context} {text}" if context else text

@@ -80,6 +80,36 @@ def test_forget_one_memory_scrubs_its_text_and_vector(cli, config: Config) -> No
         assert probe not in data, path.name
 
 
+def distinctive(blob: bytes) -> bytes:
+    """32 bytes of a (sparse) vector, starting at its first non-zero value."""
+    start = next(i for i in range(0, len(blob), 4) if blob[i:i + 4] != bytes(4))
+    return blob[start:start + 32]
+
+
+def test_forget_one_sentence_scrubs_it_from_the_next_ones_context(cli, config: Config) -> None:
+    """Sentences kept from a conversation are embedded with the words said before
+    them; forgetting one takes its words out of its neighbours' context, and
+    their vectors are recomputed without them."""
+    with Memory(config=config) as m:
+        m.add([{"role": "user", "content": "My codename is amber-pangolin-6021. I like tea."},
+               {"role": "assistant", "content": "Noted, thanks for telling me."}])
+        items = {i.memory: i.id for i in m.get_all()}
+        m.search("codename")
+        old = {label: distinctive(blob) for label, blob in m.store.embeddings(list(items.values()), "alice")}
+    gone, tea, noted = (items["My codename is amber-pangolin-6021."], items["I like tea."],
+                        items["Noted, thanks for telling me."])
+    assert cli("forget", str(gone), "--yes").exit_code == 0
+    for path, data in all_bytes(config.home).items():
+        assert b"amber-pangolin-6021" not in data, path.name
+        for label in (gone, tea, noted):
+            assert old[label] not in data, f"the old vector of {label} survives in {path.name}"
+    with Memory(config=config) as m:
+        assert {i.memory for i in m.get_all()} == {"I like tea.", "Noted, thanks for telling me."}
+        assert m.search("tea", limit=1)[0].id == tea  # the neighbours are still found, by their own words
+        [(_, blob)] = m.store.embeddings([tea], "alice")
+        assert blob == m.embedder.embed(["I like tea."])[0].tobytes()
+
+
 def test_forget_user_covers_facts_episodes_and_chat(cli, config: Config) -> None:
     from memcli.chat import ChatSession
     from memcli.models.scripted import ScriptedLLM
