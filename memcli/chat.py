@@ -250,11 +250,13 @@ class ChatSession:
                 turn.user_text, self.user_id, message_id=message_id, session_id=self.session_id,
                 said_at=said_at, actor="chat")
         if self.settings.store_user_messages:
-            # what came just before the line (the assistant's last answer) is its context
-            previous = store.recent_messages(self.session_id, 1, before_id=message_id)
+            # Each sentence's context is the line's own earlier sentences only: the
+            # assistant is our local model (by default a tiny base model that often
+            # echoes), and its words must no more shape how the person's memories
+            # are found than they become facts about the person.
             self.memory.keep_message(turn.user_text, self.user_id, message_id=message_id,
                                      session_id=self.session_id, said_at=said_at, metadata={"role": "user"},
-                                     before=previous[0]["content"] if previous else "", actor="chat")
+                                     actor="chat")
 
     # the router -------------------------------------------------------------------
 

@@ -260,3 +260,11 @@ def test_what_the_person_said_is_kept_sentence_by_sentence_with_its_source(mem: 
         why = mem.why(item.id)
         assert [m["content"] for m in why["messages"]] == ["My sister plays the cello. She lives in Daegu."]
         assert item.session_id == "s1" and item.source["session_id"] == "s1"
+
+
+def test_a_kept_sentence_takes_context_from_the_line_not_from_the_assistant(mem: Memory) -> None:
+    talk(mem, ScriptedLLM(["Your cat sounds lovely, tell me about the weather.", "ok"]),
+         ["My cat is called Nabi.", "My sister plays the cello. She lives in Daegu."], session_id="s1")
+    context = dict(mem.store.conn.execute("SELECT text, context FROM memories WHERE kind = 'message'"))
+    assert context["My sister plays the cello."] is None  # the assistant's answer before it is not context
+    assert context["She lives in Daegu."] == "My sister plays the cello."
