@@ -23,18 +23,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Sequence
 
 from .errors import InvalidInput
+from .part import MemoryPart
 from .records import MemoryItem
 from .store import now_iso
 from .text import content_hash
-
-if TYPE_CHECKING:
-    from .index import UserIndex
-    from .models.embedder import Embedder
-    from .privacy import Screened
-    from .store import Store
 
 # Words kept from each member in an extractive summary: enough for a fact, and
 # a cap on what one long message can take from the group.
@@ -149,22 +144,8 @@ def summary_fields(members: Sequence[MemoryItem]) -> dict[str, Any]:
     }
 
 
-class ConsolidationMixin:
+class ConsolidationMixin(MemoryPart):
     """``Memory.consolidate``: faded, related memories replaced by one summary."""
-
-    if TYPE_CHECKING:  # what this part needs from Memory
-        store: Store
-        llm: Any
-
-        @property
-        def embedder(self) -> Embedder: ...
-        def _user(self, user_id: str | None) -> str: ...
-        def _index(self, user_id: str) -> UserIndex: ...
-        def _apply(self, user_id: str, index: UserIndex, stale: bool, add: Iterable[tuple[int, Any]] = (),
-                   remove: Sequence[int] = ()) -> None: ...
-        def screen(self, text: str) -> Screened: ...
-        def prune(self, user_id: str | None = None, threshold: float = 0.05, *, apply: bool = False,
-                  now: datetime | None = None, actor: str = "api") -> list[tuple[MemoryItem, float]]: ...
 
     def consolidate(self, user_id: str | None = None, threshold: float = 0.05, *, apply: bool = False,
                     similarity: float = 0.45, min_group: int = 3, max_group: int = 8,

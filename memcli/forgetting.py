@@ -24,15 +24,12 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import Sequence
 
+from .part import MemoryPart
 from .records import MemoryItem
 from .store import MEMORY_COLUMNS, now_iso
 from .text import parse_iso
-
-if TYPE_CHECKING:
-    from .config import Config
-    from .store import Store
 
 
 def half_life_days(base: float, importance: float, accesses: int, reinforcements: int) -> float:
@@ -63,18 +60,8 @@ def rank_factor(r: float, weight: float) -> float:
     return (1.0 - weight) + weight * r
 
 
-class ForgettingMixin:
+class ForgettingMixin(MemoryPart):
     """Use, pins and pruning on :class:`memcli.Memory`."""
-
-    if TYPE_CHECKING:  # what this part needs from Memory
-        store: Store
-        config: Config
-
-        def _user(self, user_id: str | None) -> str: ...
-        @staticmethod
-        def _id(memory_id: Any) -> int: ...
-        def get(self, memory_id: int) -> MemoryItem: ...
-        def delete_many(self, ids: Sequence[int], *, actor: str = "api", reason: str | None = None) -> int: ...
 
     def touch(self, ids: Sequence[int]) -> None:
         """Record that these memories reached a prompt (slows their fading).

@@ -13,54 +13,19 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+from typing import Any, Mapping
 
 from .consolidation import source_message_ids
 from .errors import ConfigError, InvalidInput
-from .records import AddResult, HistoryEvent, MemoryItem, Piece
+from .part import MemoryPart
+from .records import AddResult, MemoryItem, Piece
 from .store import MEMORY_COLUMNS, now_iso
 from .text import clean_text, content_hash, iso, lead_in, parse_when, worth_remembering
 
-if TYPE_CHECKING:
-    from .config import Config
-    from .index import UserIndex
-    from .models.embedder import Embedder
-    from .privacy import Screened
-    from .store import Store
 
-
-class LearningMixin:
+class LearningMixin(MemoryPart):
     """The inferring half of :class:`memcli.Memory`: ``add(..., infer=True)``,
     ``ingest_message``, ``keep_message``, ``resolve``, episodes and ``why``."""
-
-    if TYPE_CHECKING:  # what this part needs from Memory
-        store: Store
-        config: Config
-        llm: Any
-        _extractor: Any
-
-        @property
-        def embedder(self) -> Embedder: ...
-        def _user(self, user_id: str | None) -> str: ...
-        def _index(self, user_id: str) -> UserIndex: ...
-        def _apply(self, user_id: str, index: UserIndex, stale: bool, add: Iterable[tuple[int, Any]] = (),
-                   remove: Sequence[int] = ()) -> None: ...
-        def _insert(self, user: str, agent_id: str | None, session_id: str | None,
-                    items: Sequence[Piece], actor: str,
-                    created_at: str | None = None, vectors: Sequence[Any] | None = None,
-                    valid_from: str | None = None,
-                    sources: Sequence[dict[str, Any]] | None = None) -> list[AddResult]: ...
-        def _messages(self, messages: Any,
-                      base_meta: dict[str, Any]) -> list[tuple[str, str, str | None, dict[str, Any]]]: ...
-        def _pieces(self, content: str, meta: dict[str, Any], name: str | None, kind: str,
-                    before: str = "") -> list[Piece]: ...
-        @staticmethod
-        def _check_metadata(metadata: Mapping[str, Any] | None) -> dict[str, Any]: ...
-        def _said_at(self, timestamp: str | datetime | None) -> str: ...
-        def screen(self, text: str) -> Screened: ...
-        def log_text(self, text: str) -> str: ...
-        def get(self, memory_id: int) -> MemoryItem: ...
-        def history(self, memory_id: int) -> list[HistoryEvent]: ...
 
     @property
     def extractor(self) -> Any:

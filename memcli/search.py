@@ -11,18 +11,13 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import Any, Mapping
 
 from .errors import InvalidInput
 from .forgetting import rank_factor, retention_of
+from .part import MemoryPart
 from .records import MemoryItem
 from .text import clean_text, iso, parse_when
-
-if TYPE_CHECKING:
-    from .config import Config
-    from .index import UserIndex
-    from .models.embedder import Embedder
-    from .store import Store
 
 FILTER_COLUMNS = ("agent_id", "session_id", "kind")
 RRF_K = 60  # reciprocal-rank fusion constant (Cormack et al.); ranks matter, raw scores do not
@@ -46,17 +41,8 @@ def keyword_query(text: str) -> list[str]:
     return words[:32]
 
 
-class SearchMixin:
+class SearchMixin(MemoryPart):
     """``Memory.search`` and ``Memory.search_vector`` (see :class:`memcli.Memory`)."""
-
-    if TYPE_CHECKING:  # what this part needs from Memory
-        store: Store
-        config: Config
-
-        @property
-        def embedder(self) -> Embedder: ...
-        def _user(self, user_id: str | None) -> str: ...
-        def _index(self, user_id: str) -> UserIndex: ...
 
     def search(
         self,

@@ -16,20 +16,14 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from typing import Any
 
 from . import __version__
 from .errors import InvalidInput
+from .part import MemoryPart
 from .records import HistoryEvent, ImportReport, MemoryItem
 from .store import now_iso
 from .text import clean_text, content_hash, embedding_input
-
-if TYPE_CHECKING:
-    from .config import Config
-    from .index import Progress, UserIndex
-    from .models.embedder import Embedder
-    from .privacy import Screened
-    from .store import Store
 
 FORMAT = "memcli-export"
 # 1: memories, history, sessions, messages. 2: facts over time (attribute,
@@ -243,22 +237,8 @@ def _parse_mem0(items: list[Any], default_user: str) -> ParsedDocument:
     return ParsedDocument("mem0", records)
 
 
-class TransferMixin:
+class TransferMixin(MemoryPart):
     """``Memory.export`` and ``Memory.import_data``."""
-
-    if TYPE_CHECKING:  # what this part needs from Memory
-        store: Store
-        config: Config
-        progress: Progress | None
-
-        @property
-        def embedder(self) -> Embedder: ...
-        def _user(self, user_id: str | None) -> str: ...
-        def _index(self, user_id: str) -> UserIndex: ...
-        def _apply(self, user_id: str, index: UserIndex, stale: bool, add: Iterable[tuple[int, Any]] = (),
-                   remove: Sequence[int] = ()) -> None: ...
-        def screen(self, text: str) -> Screened: ...
-        def log_text(self, text: str) -> str: ...
 
     def export(
         self, user_id: str | None = None, *, all_users: bool = False, include_vectors: bool = True,
