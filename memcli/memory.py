@@ -278,13 +278,11 @@ class Memory(SearchMixin, LearningMixin, ForgettingMixin, ConsolidationMixin, Tr
         session_id: str | None,
         items: Sequence[Piece],
         actor: str,
-        created_at: str | None = None,
-        vectors: Sequence[Any] | None = None,
         valid_from: str | None = None,
         sources: Sequence[dict[str, Any]] | None = None,
     ) -> list[AddResult]:
         """Store pieces as given, in one transaction; text the user already has is
-        not stored twice (event NONE). ``vectors``: their embeddings, if known."""
+        not stored twice (event NONE)."""
         results: list[AddResult | None] = [None] * len(items)
         fresh: dict[str, int] = {}  # hash -> position of its first occurrence in this call
         todo: list[int] = []
@@ -298,18 +296,14 @@ class Memory(SearchMixin, LearningMixin, ForgettingMixin, ConsolidationMixin, Tr
             else:
                 fresh[digest] = pos
                 todo.append(pos)
-        new_vectors: Any  # a list given by the caller, or the embedder's array
-        if vectors is not None:
-            new_vectors = [vectors[p] for p in todo]
-        else:
-            new_vectors = self.embedder.embed(
-                [embedding_input(items[p].text, items[p].context) for p in todo]) if todo else []
+        vectors: Any = self.embedder.embed(
+            [embedding_input(items[p].text, items[p].context) for p in todo]) if todo else []
         index = self._index(user)
-        stamp = created_at or now_iso()
+        stamp = now_iso()
         added: list[tuple[int, Any]] = []
         with self.store.transaction():
             stale = self.store.generation(user) != index.generation
-            for pos, vec in zip(todo, new_vectors):
+            for pos, vec in zip(todo, vectors):
                 piece = items[pos]
                 memory_id = self.store.insert_memory(
                     {
@@ -548,13 +542,14 @@ class Memory(SearchMixin, LearningMixin, ForgettingMixin, ConsolidationMixin, Tr
         kept from the same conversation whose context held words of a deleted
         memory loses that context and is re-embedded from its own text, so the
         words leave no trace there either."""
-        by_user: dict[str, list[int]] = {}
+        by_user: dict[str, list[Any]] = {}
         for memory_id in ids:
             row = self.store.get_memory(self._id(memory_id))
-            by_user.setdefault(row["user_id"], []).append(int(row["id"]))
-        for user, user_ids in by_user.items():
+            by_user.setdefault(row["user_id"], []).append(row)
+        for user, rows in by_user.items():
+            user_ids = [int(row["id"]) for row in rows]
             index = self._index(user)
-            rewritten = self._contexts_holding(user, user_ids)
+            rewritten = self._contexts_holding(user, rows)
             vectors: Any = self.embedder.embed(list(rewritten.values())) if rewritten else []
             with self.store.transaction():
                 stale = self.store.generation(user) != index.generation
@@ -569,19 +564,16 @@ class Memory(SearchMixin, LearningMixin, ForgettingMixin, ConsolidationMixin, Tr
             self.store.checkpoint()
         return sum(len(v) for v in by_user.values())
 
-    def _contexts_holding(self, user: str, ids: Sequence[int]) -> dict[int, str]:
+    def _contexts_holding(self, user: str, rows: Sequence[Any]) -> dict[int, str]:
         """The memories (id -> text) whose stored context holds words of the
-        memories ``ids``, leaving those out. Context never crosses one add
-        call, and every memory of one call shares its created_at."""
+        memory ``rows`` being deleted, leaving those out. Context never crosses
+        one add call, and every memory of one call shares its created_at."""
         from .text import said_in
 
         gone: dict[str, list[str]] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            for row in self.store.conn.execute(
-                    f"SELECT text, created_at FROM memories WHERE id IN ({','.join('?' * len(chunk))})", chunk):
-                gone.setdefault(row["created_at"], []).append(row["text"])
-        leaving = set(ids)
+        for row in rows:
+            gone.setdefault(row["created_at"], []).append(row["text"])
+        leaving = {int(row["id"]) for row in rows}
         found: dict[int, str] = {}
         for stamp, texts in gone.items():
             for row in self.store.with_context(user, stamp):

@@ -37,8 +37,7 @@ if TYPE_CHECKING:
         def _apply(self, user_id: str, index: UserIndex, stale: bool, add: Iterable[tuple[int, Any]] = (),
                    remove: Sequence[int] = ()) -> None: ...
         def _insert(self, user: str, agent_id: str | None, session_id: str | None, items: Sequence[Piece],
-                    actor: str, created_at: str | None = None, vectors: Sequence[Any] | None = None,
-                    valid_from: str | None = None,
+                    actor: str, valid_from: str | None = None,
                     sources: Sequence[dict[str, Any]] | None = None) -> list[AddResult]: ...
         def _messages(self, messages: Any,
                       base_meta: dict[str, Any]) -> list[tuple[str, str, str | None, dict[str, Any]]]: ...
