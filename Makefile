@@ -25,7 +25,7 @@ chat: install
 test: install
 	$(PY) -m pytest
 
-# lint and type-check (not part of CI's test run)
+# lint and type-check (CI runs it after the tests)
 check: install
 	$(VENV)/bin/ruff check --select F,E9 --line-length 120 memcli bench tests
 	$(VENV)/bin/mypy memcli --ignore-missing-imports

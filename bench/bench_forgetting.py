@@ -33,24 +33,24 @@ from machine import machine, table  # noqa: E402
 from memcli import Config, Memory  # noqa: E402
 
 
+def document(records: list[dict[str, object]]) -> dict[str, object]:
+    """A memcli export holding ``records`` (no vectors: the import embeds them)."""
+    return {"format": "memcli-export", "schema_version": 3, "memories": records}
+
+
 def prune_bench(n: int, folder: Path) -> list[str]:
     rng = random.Random(5)
     now = datetime.now(timezone.utc)
     config = Config(user="bench", embedder="fake", db=str(folder / "prune.db"))
     with Memory(config=config) as m:
-        texts = synthetic_texts(n)
-        for i in range(0, n, 1000):
-            m.add([{"role": "user", "content": t} for t in texts[i : i + 1000]], user_id="bench")
-        # spread ages, importance and use directly in the table: this is a fixture
-        rows = []
-        for memory_id in range(1, n + 1):
-            age = rng.uniform(0, 730)
-            stamp = (now - timedelta(days=age)).isoformat()
-            rows.append((stamp, stamp, rng.choice([0.2, 0.5, 0.8]), rng.choice([0, 0, 0, 1, 3]), memory_id))
-        with m.store.transaction():
-            m.store.conn.executemany(
-                "UPDATE memories SET created_at = ?, valid_from = ?, importance = ?, access_count = ? WHERE id = ?",
-                rows)
+        # spread ages, importance and use: the fixture arrives as an import document
+        records = []
+        for text in synthetic_texts(n):
+            stamp = (now - timedelta(days=rng.uniform(0, 730))).isoformat()
+            records.append({"memory": text, "user_id": "bench", "kind": "message", "created_at": stamp,
+                            "valid_from": stamp, "importance": rng.choice([0.2, 0.5, 0.8]),
+                            "access_count": rng.choice([0, 0, 0, 1, 3])})
+        m.import_data(document(records))
         start = time.perf_counter()
         faded = m.prune("bench", threshold=0.05)
         dry_s = time.perf_counter() - start
@@ -64,7 +64,7 @@ def prune_bench(n: int, folder: Path) -> list[str]:
         start = time.perf_counter()
         m.delete_many([i.id for i, _ in rest], reason="bench prune")
         apply_s = time.perf_counter() - start
-        left = m.store.count_memories("bench")
+        left = m.stats("bench")["memories"]
     members = sum(len(g.members) for g in groups)
     return [f"{n:,}", f"{len(faded):,}", f"{dry_s:.2f}", f"{len(groups):,} ({members:,})", f"{group_s:.2f}",
             f"{merge_s:.2f}", f"{len(rest):,}", f"{apply_s:.2f}", f"{left:,}"]
@@ -74,19 +74,16 @@ def ranking_bench(pairs: int, folder: Path) -> tuple[int, int, int]:
     config = Config(user="r", embedder="fake", db=str(folder / "rank.db"))
     now = datetime.now(timezone.utc)
     texts = synthetic_texts(pairs, seed=11)
+    old = (now - timedelta(days=365)).isoformat()
+    new = (now - timedelta(days=1)).isoformat()
     with Memory(config=config) as m:
-        stale_ids, fresh_ids = [], []
-        for text in texts:
-            # same words, one an exclamation apart: equal relevance for the fake embedder
-            [stale] = m.add(text, user_id="r")
-            [fresh] = m.add(text + "!", user_id="r")
-            stale_ids.append(stale.id)
-            fresh_ids.append(fresh.id)
-        with m.store.transaction():
-            old = (now - timedelta(days=365)).isoformat()
-            new = (now - timedelta(days=1)).isoformat()
-            m.store.conn.executemany("UPDATE memories SET created_at = ?, valid_from = ? WHERE id = ?",
-                                     [(old, old, i) for i in stale_ids] + [(new, new, i) for i in fresh_ids])
+        # same words, one an exclamation apart: equal relevance for the fake embedder
+        m.import_data(document([{"memory": t, "user_id": "r", "created_at": old, "valid_from": old} for t in texts]
+                               + [{"memory": t + "!", "user_id": "r", "created_at": new, "valid_from": new}
+                                  for t in texts]))
+        ids = {i.memory: i.id for i in m.get_all("r")}
+        stale_ids = [ids[t] for t in texts]
+        fresh_ids = [ids[t + "!"] for t in texts]
         counts = []
         for weight in (0.0, config.retention_weight):
             m.config.retention_weight = weight

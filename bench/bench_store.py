@@ -90,7 +90,7 @@ def run_size(n: int, queries: list[str], minilm, folder: Path) -> dict[str, floa
         hnsw_ms = []
         for v in fake_vectors:
             t0 = time.perf_counter()
-            m._index("bench").search(v, 10)
+            m._core.index("bench").search(v, 10)
             hnsw_ms.append((time.perf_counter() - t0) * 1000)
         result["hnsw_p50_ms"], result["hnsw_p95_ms"] = percentiles(hnsw_ms)
 

@@ -25,7 +25,7 @@ from machine import machine  # noqa: E402
 
 from memcli import Config, Memory  # noqa: E402
 from memcli.chat import ChatSession  # noqa: E402
-from memcli.models.llm import make_llm  # noqa: E402
+from memcli.models.factory import make_llm  # noqa: E402
 
 FACTS = [
     "My name is Mina Park.",

@@ -12,7 +12,8 @@ from .config import ChatConfig, Config  # noqa: E402
 from .consolidation import Consolidation  # noqa: E402
 from .errors import ConfigError, InvalidInput, MemcliError, ModelError, NotFound, StorageError  # noqa: E402
 from .memory import Memory  # noqa: E402
-from .records import AddResult, HistoryEvent, ImportReport, MemoryItem  # noqa: E402
+from .records import AddResult, HistoryEvent, ImportReport, MemoryItem, Message, Session  # noqa: E402
+from .vocab import Event, Kind  # noqa: E402
 
 __all__ = [
     "AddResult",
@@ -26,6 +27,10 @@ __all__ = [
     "MemcliError",
     "Memory",
     "MemoryItem",
+    "Message",
+    "Event",
+    "Kind",
+    "Session",
     "ModelError",
     "NotFound",
     "StorageError",

@@ -25,26 +25,21 @@ extractive (the person's own lines, shortened).
 
 from __future__ import annotations
 
-import secrets
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any, Iterator
 
 from .config import ChatConfig
-from .errors import InvalidInput, NotFound
+from .errors import InvalidInput
 from .memory import Memory
-from .models.llm import LLM, Message
+from .models.llm import LLM, ChatMessage
 from .records import AddResult, MemoryItem
-from .text import clean_text, iso, split_sentences, worth_remembering
+from .text import clean_text
+from .vocab import Actor, Kind
 
 STOP = ["\nUser:", "\nuser:", "\nUSER:", "\nAssistant:"]
 # Prompt tokens kept free for the format's own words and the tokenizer's slack.
 RESERVE = 24
-
-
-def new_session_id() -> str:
-    return f"{datetime.now(timezone.utc):%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
 
 
 @dataclass
@@ -100,72 +95,28 @@ class ChatSession:
 
     def open(self, session_id: str | None = None) -> str:
         """Switch to ``session_id`` (continuing it) or to a fresh session."""
-        store = self.memory.store
-        if session_id:
-            existing = store.session(session_id)
-            if existing is not None and existing["user_id"] != self.user_id:
-                raise NotFound(f"no session {session_id!r} for user {self.user_id!r}")
-        else:
-            session_id = new_session_id()
-        resumed = store.session(session_id) is not None
-        with store.transaction():
-            store.create_session(session_id, self.user_id)
-        self.session_id = session_id
+        session, resumed = self.memory.start_session(session_id, self.user_id)
+        self.session_id = session.id
         self.last = None
         if resumed:
             self.summarise()
-        return session_id
+        return session.id
 
     @classmethod
     def last_session_id(cls, memory: Memory, user_id: str) -> str | None:
-        row = memory.store.last_session(user_id)
-        return row["id"] if row else None
+        session = memory.last_session(user_id)
+        return session.id if session else None
 
     def close(self) -> None:
         """End the session: mark it ended and record its summary episode."""
-        with self.memory.store.transaction():
-            self.memory.store.end_session(self.session_id)
+        self.memory.end_session(self.session_id)
         self.summarise()
 
     def summarise(self) -> MemoryItem | None:
         """Write (or rewrite) this session's summary in the episodic log."""
         if not self.use_memory:
             return None
-        rows = self.memory.store.recent_messages(self.session_id, 400)
-        said = [r["content"] for r in rows if r["role"] == "user"]
-        if not said:
-            return None
-        text = self._llm_summary(rows) if self.llm.has_chat_template else None
-        if text and self.memory.screen(text).action not in ("store", "redact"):
-            text = None  # the summary must not keep what the privacy policy holds back
-        if not text:
-            picked = []
-            for line in said:
-                for sentence in split_sentences(line):
-                    screened = self.memory.screen(sentence)
-                    if worth_remembering(sentence) and screened.action in ("store", "redact"):
-                        picked.append(" ".join(screened.text.split()[:14]))
-            if not picked:
-                return None
-            text = "Talked about: " + "; ".join(picked[:4])
-        conn = self.memory.store.conn
-        old = conn.execute("SELECT id FROM memories WHERE user_id = ? AND kind = 'episode' AND attribute = 'session'"
-                           " AND session_id = ?", [self.user_id, self.session_id]).fetchall()
-        for row in old:
-            self.memory.delete(int(row["id"]), actor="chat", reason="session summary rewritten")
-        return self.memory.record_episode(self.user_id, "session", text, {"messages": len(rows)},
-                                          occurred_at=rows[0]["created_at"], session_id=self.session_id,
-                                          actor="chat")
-
-    def _llm_summary(self, rows: list[Any]) -> str | None:
-        transcript = "\n".join(f"{r['role']}: {r['content']}" for r in rows[-40:])
-        try:
-            text = "".join(self.llm.stream_chat(
-                [{"role": "system", "content": "Summarise this conversation in one sentence about the user."},
-                 {"role": "user", "content": transcript}], max_tokens=80, temperature=0.0))
-        except Exception:  # noqa: BLE001 - a summary is optional; fall back to the extractive one
-            return None
-        return " ".join(text.split())[:300] or None
+        return self.memory.summarise_session(self.session_id, self.user_id, actor=Actor.CHAT)
 
     def switch_user(self, user_id: str) -> None:
         self.close()
@@ -178,13 +129,10 @@ class ChatSession:
         """Answer ``text``: yields the answer's pieces as they stream. Closing the
         generator early (Ctrl-C) still records the partial answer."""
         text = clean_text(text, "message")
-        store = self.memory.store
         turn = Turn(user_text=text)
         self.last = turn
         started = time.perf_counter()
-        with store.transaction():
-            store.create_session(self.session_id, self.user_id)
-            message_id = store.add_message(self.session_id, self.user_id, "user", self.memory.log_text(text))
+        message_id = self.memory.log_message(self.session_id, self.user_id, "user", text)
         turn.message_id = message_id
         query_vector = self.memory.embedder.embed([text])[0] if self.use_memory else None
         t_embed = time.perf_counter()
@@ -237,18 +185,16 @@ class ChatSession:
             turn.timings["write_ms"] = (time.perf_counter() - t_gen) * 1000
 
     def _remember(self, turn: Turn, message_id: int) -> None:
-        store = self.memory.store
-        with store.transaction():
-            if turn.answer or turn.interrupted:
-                store.add_message(self.session_id, self.user_id, "assistant", turn.answer,
-                                  {"interrupted": True} if turn.interrupted else None)
+        if turn.answer or turn.interrupted:
+            self.memory.log_message(self.session_id, self.user_id, "assistant", turn.answer,
+                                    {"interrupted": True} if turn.interrupted else None)
         if not self.use_memory:
             return
-        said_at = iso(datetime.now(timezone.utc))
+        said_at = self.memory.now().isoformat(timespec="microseconds")
         if self.memory.config.extractor != "off":
             turn.learned = self.memory.ingest_message(
                 turn.user_text, self.user_id, message_id=message_id, session_id=self.session_id,
-                said_at=said_at, actor="chat")
+                said_at=said_at, actor=Actor.CHAT)
         if self.settings.store_user_messages:
             # Each sentence's context is the line's own earlier sentences only: the
             # assistant is our local model (by default a tiny base model that often
@@ -256,7 +202,7 @@ class ChatSession:
             # are found than they become facts about the person.
             self.memory.keep_message(turn.user_text, self.user_id, message_id=message_id,
                                      session_id=self.session_id, said_at=said_at, metadata={"role": "user"},
-                                     actor="chat")
+                                     actor=Actor.CHAT)
 
     # the router -------------------------------------------------------------------
 
@@ -299,7 +245,7 @@ class ChatSession:
             return False
         return bool(self.llm.has_chat_template)
 
-    def build_prompt(self, turn: Turn) -> str | list[Message]:
+    def build_prompt(self, turn: Turn) -> str | list[ChatMessage]:
         """Fill the context window: header, memories, recent exchanges, the new line,
         within ``n_ctx - max_tokens`` tokens of the model's own tokenizer."""
         budget = self.llm.n_ctx - self.settings.max_tokens - RESERVE
@@ -328,16 +274,16 @@ class ChatSession:
         turn.memories = kept
         if kept:
             self.memory.touch([m.id for m in kept])  # reaching the prompt is what counts as use
-        history = self.memory.store.recent_messages(
+        history = self.memory.recent_messages(
             self.session_id, 2 * self.settings.short_term_turns, before_id=turn.message_id)
         recent: list[tuple[str, str]] = []
-        for row in reversed(history):
-            line = f"{'User' if row['role'] == 'user' else 'Assistant'}: {row['content']}"
+        for message in reversed(history):
+            line = f"{'User' if message.role == 'user' else 'Assistant'}: {message.content}"
             cost = self.tokens(line) + 1
             if used + cost > budget:
                 break
             used += cost
-            recent.append((row["role"], row["content"]))
+            recent.append((message.role, message.content))
         recent.reverse()
         turn.short_term = len(recent)
         turn.prompt_tokens = used
@@ -346,7 +292,7 @@ class ChatSession:
             if memory_lines else "The assistant does not remember anything relevant about the user yet."
         )
         if self.use_chat_template():
-            messages: list[Message] = [{"role": "system", "content": f"{header}\n\n{memory_block}"}]
+            messages: list[ChatMessage] = [{"role": "system", "content": f"{header}\n\n{memory_block}"}]
             messages += [{"role": role, "content": content} for role, content in recent]
             messages.append({"role": "user", "content": turn.user_text})
             turn.prompt = "\n".join(f"{m['role']}: {m['content']}" for m in messages)
@@ -362,8 +308,8 @@ def memory_line(item: MemoryItem) -> str:
     """How one memory reads in the prompt: facts plainly, events with their date,
     verbatim lines quoted."""
     when = (item.valid_from or item.created_at)[:10]
-    if item.kind == "episode":
+    if item.kind == Kind.EPISODE:
         return f"- {when}: {item.memory}"
-    if item.kind == "fact":
+    if item.kind == Kind.FACT:
         return f"- {item.memory}"
     return f'- {when}, the user said: "{item.memory}"'

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .vocab import ConflictPolicy, ExtractorChoice, Policy
 
 APP = "memcli"
 
@@ -107,6 +108,12 @@ class Config:
     def history_dir(self) -> Path:
         return self.home / "history"
 
+    def user_history_file(self, user_id: str) -> Path:
+        """Where the REPL keeps this user's input history."""
+        from .files import user_key
+
+        return self.history_dir / f"{user_key(user_id)}.txt"
+
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["paths"] = {
@@ -152,7 +159,7 @@ class Config:
         cfg.chat = ChatConfig(**_checked(ChatConfig, chat_raw, source + " [chat]"))
         cfg.privacy = PrivacyConfig(**_checked(PrivacyConfig, privacy_raw, source + " [privacy]"))
         for cls_name, policy in cfg.privacy.as_dict().items():
-            if policy not in ("store", "redact", "ask", "never"):
+            if policy not in set(Policy):
                 raise ConfigError(f"{source}: [privacy] {cls_name} must be store, redact, ask or never")
         if cfg.half_life_days <= 0 or not 0.0 <= cfg.retention_weight <= 1.0:
             raise ConfigError(f"{source}: half_life_days must be > 0 and retention_weight in [0, 1]")
@@ -161,9 +168,9 @@ class Config:
             raise ConfigError(f"{source}: [chat] prompt_format must be auto, chat or transcript")
         if cfg.chat.n_ctx <= cfg.chat.max_tokens + 64:
             raise ConfigError(f"{source}: [chat] n_ctx must leave room for max_tokens and a prompt")
-        if cfg.extractor not in ("auto", "rules", "llm", "off"):
+        if cfg.extractor not in set(ExtractorChoice):
             raise ConfigError(f"{source}: extractor must be auto, rules, llm or off, not {cfg.extractor!r}")
-        if cfg.conflict not in ("supersede", "overwrite", "ask"):
+        if cfg.conflict not in set(ConflictPolicy):
             raise ConfigError(f"{source}: conflict must be supersede, overwrite or ask, not {cfg.conflict!r}")
         if cfg.embedder not in ("minilm", "fake"):
             raise ConfigError(f"{source}: embedder must be 'minilm' or 'fake', not {cfg.embedder!r}")

@@ -23,13 +23,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from .errors import InvalidInput
-from .part import MemoryPart
 from .records import MemoryItem
-from .store import now_iso
-from .text import content_hash
+from .vocab import Kind
+
+if TYPE_CHECKING:
+    from .core import Core
+    from .forgetting import Forgetter
 
 # Words kept from each member in an extractive summary: enough for a fact, and
 # a cap on what one long message can take from the group.
@@ -108,17 +110,12 @@ def extractive_summary(members: Sequence[MemoryItem]) -> str:
     return f"{span}: " + "; ".join(parts) + "."
 
 
-def source_message_ids(item: MemoryItem) -> list[int]:
-    """The ids of the logged messages a memory came from (none when it was added as given)."""
-    return [i for i in item.source.get("message_ids", []) or [] if isinstance(i, int)]
-
-
 def merged_source(members: Sequence[MemoryItem]) -> dict[str, Any]:
     """Provenance of a summary: the originals, and the messages they came from."""
     message_ids: list[int] = []
     sessions: list[str] = []
     for item in members:
-        for i in source_message_ids(item):
+        for i in item.message_ids:
             if i not in message_ids:
                 message_ids.append(i)
         sid = item.source.get("session_id") or item.session_id
@@ -134,7 +131,7 @@ def summary_fields(members: Sequence[MemoryItem]) -> dict[str, Any]:
     attributes = {m.attribute for m in members}
     labels = sorted({c for m in members if m.sensitivity for c in m.sensitivity.split(",")})
     return {
-        "kind": members[0].kind if members[0].kind == "episode" else "summary",
+        "kind": members[0].kind if members[0].kind == Kind.EPISODE else Kind.SUMMARY,
         "importance": max(m.importance for m in members),
         "valid_from": min(when(m) for m in members),
         # Only a group of facts that all stopped being true is itself past.
@@ -144,33 +141,29 @@ def summary_fields(members: Sequence[MemoryItem]) -> dict[str, Any]:
     }
 
 
-class ConsolidationMixin(MemoryPart):
+class Consolidator:
     """``Memory.consolidate``: faded, related memories replaced by one summary."""
 
-    def consolidate(self, user_id: str | None = None, threshold: float = 0.05, *, apply: bool = False,
-                    similarity: float = 0.45, min_group: int = 3, max_group: int = 8,
-                    now: datetime | None = None, actor: str = "api") -> list[Consolidation]:
-        """Groups of related memories that faded below ``threshold``, each with the
-        one summary memory that keeps their gist (see :mod:`memcli.consolidation`).
-        With ``apply`` the summary is stored (provenance: the originals and their
-        messages) and the originals are deleted as :meth:`delete` does, their
-        history naming the summary. Faded memories in no group are left alone."""
+    def __init__(self, core: "Core", forgetter: "Forgetter") -> None:
+        self.core = core
+        self.forgetter = forgetter
+
+    def consolidate(self, user_id: str | None, threshold: float, *, apply: bool, similarity: float,
+                    min_group: int, max_group: int, now: datetime | None, actor: str) -> list[Consolidation]:
+        """See :meth:`memcli.Memory.consolidate`."""
         import numpy as np
 
         if not 0.0 < similarity <= 1.0:
             raise InvalidInput("similarity must be in (0, 1]")
         if min_group < 2 or max_group < min_group:
             raise InvalidInput("groups need min_group >= 2 and max_group >= min_group")
-        user = self._user(user_id)
-        faded = self.prune(user, threshold, now=now)
+        user = self.core.user(user_id)
+        faded = self.forgetter.faded(user, threshold, now)
         if len(faded) < min_group:
             return []
-        vectors = {}
-        ids = [item.id for item, _ in faded]
-        for start in range(0, len(ids), 500):
-            for row in self.store.embeddings(ids[start:start + 500], user):
-                vectors[int(row[0])] = np.frombuffer(row[1], dtype=np.float32)
-        index = self._index(user)
+        vectors = {i: np.frombuffer(blob, dtype=np.float32)
+                   for i, blob in self.core.store.memories.embeddings([item.id for item, _ in faded], user)}
+        index = self.core.index(user)
 
         def neighbours(item: MemoryItem) -> list[tuple[int, float]]:
             vector = vectors.get(item.id)
@@ -190,46 +183,36 @@ class ConsolidationMixin(MemoryPart):
 
     def _summary_text(self, members: Sequence[MemoryItem]) -> str | None:
         """One sentence by an instruction-tuned model, or None (then extractive)."""
-        if self.llm is None or not getattr(self.llm, "has_chat_template", False):
+        llm = self.core.llm
+        if llm is None or not getattr(llm, "has_chat_template", False):
             return None
         notes = "\n".join(f"- {m.memory}" for m in members)
         try:
-            text = "".join(self.llm.stream_chat(
+            text = "".join(llm.stream_chat(
                 [{"role": "system", "content": "Combine these notes about the user into one short sentence."
                   " Keep every name, place and date."},
                  {"role": "user", "content": notes}], max_tokens=96, temperature=0.0))
         except Exception:  # noqa: BLE001 - the extractive summary is always there to fall back on
             return None
         text = " ".join(text.split())[:400]
-        if not text or self.screen(text).action not in ("store", "redact"):
-            return None
-        return self.screen(text).text
+        return self.core.storable(text) if text else None
 
     def _store_summaries(self, user: str, results: Sequence[Consolidation], actor: str) -> None:
         """Every summary in, every original out, in one transaction (all or
         nothing), then one index update, one save and one scrub."""
-        vectors = self.embedder.embed([r.summary for r in results])
-        index = self._index(user)
-        added, removed = [], []
-        with self.store.transaction():
-            stale = self.store.generation(user) != index.generation
+        vectors = self.core.embed([r.summary for r in results])
+        now = self.core.now_iso()
+        with self.core.write() as w:
             for result, vector in zip(results, vectors):
                 members = result.members
                 ids = ", ".join(f"#{m.id}" for m in members)
-                result.memory_id = self.store.insert_memory(
-                    {"user_id": user, "agent_id": members[0].agent_id, "text": result.summary,
-                     "metadata": {"consolidated_from": [m.id for m in members]},
-                     "hash": content_hash(result.summary), "embedding": vector.tobytes(),
-                     "embedder": self.embedder.id, "created_at": now_iso(), "source": merged_source(members),
-                     # consolidating is a rehearsal: the summary's fading starts now,
-                     # though what it covers happened long ago (valid_from)
-                     "last_accessed": now_iso(), **summary_fields(members)},
-                    actor=actor, reason=f"consolidated from {ids}")
-                added.append((result.memory_id, vector))
+                summary = MemoryItem(0, result.summary, user, agent_id=members[0].agent_id,
+                                     metadata={"consolidated_from": [m.id for m in members]},
+                                     source=merged_source(members),
+                                     # consolidating is a rehearsal: the summary's fading starts now,
+                                     # though what it covers happened long ago (valid_from)
+                                     last_accessed=now, **summary_fields(members))
+                result.memory_id = w.insert(summary, vector, actor=actor, reason=f"consolidated from {ids}")
                 for member in members:
-                    self.store.delete_memory(member.id, actor, f"consolidated into #{result.memory_id}")
-                    removed.append(member.id)
-        self._apply(user, index, stale, add=added, remove=removed)
-        index.save()
-        self.store.purge_fts()
-        self.store.checkpoint()
+                    w.delete(member.id, actor=actor, reason=f"consolidated into #{result.memory_id}")
+        self.core.store.scrub()

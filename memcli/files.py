@@ -7,6 +7,7 @@ leave a window where they are readable).
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -81,3 +82,8 @@ def shred(path: Path) -> None:
     except OSError:
         pass
     path.unlink(missing_ok=True)
+
+
+def user_key(user_id: str) -> str:
+    """File-name-safe key for a user that does not spell their name on disk."""
+    return hashlib.sha256(user_id.encode("utf-8")).hexdigest()[:32]

@@ -24,12 +24,14 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timezone
-from typing import Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
-from .part import MemoryPart
 from .records import MemoryItem
-from .store import MEMORY_COLUMNS, now_iso
 from .text import parse_iso
+
+if TYPE_CHECKING:
+    from .core import Core
+    from .erasure import Eraser
 
 
 def half_life_days(base: float, importance: float, accesses: int, reinforcements: int) -> float:
@@ -40,19 +42,12 @@ def half_life_days(base: float, importance: float, accesses: int, reinforcements
 
 def retention(item: MemoryItem, now: datetime | None = None, base_half_life: float = 30.0) -> float:
     """How much of ``item`` is retained at ``now`` (1.0: fresh or pinned)."""
-    return retention_of(item.pinned, item.last_accessed or item.valid_from or item.created_at, item.importance,
-                        item.access_count, item.reinforced, now, base_half_life)
-
-
-def retention_of(pinned: bool, last_used: str, importance: float, accesses: int, reinforcements: int,
-                 now: datetime | None = None, base_half_life: float = 30.0) -> float:
-    """:func:`retention` from the raw fields (the search path has rows, not items)."""
-    if pinned:
+    if item.pinned:
         return 1.0
     now = now or datetime.now(timezone.utc)
+    last_used = item.last_accessed or item.valid_from or item.created_at
     days = max(0.0, (now - parse_iso(last_used)).total_seconds() / 86400.0)
-    h = half_life_days(base_half_life, importance, accesses, reinforcements)
-    return 0.5 ** (days / h)
+    return 0.5 ** (days / half_life_days(base_half_life, item.importance, item.access_count, item.reinforced))
 
 
 def rank_factor(r: float, weight: float) -> float:
@@ -60,45 +55,47 @@ def rank_factor(r: float, weight: float) -> float:
     return (1.0 - weight) + weight * r
 
 
-class ForgettingMixin(MemoryPart):
-    """Use, pins and pruning on :class:`memcli.Memory`."""
+class Forgetter:
+    """Use, pins and pruning (see :class:`memcli.Memory`)."""
 
-    def touch(self, ids: Sequence[int]) -> None:
-        """Record that these memories reached a prompt (slows their fading).
-        Listing and searching do not count."""
+    def __init__(self, core: "Core", eraser: "Eraser") -> None:
+        self.core = core
+        self.eraser = eraser
+
+    def touch(self, ids: Sequence[Any]) -> None:
+        """Record that these memories reached a prompt (slows their fading)."""
         if ids:
-            with self.store.transaction():
-                self.store.touch([self._id(i) for i in ids], now_iso())
+            with self.core.write() as w:
+                w.touch([self.core.memory_id(i) for i in ids])
 
-    def pin(self, memory_id: int, pinned: bool = True, *, actor: str = "api") -> MemoryItem:
+    def pin(self, memory_id: Any, pinned: bool, actor: str) -> MemoryItem:
         """Pinned memories never fade and are never pruned."""
-        memory_id = self._id(memory_id)
-        with self.store.transaction():
-            self.store.set_pinned(memory_id, pinned, actor)
-        return self.get(memory_id)
+        memory_id = self.core.memory_id(memory_id)
+        with self.core.write() as w:
+            w.pin(memory_id, pinned, actor=actor)
+        return self.core.store.memories.get(memory_id)
 
     def retention(self, item: MemoryItem, now: datetime | None = None) -> float:
         """How much of ``item`` is retained now (see :mod:`memcli.forgetting`)."""
-        return retention(item, now, self.config.half_life_days)
+        return retention(item, now or self.core.now(), self.core.config.half_life_days)
 
-    def prune(self, user_id: str | None = None, threshold: float = 0.05, *, apply: bool = False,
-              now: datetime | None = None, actor: str = "api") -> list[tuple[MemoryItem, float]]:
-        """Memories whose retention fell below ``threshold`` (pinned ones never),
-        faded first, each with its retention. With ``apply`` they are deleted
-        through the same path as :meth:`delete` (history keeps a tombstone)."""
-        user = self._user(user_id)
-        now = now or datetime.now(timezone.utc)
-        rows = self.store.conn.execute(
-            f"SELECT {MEMORY_COLUMNS} FROM memories WHERE user_id = ? AND pinned = 0", [user])
-        faded = []
-        for row in rows:
-            item = MemoryItem.from_row(row)
-            r = retention(item, now, self.config.half_life_days)
+    def faded(self, user: str, threshold: float, now: datetime | None = None) -> list[tuple[MemoryItem, float]]:
+        """The user's memories whose retention fell below ``threshold`` (pinned ones
+        never), faded first, each with its retention."""
+        now = now or self.core.now()
+        found = []
+        for item in self.core.store.memories.unpinned(user):
+            r = retention(item, now, self.core.config.half_life_days)
             if r < threshold:
-                faded.append((item, r))
-        faded.sort(key=lambda pair: pair[1])
-        if apply and faded:
-            self.delete_many([item.id for item, _ in faded], actor=actor,
-                             reason=f"pruned: retention below {threshold}")
-        return faded
+                found.append((item, r))
+        found.sort(key=lambda pair: pair[1])
+        return found
 
+    def prune(self, user_id: str | None, threshold: float, *, apply: bool, now: datetime | None,
+              actor: str) -> list[tuple[MemoryItem, float]]:
+        """See :meth:`memcli.Memory.prune`."""
+        faded = self.faded(self.core.user(user_id), threshold, now)
+        if apply and faded:
+            self.eraser.delete_many([item.id for item, _ in faded], actor=actor,
+                                    reason=f"pruned: retention below {threshold}")
+        return faded

@@ -25,7 +25,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-from .files import private_dir, private_tmp_path, shred, write_private
+from .files import private_dir, private_tmp_path, shred, user_key, write_private
 
 if TYPE_CHECKING:
     import numpy as np
@@ -36,11 +36,6 @@ M = 16
 EF_CONSTRUCTION = 100
 EF_SEARCH = 64
 MANIFEST_FORMAT = 1
-
-
-def user_key(user_id: str) -> str:
-    """File-name-safe key for a user that does not spell their name on disk."""
-    return hashlib.sha256(user_id.encode("utf-8")).hexdigest()[:32]
 
 
 def _file_digest(path: Path) -> str:

@@ -16,17 +16,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-CLASSES = ("credentials", "government_id", "financial", "health", "contact")
-POLICIES = ("store", "redact", "ask", "never")
-DEFAULT_POLICY = {
-    "credentials": "never",
-    "government_id": "redact",
-    "financial": "redact",
-    "health": "ask",
-    "contact": "store",
+from .vocab import Policy, Sensitivity
+
+CLASSES = tuple(Sensitivity)
+POLICIES = tuple(Policy)
+DEFAULT_POLICY: dict[str, str] = {
+    Sensitivity.CREDENTIALS: Policy.NEVER,
+    Sensitivity.GOVERNMENT_ID: Policy.REDACT,
+    Sensitivity.FINANCIAL: Policy.REDACT,
+    Sensitivity.HEALTH: Policy.ASK,
+    Sensitivity.CONTACT: Policy.STORE,
 }
-# Strictest first: the policy applied to a text is that of its strictest class.
-_STRICTNESS = {"never": 3, "ask": 2, "redact": 1, "store": 0}
+# The policy applied to a text is that of its strictest class.
+_STRICTNESS: dict[str, int] = {Policy.NEVER: 3, Policy.ASK: 2, Policy.REDACT: 1, Policy.STORE: 0}
 
 _CARD = re.compile(r"\b(?:\d[ -]?){12,18}\d\b")
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){3,7}(?: ?[A-Z0-9]{1,3})?\b")
@@ -97,42 +99,42 @@ def classify(text: str) -> Finding:
     """The sensitive classes in ``text``, with the character spans of the values."""
     found = Finding()
     for m in _SECRET_WORDS.finditer(text):
-        found.add("credentials", m.start("v"), m.end("v"))
+        found.add(Sensitivity.CREDENTIALS, m.start("v"), m.end("v"))
     for m in _CODE_WORDS.finditer(text):
-        found.add("credentials", m.start("v"), m.end("v"))
+        found.add(Sensitivity.CREDENTIALS, m.start("v"), m.end("v"))
     for m in _KEY_SHAPES.finditer(text):
-        found.add("credentials", m.start(), m.end())
+        found.add(Sensitivity.CREDENTIALS, m.start(), m.end())
     for m in _SSN.finditer(text):
-        found.add("government_id", m.start(), m.end())
+        found.add(Sensitivity.GOVERNMENT_ID, m.start(), m.end())
     for m in _RRN.finditer(text):
-        found.add("government_id", m.start(), m.end())
+        found.add(Sensitivity.GOVERNMENT_ID, m.start(), m.end())
     for m in _GOV_WORDS.finditer(text):
         if any(ch.isdigit() for ch in m.group("v")):
-            found.add("government_id", m.start("v"), m.end("v"))
+            found.add(Sensitivity.GOVERNMENT_ID, m.start("v"), m.end("v"))
     long_numbers = []
     for m in _CARD.finditer(text):
         long_numbers.append((m.start(), m.end()))
         if luhn_ok(m.group()):
-            found.add("financial", m.start(), m.end())
+            found.add(Sensitivity.FINANCIAL, m.start(), m.end())
     for m in _IBAN.finditer(text):
-        found.add("financial", m.start(), m.end())
+        found.add(Sensitivity.FINANCIAL, m.start(), m.end())
     for m in _ACCOUNT.finditer(text):
-        found.add("financial", m.start("v"), m.end("v"))
+        found.add(Sensitivity.FINANCIAL, m.start("v"), m.end("v"))
     if _FIN_WORDS.search(text):
         for m in _MONEY.finditer(text):
-            found.add("financial", m.start(), m.end())
-        found.add("financial")
+            found.add(Sensitivity.FINANCIAL, m.start(), m.end())
+        found.add(Sensitivity.FINANCIAL)
     if _HEALTH.search(text):
-        found.add("health")
+        found.add(Sensitivity.HEALTH)
     for m in _EMAIL.finditer(text):
-        found.add("contact", m.start(), m.end())
+        found.add(Sensitivity.CONTACT, m.start(), m.end())
     for m in _PHONE.finditer(text):
         digits = re.sub(r"\D", "", m.group())
         inside_long_number = any(s <= m.start() < e or s < m.end() <= e for s, e in long_numbers)
         if 7 <= len(digits) <= 15 and not inside_long_number:
-            found.add("contact", m.start(), m.end())
+            found.add(Sensitivity.CONTACT, m.start(), m.end())
     for m in _ADDRESS.finditer(text):
-        found.add("contact", m.start(), m.end())
+        found.add(Sensitivity.CONTACT, m.start(), m.end())
     return found
 
 
@@ -156,9 +158,9 @@ def redact(text: str, finding: Finding, classes: set[str] | None = None) -> str:
 
 def decide(finding: Finding, policy: dict[str, str]) -> str:
     """The strictest policy among the classes found (``store`` when none)."""
-    chosen = "store"
+    chosen: str = Policy.STORE
     for cls in finding.classes:
-        p = policy.get(cls, DEFAULT_POLICY.get(cls, "store"))
+        p = policy.get(cls, DEFAULT_POLICY.get(cls, Policy.STORE))
         if _STRICTNESS[p] > _STRICTNESS[chosen]:
             chosen = p
     return chosen
@@ -168,7 +170,7 @@ def scrub_secrets(text: str) -> str:
     """Text with credential values masked: what may be kept of a line that held a
     secret (the message log, the REPL history)."""
     finding = classify(text)
-    return redact(text, finding, {"credentials"}) if "credentials" in finding.classes else text
+    return redact(text, finding, {Sensitivity.CREDENTIALS}) if Sensitivity.CREDENTIALS in finding.classes else text
 
 
 @dataclass
@@ -187,17 +189,17 @@ def screen(text: str, policy: dict[str, str]) -> Screened:
     """Apply ``policy`` (class -> store/redact/ask/never) to text about to be stored."""
     finding = classify(text)
     if not finding.classes:
-        return Screened("store", text, None, "")
+        return Screened(Policy.STORE, text, None, "")
     action = decide(finding, policy)
     label = finding.label
-    if action == "never":
-        refused = [c for c in finding.classes if policy.get(c) == "never"]
-        return Screened("never", "", label, f"{', '.join(sorted(refused))} are never stored")
-    masked = {c for c in finding.classes if policy.get(c) in ("redact", "never")}
+    if action == Policy.NEVER:
+        refused = [c for c in finding.classes if policy.get(c) == Policy.NEVER]
+        return Screened(Policy.NEVER, "", label, f"{', '.join(sorted(refused))} are never stored")
+    masked = {c for c in finding.classes if policy.get(c) in (Policy.REDACT, Policy.NEVER)}
     cleaned = redact(text, finding, masked) if masked else text
-    if action == "ask":
-        asked = [c for c in finding.classes if policy.get(c) == "ask"]
-        return Screened("ask", cleaned, label, f"looks like {', '.join(sorted(asked))} information: "
+    if action == Policy.ASK:
+        asked = [c for c in finding.classes if policy.get(c) == Policy.ASK]
+        return Screened(Policy.ASK, cleaned, label, f"looks like {', '.join(sorted(asked))} information: "
                                                "confirm before it is stored")
     return Screened(action, cleaned, label, f"{label} masked" if cleaned != text else "")
 
@@ -205,5 +207,5 @@ def screen(text: str, policy: dict[str, str]) -> Screened:
 def mask_for_log(text: str, policy: dict[str, str]) -> str:
     """The text with the values of classes whose policy is ``never`` or ``redact`` masked."""
     finding = classify(text)
-    masked = {c for c in finding.classes if policy.get(c) in ("redact", "never")}
+    masked = {c for c in finding.classes if policy.get(c) in (Policy.REDACT, Policy.NEVER)}
     return redact(text, finding, masked) if masked else text

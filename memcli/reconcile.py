@@ -17,12 +17,12 @@ This module only decides; :class:`memcli.memory.Memory` applies the decision.
 
 from __future__ import annotations
 
-import json
 import re
-import sqlite3
 from dataclasses import dataclass
 
 from .extract import Fact
+from .records import MemoryItem
+from .vocab import Action, ConflictPolicy
 
 NEAR_DUPLICATE = 0.93  # cosine similarity above which two fact texts say the same thing
 # A change dated at most this long before an undated fact was said still replaces it.
@@ -31,33 +31,29 @@ RECENT_CHANGE_DAYS = 92
 
 @dataclass
 class Decision:
-    action: str  # add | none | update | supersede | retract | conflict | add_past
+    action: Action
     reason: str
-    targets: list[sqlite3.Row]
+    targets: list[MemoryItem]
 
 
 def _norm(value: str | None) -> str:
     return re.sub(r"[^a-z0-9]+", " ", (value or "").casefold()).strip()
 
 
-def _refines(old: sqlite3.Row, fact: Fact) -> bool:
+def _refines(old: MemoryItem, fact: Fact) -> bool:
     """The new fact says the old one and more."""
-    old_value, new_value = _norm(old["value"]), _norm(fact.value)
+    old_value, new_value = _norm(old.value), _norm(fact.value)
     if old_value and new_value and new_value != old_value and new_value.startswith(old_value + " "):
         return True
-    old_text, new_text = _norm(old["text"]), _norm(fact.text)
+    old_text, new_text = _norm(old.memory), _norm(fact.text)
     return bool(old_text) and new_text != old_text and new_text.startswith(old_text + " ")
 
 
-def _said_at(row: sqlite3.Row) -> str:
-    try:
-        said = json.loads(row["source"] or "{}").get("said_at")
-    except (ValueError, AttributeError):
-        said = None
-    return str(said or row["valid_from"] or row["created_at"])
+def _said_at(item: MemoryItem) -> str:
+    return str(item.source.get("said_at") or item.started)
 
 
-def _is_older(old: sqlite3.Row, when: str, said_at: str) -> bool:
+def _is_older(old: MemoryItem, when: str, said_at: str) -> bool:
     """Whether a new value of a single-valued attribute belongs before ``old``.
 
     When ``old`` has a date of its own ("moved to Seoul in 2023"), the dates
@@ -66,7 +62,7 @@ def _is_older(old: sqlite3.Row, when: str, said_at: str) -> bool:
     one dated shortly before it ("I moved to Busan last month", said after)
     is the news: the earlier statement was out of date."""
     old_said = _said_at(old)
-    started = old["valid_from"] or old["created_at"]
+    started = old.started
     if started != old_said:
         return when < started
     if said_at < old_said:
@@ -80,7 +76,7 @@ def _days_between(earlier: str, later: str) -> float:
     return (parse_iso(later) - parse_iso(earlier)).total_seconds() / 86400
 
 
-def decide(fact: Fact, same_attribute: list[sqlite3.Row], near: list[tuple[sqlite3.Row, float]],
+def decide(fact: Fact, same_attribute: list[MemoryItem], near: list[tuple[MemoryItem, float]],
            when: str, policy: str, said_at: str | None = None) -> Decision:
     """``same_attribute``: current facts with the fact's attribute, newest first;
     ``near``: current facts by similarity (row, score), best first; ``when``:
@@ -88,32 +84,32 @@ def decide(fact: Fact, same_attribute: list[sqlite3.Row], near: list[tuple[sqlit
     (default ``when``)."""
     if fact.retract:
         if fact.value:
-            targets = [r for r in same_attribute if _norm(r["value"]) == _norm(fact.value)
-                       or _norm(fact.value) in _norm(r["text"])]
+            targets = [r for r in same_attribute if _norm(r.value) == _norm(fact.value)
+                       or _norm(fact.value) in _norm(r.memory)]
         else:
             targets = list(same_attribute)
         if not targets:
-            return Decision("none", "nothing current to retract", [])
-        return Decision("retract", "the person said it is no longer true", targets)
+            return Decision(Action.NONE, "nothing current to retract", [])
+        return Decision(Action.RETRACT, "the person said it is no longer true", targets)
 
     if fact.attribute and same_attribute:
         old = same_attribute[0]
-        if _norm(old["text"]) == _norm(fact.text):
-            return Decision("none", "said again", [old])
+        if _norm(old.memory) == _norm(fact.text):
+            return Decision(Action.NONE, "said again", [old])
         if _refines(old, fact):
-            return Decision("update", "refines the same fact", [old])
-        if _norm(old["value"]) == _norm(fact.value):
-            return Decision("none", "same value, said differently", [old])
+            return Decision(Action.UPDATE, "refines the same fact", [old])
+        if _norm(old.value) == _norm(fact.value):
+            return Decision(Action.NONE, "same value, said differently", [old])
         if fact.single:
             if _is_older(old, when, said_at or when):
                 # The new statement is about a time before the current fact: it is history.
-                return Decision("add_past", f"true before memory {old['id']}", [old])
-            if policy == "ask":
-                return Decision("conflict", f"conflicts with memory {old['id']}", [old])
-            if policy == "overwrite":
-                return Decision("update", f"new {fact.attribute} replaces the old one", [old])
-            return Decision("supersede", f"new {fact.attribute}: was {old['value']!r}", same_attribute)
+                return Decision(Action.ADD_PAST, f"true before memory {old.id}", [old])
+            if policy == ConflictPolicy.ASK:
+                return Decision(Action.CONFLICT, f"conflicts with memory {old.id}", [old])
+            if policy == ConflictPolicy.OVERWRITE:
+                return Decision(Action.UPDATE, f"new {fact.attribute} replaces the old one", [old])
+            return Decision(Action.SUPERSEDE, f"new {fact.attribute}: was {old.value!r}", same_attribute)
     for row, score in near:
-        if score >= NEAR_DUPLICATE or _norm(row["text"]) == _norm(fact.text):
-            return Decision("none", f"same as memory {row['id']} (similarity {score:.2f})", [row])
-    return Decision("add", "new fact", [])
+        if score >= NEAR_DUPLICATE or _norm(row.memory) == _norm(fact.text):
+            return Decision(Action.NONE, f"same as memory {row.id} (similarity {score:.2f})", [row])
+    return Decision(Action.ADD, "new fact", [])

@@ -1,4 +1,9 @@
-"""Typed results of the public API.
+"""Typed records of the public API, and the one declaration of a stored memory.
+
+:class:`MemoryItem` is both what the API returns and the shape of a row of the
+``memories`` table: the store derives its column list, its inserts and its
+reads from these fields, and export and import derive their documents from
+them too, so a new column is one new field here (plus its migration).
 
 Field names follow Mem0 where it has one (``id``, ``memory``, ``score``,
 ``user_id``, ``metadata``, ``created_at``, ``updated_at``, ``event``,
@@ -9,21 +14,28 @@ the JSON shape the CLI prints with ``--json``.
 from __future__ import annotations
 
 import json
-import sqlite3
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, Mapping
+
+from .vocab import Event, Kind
+
+
+def _column(name: str | None = None, *, internal: bool = False, **kwargs: Any) -> Any:
+    """A field stored in the ``memories`` column ``name`` (default: the field's own
+    name); ``internal`` fields are stored and exported but not in ``to_dict()``."""
+    return field(metadata={"column": name, "internal": internal}, **kwargs)
 
 
 @dataclass
 class MemoryItem:
-    """One stored memory, as returned by get, get_all and search."""
+    """One memory: as returned by get, get_all and search, and as stored."""
 
     id: int
-    memory: str
-    user_id: str
+    memory: str = _column("text")
+    user_id: str = ""
     agent_id: str | None = None
     session_id: str | None = None
-    kind: str = "fact"
+    kind: str = Kind.FACT
     metadata: dict[str, Any] = field(default_factory=dict)
     hash: str = ""
     created_at: str = ""
@@ -39,71 +51,97 @@ class MemoryItem:
     importance: float = 0.5  # 0..1, set at extraction; slows fading
     pinned: bool = False  # never fades, never pruned
     sensitivity: str | None = None  # sensitive classes found at write time, e.g. "health"
-    score: float | None = None  # similarity to the query (search only)
+    score: float | None = field(default=None, metadata={"stored": False})  # similarity to the query (search)
+    # what was said just before a kept sentence: embedded with it, never shown
+    context: str | None = _column(internal=True, default=None, repr=False)
+    embedder: str | None = _column(internal=True, default=None, repr=False)  # id of the model of its vector
 
     @property
     def current(self) -> bool:
         return self.valid_to is None
 
+    @property
+    def message_ids(self) -> list[int]:
+        """The logged messages it came from (none when it was added as given)."""
+        return [i for i in self.source.get("message_ids", []) or [] if isinstance(i, int)]
+
+    @property
+    def started(self) -> str:
+        """When it became true, or else when it was stored."""
+        return self.valid_from or self.created_at
+
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        """The public JSON shape (``--json``): no internal fields, ``score`` only from search."""
+        data = {f.name: getattr(self, f.name) for f in fields(self) if not f.metadata.get("internal")}
         if self.score is None:
             data.pop("score")
         return data
 
+    def to_record(self) -> dict[str, Any]:
+        """Every stored field, by field name (exports)."""
+        return {f.name: getattr(self, f.name) for f in STORED_FIELDS}
+
     @classmethod
-    def from_row(cls, row: sqlite3.Row, score: float | None = None) -> "MemoryItem":
-        return cls(
-            id=int(row["id"]),
-            memory=row["text"],
-            user_id=row["user_id"],
-            agent_id=row["agent_id"],
-            session_id=row["session_id"],
-            kind=row["kind"],
-            metadata=json.loads(row["metadata"] or "{}"),
-            hash=row["hash"],
-            created_at=row["created_at"],
-            updated_at=row["updated_at"],
-            attribute=row["attribute"],
-            value=row["value"],
-            valid_from=row["valid_from"],
-            valid_to=row["valid_to"],
-            source=json.loads(row["source"] or "{}"),
-            reinforced=int(row["reinforced"] or 0),
-            access_count=int(row["access_count"] or 0),
-            last_accessed=row["last_accessed"],
-            importance=float(row["importance"] if row["importance"] is not None else 0.5),
-            pinned=bool(row["pinned"]),
-            sensitivity=row["sensitivity"],
-            score=score,
-        )
+    def from_row(cls, row: Mapping[str, Any], score: float | None = None) -> "MemoryItem":
+        """A memory from a row of :data:`MEMORY_COLUMNS` (any mapping by column name)."""
+        values: dict[str, Any] = {}
+        for f in STORED_FIELDS:
+            raw = row[COLUMN_OF[f.name]]
+            values[f.name] = _decode(f.name, raw)
+        return cls(score=score, **values)
+
+    def to_row(self) -> dict[str, Any]:
+        """Column -> SQLite value for every stored field but ``id``."""
+        return {COLUMN_OF[f.name]: _encode(f.name, getattr(self, f.name)) for f in STORED_FIELDS if f.name != "id"}
 
 
-@dataclass
-class Piece:
-    """One memory about to be stored as given, before it has a vector (internal)."""
+_JSON_FIELDS = ("metadata", "source")
 
-    text: str
-    metadata: dict[str, Any] = field(default_factory=dict)
-    kind: str = "fact"
-    sensitivity: str | None = None
-    context: str = ""  # what was said just before; embedded with the text (see text.CONTEXT_WORDS)
+
+def _decode(name: str, raw: Any) -> Any:
+    if name in _JSON_FIELDS:
+        return json.loads(raw or "{}")
+    if name == "pinned":
+        return bool(raw)
+    if name in ("id", "reinforced", "access_count"):
+        return int(raw or 0)
+    if name == "importance":
+        return float(raw) if raw is not None else 0.5
+    return raw
+
+
+def _encode(name: str, value: Any) -> Any:
+    if name in _JSON_FIELDS:
+        return json.dumps(value or {}, ensure_ascii=False, sort_keys=True)
+    if name == "pinned":
+        return 1 if value else 0
+    if name == "context":
+        return value or None
+    return value
+
+
+STORED_FIELDS = tuple(f for f in fields(MemoryItem) if f.metadata.get("stored", True))
+COLUMN_OF = {f.name: f.metadata.get("column") or f.name for f in STORED_FIELDS}
+# What every read of a memory selects (the embedding BLOB is read only where needed).
+MEMORY_COLUMNS = ", ".join(COLUMN_OF.values())
 
 
 @dataclass
 class AddResult:
     """What :meth:`Memory.add` did with one piece of text or one extracted fact.
 
-    ``event``: ``ADD`` (stored); ``NONE`` (already known: ``id`` is the existing
-    memory, now reinforced); ``UPDATE`` (an existing memory refined in place);
-    ``SUPERSEDE`` (stored, and ``previous_id`` is no longer current);
-    ``DELETE`` (``id`` was retracted); ``CONFLICT`` (policy ``ask``: nothing
-    applied, ``pending`` holds the new fact for :meth:`Memory.resolve_conflict`).
+    ``event`` (:class:`memcli.vocab.Event`): ``ADD`` (stored); ``NONE`` (already
+    known: ``id`` is the existing memory, now reinforced); ``UPDATE`` (an
+    existing memory refined in place); ``SUPERSEDE`` (stored, and
+    ``previous_id`` is no longer current); ``DELETE`` (``id`` was retracted);
+    ``CONFLICT`` (policy ``ask``: nothing applied, ``pending`` holds the new fact
+    for :meth:`Memory.resolve`); ``PENDING`` (sensitive: stored only after
+    :meth:`Memory.resolve`); ``REFUSED`` (the privacy policy never stores it).
     """
 
     id: int
     memory: str
-    event: str
+    event: Event
     reason: str | None = None
     previous_id: int | None = None
     previous_memory: str | None = None
@@ -116,7 +154,8 @@ class AddResult:
 
 @dataclass
 class HistoryEvent:
-    """One change to a memory: ADD, UPDATE, DELETE or IMPORT.
+    """One change to a memory (:class:`memcli.vocab.Event`: ADD, UPDATE, DELETE,
+    NONE, SUPERSEDE, PIN, UNPIN).
 
     After a delete, earlier events keep their kind and time but lose their text.
     """
@@ -135,7 +174,7 @@ class HistoryEvent:
         return asdict(self)
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> "HistoryEvent":
+    def from_row(cls, row: Mapping[str, Any]) -> "HistoryEvent":
         return cls(
             id=int(row["id"]),
             memory_id=int(row["memory_id"]),
@@ -147,6 +186,48 @@ class HistoryEvent:
             reason=row["reason"],
             created_at=row["created_at"],
         )
+
+
+@dataclass
+class Message:
+    """One line of a chat session's log (the short-term memory)."""
+
+    id: int
+    session_id: str
+    user_id: str
+    role: str  # user | assistant
+    content: str
+    created_at: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> "Message":
+        meta = row["metadata"]
+        return cls(id=int(row["id"]), session_id=row["session_id"], user_id=row["user_id"], role=row["role"],
+                   content=row["content"], created_at=row["created_at"],
+                   metadata=json.loads(meta) if isinstance(meta, str) and meta else {})
+
+
+@dataclass
+class Session:
+    """A chat session: its id, owner and when it started and ended."""
+
+    id: str
+    user_id: str
+    started_at: str
+    ended_at: str | None = None
+    title: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> "Session":
+        return cls(id=row["id"], user_id=row["user_id"], started_at=row["started_at"], ended_at=row["ended_at"],
+                   title=row["title"])
 
 
 @dataclass

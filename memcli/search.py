@@ -10,16 +10,16 @@ then) or ``include_past``.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Mapping
 
+from .core import Core
 from .errors import InvalidInput
-from .forgetting import rank_factor, retention_of
-from .part import MemoryPart
+from .filters import as_of_moment, columns_match, meta_match, split_filters, valid_at
+from .forgetting import rank_factor, retention
 from .records import MemoryItem
-from .text import clean_text, iso, parse_when
+from .text import clean_text
 
-FILTER_COLUMNS = ("agent_id", "session_id", "kind")
 RRF_K = 60  # reciprocal-rank fusion constant (Cormack et al.); ranks matter, raw scores do not
 # Candidates taken from each list before fusing: deeper lists let items that are
 # middling in both outrank the best of one (measured on LoCoMo: 30 beats 50 or 100).
@@ -41,59 +41,41 @@ def keyword_query(text: str) -> list[str]:
     return words[:32]
 
 
-class SearchMixin(MemoryPart):
+class Searcher:
     """``Memory.search`` and ``Memory.search_vector`` (see :class:`memcli.Memory`)."""
 
-    def search(
-        self,
-        query: str,
-        user_id: str | None = None,
-        limit: int = 10,
-        filters: Mapping[str, Any] | None = None,
-        threshold: float | None = None,
-        *,
-        as_of: str | datetime | None = None,
-        include_past: bool = False,
-    ) -> list[MemoryItem]:
-        """The user's memories closest in meaning to ``query``, best first, each
-        with ``score`` (cosine similarity). Never returns another user's memory.
-        Only facts that are true now, unless ``as_of`` (what was true then) or
-        ``include_past``."""
+    def __init__(self, core: Core) -> None:
+        self.core = core
+
+    def search(self, query: str, user_id: str | None, limit: int, filters: Mapping[str, Any] | None,
+               threshold: float | None, *, as_of: str | datetime | None, include_past: bool) -> list[MemoryItem]:
+        """See :meth:`memcli.Memory.search`."""
         query = clean_text(query, "query")
-        user = self._user(user_id)
+        user = self.core.user(user_id)
         if limit <= 0:
             raise InvalidInput("limit must be positive")
-        if self.store.count_memories(user) == 0:
+        if self.core.store.memories.count(user) == 0:
             return []
-        vector = self.embedder.embed([query])[0]
+        vector = self.core.embed([query])[0]
         return self.search_vector(vector, user, limit, filters, threshold, as_of=as_of,
                                   include_past=include_past, text=query)
 
-    def search_vector(
-        self,
-        vector: Any,
-        user_id: str,
-        limit: int = 10,
-        filters: Mapping[str, Any] | None = None,
-        threshold: float | None = None,
-        *,
-        as_of: str | datetime | None = None,
-        include_past: bool = False,
-        text: str | None = None,
-    ) -> list[MemoryItem]:
-        """Like :meth:`search` with the query vector already embedded. With
-        ``text``, vector hits are fused with keyword (BM25) hits by reciprocal
-        rank; ``score`` stays the cosine similarity."""
+    def search_vector(self, vector: Any, user_id: str, limit: int, filters: Mapping[str, Any] | None,
+                      threshold: float | None, *, as_of: str | datetime | None, include_past: bool,
+                      text: str | None) -> list[MemoryItem]:
+        """See :meth:`memcli.Memory.search_vector`."""
         import numpy as np
 
-        columns, meta = self._split_filters(filters)
+        columns, meta = split_filters(filters)
         moment = as_of_moment(as_of)
-        index = self._index(user_id)
+        store = self.core.store
+        config = self.core.config
+        index = self.core.index(user_id)
         words = keyword_query(text) if text else []
         k = max(limit * 2, FUSION_DEPTH)
         while True:
             dense = index.search(vector, k)
-            keyword = self.store.keyword_search(user_id, words, k, len(index.live)) if words else []
+            keyword = store.keywords.search(user_id, words, k, len(index.live)) if words else []
             fused: dict[int, float] = {}
             for hits in (dense, keyword):
                 for rank, (label, _) in enumerate(hits):
@@ -104,78 +86,31 @@ class SearchMixin(MemoryPart):
             cosine = {label: score for label, score in dense}
             missing = [label for label in fused if label not in cosine]
             if missing:
-                for label, blob in self.store.embeddings(missing, user_id):
-                    cosine[int(label)] = float(np.dot(np.frombuffer(blob, dtype=np.float32), vector))
-            rows = self.store.memories_by_ids(list(fused), user_id)
-            if self.config.retention_weight > 0:
+                for label, blob in store.memories.embeddings(missing, user_id):
+                    cosine[label] = float(np.dot(np.frombuffer(blob, dtype=np.float32), vector))
+            items = store.memories.by_ids(list(fused), user_id)
+            if config.retention_weight > 0:
                 # A faded memory loses to a fresh one of equal relevance.
-                now = datetime.now(timezone.utc)
-                for label, fact in rows.items():
-                    r = retention_of(bool(fact["pinned"]),
-                                     fact["last_accessed"] or fact["valid_from"] or fact["created_at"],
-                                     float(fact["importance"]), int(fact["access_count"]), int(fact["reinforced"]),
-                                     now, self.config.half_life_days)
-                    fused[label] *= rank_factor(r, self.config.retention_weight)
+                now = self.core.now()
+                for label, item in items.items():
+                    fused[label] *= rank_factor(retention(item, now, config.half_life_days), config.retention_weight)
             order = sorted(fused, key=lambda label: (-fused[label], -cosine.get(label, 0.0)))
             found: list[MemoryItem] = []
             for label in order:
-                row = rows.get(label)
-                if row is None:
+                if label not in items:
                     continue
+                item = items[label]
                 score = cosine.get(label, 0.0)
                 if threshold is not None and score < threshold:
                     continue
-                if any(row[c] != v for c, v in columns.items()):
-                    continue
-                item = MemoryItem.from_row(row, score=round(score, 6))
-                if meta and not meta_match(item.metadata, meta):
+                if not columns_match(item, columns) or (meta and not meta_match(item.metadata, meta)):
                     continue
                 if not valid_at(item, moment, include_past):
                     continue
+                item.score = round(score, 6)
                 found.append(item)
                 if len(found) >= limit:
                     break
             if len(found) >= limit or k >= len(index.live):
                 return found[:limit]
             k *= 4
-
-    def _split_filters(self, filters: Mapping[str, Any] | None) -> tuple[dict[str, Any], dict[str, Any]]:
-        if filters is None:
-            return {}, {}
-        if not isinstance(filters, Mapping):
-            raise InvalidInput("filters must be a dict")
-        columns = {k: v for k, v in filters.items() if k in FILTER_COLUMNS}
-        meta = {k: v for k, v in filters.items() if k not in FILTER_COLUMNS and k != "metadata"}
-        extra = filters.get("metadata")
-        if extra is not None:
-            if not isinstance(extra, Mapping):
-                raise InvalidInput("filters['metadata'] must be a dict")
-            meta.update(extra)
-        if "user_id" in meta:
-            raise InvalidInput("pass user_id as its own argument, not in filters")
-        return columns, meta
-
-
-def meta_match(metadata: Mapping[str, Any], wanted: Mapping[str, Any]) -> bool:
-    return all(metadata.get(k) == v for k, v in wanted.items())
-
-
-def as_of_moment(value: str | datetime | None) -> str | None:
-    """An as-of moment as stored ISO text; a bare date means the end of that day."""
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return iso(value if value.tzinfo else value.replace(tzinfo=timezone.utc))
-    moment = parse_when(value)
-    if len(value.strip()) == 10:
-        from datetime import timedelta
-
-        moment = moment + timedelta(days=1) - timedelta(microseconds=1)
-    return iso(moment)
-
-
-def valid_at(item: MemoryItem, moment: str | None, include_past: bool) -> bool:
-    if moment is None:
-        return include_past or item.valid_to is None
-    start = item.valid_from or item.created_at
-    return start <= moment and (item.valid_to is None or item.valid_to > moment)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import datetime, timedelta, timezone
+from typing import Callable
 
 from .errors import InvalidInput
 
@@ -74,6 +75,18 @@ def normalise_timestamp(value: str | None, what: str) -> str | None:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=timezone.utc)
     return iso(parsed)
+
+
+def said_at_text(timestamp: str | datetime | None, now: Callable[[], str]) -> str:
+    """When something was said, as stored ISO text (``now()`` when not given)."""
+    if timestamp is None:
+        return now()
+    if isinstance(timestamp, datetime):
+        return iso(timestamp if timestamp.tzinfo else timestamp.replace(tzinfo=timezone.utc))
+    stamp = normalise_timestamp(str(timestamp), "timestamp")
+    if stamp is None:
+        raise InvalidInput("timestamp is empty")
+    return stamp
 
 
 def parse_iso(value: str) -> datetime:

@@ -39,12 +39,13 @@ def mem(config: Config):
 
 @pytest.fixture
 def cli(home: Path):
-    """Run the memcli CLI in-process: cli("add", "text") -> click Result."""
+    """Run the memcli CLI in-process: cli("add", "text") -> click Result.
+    ``env`` stands for the world the command sees (terminals, colour, clock)."""
     from memcli.cli.app import app
 
     runner = CliRunner()
 
-    def run(*args: str, input: str | None = None):
-        return runner.invoke(app, list(args), input=input)
+    def run(*args: str, input: str | None = None, env=None):
+        return runner.invoke(app, list(args), input=input, obj=env)
 
     return run

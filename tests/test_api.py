@@ -58,7 +58,7 @@ def test_a_sentence_is_found_by_what_was_said_just_before_it(mem: Memory) -> Non
              {"role": "user", "name": "Cat", "content": "Love that purple. Are they comfy?"}])
     hits = [h.memory for h in mem.search("shoes", limit=3)]
     assert hits[:2] == ["Mel: I bought new running shoes!", "Cat: Love that purple."]
-    context = dict(mem.store.conn.execute("SELECT text, context FROM memories"))
+    context = {m["memory"]: m["context"] for m in mem.export()["memories"]}
     assert context["Cat: Love that purple."] == "Mel: I bought new running shoes!"
     assert context["Cat: Are they comfy?"] == "Mel: I bought new running shoes! Cat: Love that purple."
     assert context["The weather was grey all week in the city"] is None

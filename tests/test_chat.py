@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 from pathlib import Path
 
 import pytest
@@ -55,10 +54,10 @@ def test_every_message_is_logged_in_its_session(mem: Memory) -> None:
     out = io.StringIO()
     chat = ChatSession(mem, llm, mem.config.chat, "alice", session_id="s-log")
     Repl(chat, interactive=False, out=out).run(["hello", "remember that I like tea"])
-    rows = [(r["role"], r["content"]) for r in mem.store.recent_messages("s-log", 10)]
+    rows = [(r.role, r.content) for r in mem.recent_messages("s-log", 10)]
     assert rows == [("user", "hello"), ("assistant", "Hi!"), ("user", "remember that I like tea"),
                     ("assistant", "Sure.")]
-    assert mem.store.session("s-log")["ended_at"] is not None
+    assert mem.session("s-log").ended_at is not None
 
 
 def test_the_user_line_is_logged_even_when_the_model_fails(mem: Memory) -> None:
@@ -68,7 +67,7 @@ def test_the_user_line_is_logged_even_when_the_model_fails(mem: Memory) -> None:
     chat = ChatSession(mem, ScriptedLLM([explode]), mem.config.chat, "alice", session_id="s-x")
     with pytest.raises(RuntimeError):
         "".join(chat.turn("I just adopted a parrot"))
-    assert [r["content"] for r in mem.store.recent_messages("s-x", 10)] == ["I just adopted a parrot"]
+    assert [r.content for r in mem.recent_messages("s-x", 10)] == ["I just adopted a parrot"]
 
 
 def test_ctrl_c_stops_the_answer_but_not_the_session(mem: Memory) -> None:
@@ -86,10 +85,10 @@ def test_ctrl_c_stops_the_answer_but_not_the_session(mem: Memory) -> None:
     llm = Interrupted()
     out = talk(mem, llm, ["tell me a long story please", "and now a short one please"], session_id="s-int")
     assert "Let me think [stopped]" in out and "Second answer." in out
-    rows = mem.store.recent_messages("s-int", 10)
-    assistant = [r for r in rows if r["role"] == "assistant"]
-    assert assistant[0]["content"] == "Let me think"
-    assert json.loads(assistant[0]["metadata"]) == {"interrupted": True}
+    rows = mem.recent_messages("s-int", 10)
+    assistant = [r for r in rows if r.role == "assistant"]
+    assert assistant[0].content == "Let me think"
+    assert assistant[0].metadata == {"interrupted": True}
 
 
 def test_slash_commands(mem: Memory) -> None:
@@ -120,12 +119,12 @@ def test_new_session_drops_short_term_but_keeps_long_term(mem: Memory) -> None:
 def test_resume_continues_the_last_session(cli, fake_chat_home: Path) -> None:
     assert cli("chat", input="I am training for a marathon in May\n").exit_code == 0
     with Memory() as mem:
-        [session] = [r["id"] for r in mem.store.all_sessions("alice")]
+        [session] = [s.id for s in mem.sessions("alice")]
     assert cli("chat", "--resume", input="what am I training for?\n").exit_code == 0
     assert cli("chat", "--session", session, input="thanks\n").exit_code == 0
     with Memory() as mem:
-        assert len(mem.store.all_sessions("alice")) == 1
-        assert len(mem.store.recent_messages(session, 100)) == 6
+        assert len(mem.sessions("alice")) == 1
+        assert len(mem.recent_messages(session, 100)) == 6
 
 
 def test_users_do_not_share_prompts(mem: Memory) -> None:
@@ -235,7 +234,7 @@ def test_health_lines_wait_for_a_yes_and_greetings_are_not_kept(mem: Memory) -> 
     # From a pipe nobody can say yes: nothing about the allergy is stored,
     # though the line stays in the session's log.
     assert not any("peanut" in m for m in kept)
-    assert any("peanuts" in row["content"] for row in mem.store.messages("alice"))
+    assert any("peanuts" in message.content for message in mem.messages("alice"))
 
     chat = ChatSession(mem, ScriptedLLM(["ok"]), mem.config.chat, "alice")
     repl = Repl(chat, interactive=True, out=io.StringIO())
@@ -265,6 +264,32 @@ def test_what_the_person_said_is_kept_sentence_by_sentence_with_its_source(mem: 
 def test_a_kept_sentence_takes_context_from_the_line_not_from_the_assistant(mem: Memory) -> None:
     talk(mem, ScriptedLLM(["Your cat sounds lovely, tell me about the weather.", "ok"]),
          ["My cat is called Nabi.", "My sister plays the cello. She lives in Daegu."], session_id="s1")
-    context = dict(mem.store.conn.execute("SELECT text, context FROM memories WHERE kind = 'message'"))
+    context = {m["memory"]: m["context"] for m in mem.export()["memories"] if m["kind"] == "message"}
     assert context["My sister plays the cello."] is None  # the assistant's answer before it is not context
     assert context["She lives in Daegu."] == "My sister plays the cello."
+
+
+def test_a_crash_mid_session_still_ends_and_summarises_it(mem: Memory) -> None:
+    llm = ScriptedLLM(["Nice to meet you.", RuntimeError("the model fell over")])
+    with pytest.raises(RuntimeError):
+        talk(mem, llm, ["I keep bees in my garden in Jeonju", "tell me about bees"], session_id="s-crash")
+    assert mem.session("s-crash").ended_at is not None
+    [summary] = mem.episodes(type="session")
+    assert "bees" in summary.memory and summary.session_id == "s-crash"
+
+
+def test_the_chat_command_reports_a_crash_in_one_line(cli, fake_chat_home: Path, monkeypatch) -> None:
+    from memcli.models.scripted import ScriptedLLM as Scripted
+
+    def crash(self, prompt, **kwargs):
+        raise RuntimeError("llama_decode returned -3")
+        yield  # a generator, as the real model's stream is
+
+    monkeypatch.setattr(Scripted, "stream_completion", crash)
+    result = cli("chat", input="I keep bees\n")
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == [
+        "error: unexpected RuntimeError: llama_decode returned -3 (run with --debug for the traceback)"]
+    with Memory() as m:
+        [session] = m.sessions("alice")
+        assert session.ended_at is not None

@@ -193,3 +193,68 @@ def test_infer_episodes_why_and_as_of(cli) -> None:
     fails(cli("why", "99"))
     fails(cli("add", "--infer", "--at", "not a date", "I live in Busan."))
     fails(cli("search", "x", "--as-of", "someday"))
+
+
+# --- the environment a command sees --------------------------------------------------
+
+
+def test_a_person_at_a_terminal_confirms_or_declines(cli) -> None:
+    from memcli.cli.environment import Environment
+
+    at_terminal = Environment(stdin_isatty=True)
+    ok(cli("add", "keep me"))
+    declined = cli("forget", "1", input="n\n", env=at_terminal)
+    assert declined.exit_code == 1 and "nothing changed" in declined.stderr
+    assert len(json.loads(ok(cli("list", "--json")))["results"]) == 1
+    ok(cli("forget", "1", input="y\n", env=at_terminal))
+    assert json.loads(ok(cli("list", "--json")))["results"] == []
+    ok(cli("add", "another"))
+    ok(cli("forget", "--user", "alice", input="y\n", env=at_terminal))
+    assert json.loads(ok(cli("list", "--json")))["results"] == []
+
+
+def test_a_sensitive_add_is_stored_when_the_person_says_yes(cli) -> None:
+    from memcli.cli.environment import Environment
+
+    out = ok(cli("add", "I was diagnosed with asthma", input="y\n", env=Environment(stdin_isatty=True)))
+    assert "Added memory 1" in out
+    assert json.loads(ok(cli("show", "1", "--json")))["sensitivity"] == "health"
+
+
+def test_colour_only_where_asked(cli, monkeypatch) -> None:
+    from memcli.cli.environment import Environment
+
+    ok(cli("add", "I live in Busan"))
+    coloured = ok(cli("list", env=Environment(stdout_isatty=True, colors=True)))
+    plain = ok(cli("list", env=Environment(stdout_isatty=True, colors=False)))
+    cyan = "\x1b[36m"  # the id column's colour; NO_COLOR keeps bold, as no-color.org asks
+    assert cyan in coloured and cyan not in plain
+    assert "\x1b[" not in ok(cli("list"))  # not a terminal: no escape codes at all
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert cyan not in ok(cli("list", env=Environment(stdout_isatty=True)))
+
+
+def test_times_come_from_the_environments_clock(cli) -> None:
+    from datetime import datetime, timezone
+
+    from memcli.cli.environment import Environment
+
+    fixed = Environment(clock=lambda: datetime(2030, 5, 6, 7, 8, tzinfo=timezone.utc))
+    ok(cli("add", "A note from the future", env=fixed))
+    assert json.loads(ok(cli("show", "1", "--json")))["created_at"].startswith("2030-05-06T07:08")
+
+
+def test_an_unexpected_error_is_one_line_and_debug_shows_it(cli, monkeypatch) -> None:
+    import sqlite3
+
+    from memcli import Memory
+
+    def broken(*args, **kwargs):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    ok(cli("add", "I live in Busan"))
+    monkeypatch.setattr(Memory, "search", broken)
+    err = fails(cli("search", "Busan"))
+    assert "OperationalError: disk I/O error" in err and "--debug" in err
+    debug = cli("--debug", "search", "Busan")
+    assert debug.exit_code == 1 and isinstance(debug.exception, sqlite3.OperationalError)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+from datetime import datetime, timezone
+
 import json
 from pathlib import Path
 
@@ -18,9 +21,14 @@ def all_bytes(folder: Path) -> dict[Path, bytes]:
     return {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
 
+def vectors(mem: Memory, user: str) -> dict[int, bytes]:
+    """Each stored vector of ``user``, by memory id (read from an export)."""
+    return {m["id"]: base64.b64decode(m["embedding"]) for m in mem.export(user)["memories"]}
+
+
 def vector_probes(mem: Memory, user: str) -> list[bytes]:
     """A 32-byte slice out of the middle of each stored vector of ``user``."""
-    return [blob[64:96] for _, blob, _ in mem.store.vectors(user)]
+    return [blob[64:96] for blob in vectors(mem, user).values()]
 
 
 def plant(config: Config) -> tuple[list[bytes], list[bytes]]:
@@ -28,8 +36,7 @@ def plant(config: Config) -> tuple[list[bytes], list[bytes]]:
         for n, text in enumerate(SECRETS):
             m.add(text, user_id="victim", metadata={"note": f"meta-marker-{n}-wombat"})
         m.add("keeper likes ordinary-porridge-1234", user_id="keeper")
-        m.store.create_session("victim-session-ocelot", "victim")
-        m.store.add_message("victim-session-ocelot", "victim", "user", "chat line heliotrope-5519")
+        m.log_message("victim-session-ocelot", "victim", "user", "chat line heliotrope-5519")
         history = m.user_history_file("victim")  # what the REPL's input history holds
         history.parent.mkdir(mode=0o700, exist_ok=True)
         history.write_text("\n# 2026-11-20\n+typed line lapis-kingfisher-3307\n")
@@ -95,7 +102,7 @@ def test_forget_one_sentence_scrubs_it_from_the_next_ones_context(cli, config: C
                {"role": "assistant", "content": "Noted, thanks for telling me."}])
         items = {i.memory: i.id for i in m.get_all()}
         m.search("codename")
-        old = {label: distinctive(blob) for label, blob in m.store.embeddings(list(items.values()), "alice")}
+        old = {label: distinctive(blob) for label, blob in vectors(m, "alice").items()}
     gone, tea, noted = (items["My codename is amber-pangolin-6021."], items["I like tea."],
                         items["Noted, thanks for telling me."])
     assert cli("forget", str(gone), "--yes").exit_code == 0
@@ -106,8 +113,7 @@ def test_forget_one_sentence_scrubs_it_from_the_next_ones_context(cli, config: C
     with Memory(config=config) as m:
         assert {i.memory for i in m.get_all()} == {"I like tea.", "Noted, thanks for telling me."}
         assert m.search("tea", limit=1)[0].id == tea  # the neighbours are still found, by their own words
-        [(_, blob)] = m.store.embeddings([tea], "alice")
-        assert blob == m.embedder.embed(["I like tea."])[0].tobytes()
+        assert vectors(m, "alice")[tea] == m.embedder.embed(["I like tea."])[0].tobytes()
 
 
 def test_forget_user_covers_facts_episodes_and_chat(cli, config: Config) -> None:
@@ -132,11 +138,9 @@ def test_forget_user_covers_facts_episodes_and_chat(cli, config: Config) -> None
 
 
 def test_forget_session_and_before(cli, config: Config) -> None:
+    with Memory(config=config, clock=lambda: datetime(2020, 1, 1, tzinfo=timezone.utc)) as m:
+        m.add([{"role": "user", "content": "I love snorkelling-5150"}], infer=True, session_id="trip")
     with Memory(config=config) as m:
-        m.add([{"role": "user", "content": "I love snorkelling-5150"}], infer=True, session_id="trip",
-              timestamp="2020-01-01")
-        m.store.conn.execute("UPDATE memories SET created_at = '2020-01-01T00:00:00+00:00'")
-        m.store.conn.execute("UPDATE messages SET created_at = '2020-01-01T00:00:00+00:00'")
         m.add([{"role": "user", "content": "I love paragliding-6262"}], infer=True, session_id="recent")
     assert cli("forget", "--session", "trip").exit_code == 1  # asks; stdin is not a terminal
     out = json.loads(cli("forget", "--session", "trip", "--yes", "--json").stdout)

@@ -59,9 +59,11 @@ def test_rank_factor_bounds() -> None:
 
 
 def aged(m: Memory, text: str, days: int, **kw) -> int:
-    stamp = (datetime.now(timezone.utc) - timedelta(days=days)).isoformat()
-    [r] = m.add(text, timestamp=stamp, **kw)
-    m.store.conn.execute("UPDATE memories SET created_at = ? WHERE id = ?", [stamp, r.id])
+    """Add ``text`` as if it had been said and stored ``days`` ago (a second Memory
+    on the same file, with its clock set back)."""
+    then = datetime.now(timezone.utc) - timedelta(days=days)
+    with Memory(path=m.path, config=m.config, clock=lambda: then) as past:
+        [r] = past.add(text, timestamp=then.isoformat(), **kw)
     return r.id
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from memcli import Config, Memory
+from memcli.store import Store
 
 
 class Recorder:
@@ -80,10 +83,10 @@ def test_a_damaged_or_missing_index_is_rebuilt(config: Config, damage: str) -> N
 
 def test_a_stale_index_is_rebuilt_after_a_crash(config: Config) -> None:
     seed(config)
-    crashed = Memory(config=config)
-    crashed.add("My sister moved to Vancouver")
-    crashed.store.close()  # the process dies before the index is saved
-    crashed._closed = True
+    # the process dies after the commit, before the index is saved
+    crash = ("import os; from memcli import Memory; m = Memory(); m.add('My sister moved to Vancouver'); "
+             "os._exit(0)")
+    subprocess.run([sys.executable, "-c", crash], check=True)
     rec, _ = reopen_and_search(config)
     assert rec.rebuilt
     with Memory(config=config) as m:
@@ -113,7 +116,7 @@ def test_compaction_after_many_deletions(config: Config) -> None:
         ids = [r.id for r in m.add([{"role": "user", "content": f"note number {n}"} for n in range(200)])]
         for memory_id in ids[:150]:
             m.delete(memory_id)
-        index = m._index("alice")
+        index = m._core.index("alice")
         # compaction rebuilt the graph without the dead entries
         assert index.deleted < 64
         assert len(index.live) == 50
@@ -136,35 +139,37 @@ def test_changing_the_embedder_reembeds_on_next_use(config: Config) -> None:
 
 
 def test_keyword_search_cost_is_bounded_for_big_users(mem: Memory, monkeypatch) -> None:
-    import memcli.store as store_module
+    import memcli.store.keywords as keywords
 
-    monkeypatch.setattr(store_module, "KEYWORD_BUDGET", 4)
+    monkeypatch.setattr(keywords, "KEYWORD_BUDGET", 4)
+    store = Store(mem.path)
     zebra = mem.add("I like zebras", user_id="alice")[0].id
     mem.add("Zebras are striped", user_id="bob")
     liked = [mem.add(f"I like tea number {i}", user_id="alice")[0].id for i in range(10)]
 
     # The common word would cost more than the budget: only the rare one is ranked.
-    assert [i for i, _ in mem.store.keyword_search("alice", ["like", "zebras"], 10)] == [zebra]
+    assert [i for i, _ in store.keywords.search("alice", ["like", "zebras"], 10)] == [zebra]
     # Only a common word: its newest matches are ranked.
-    newest = {i for i, _ in mem.store.keyword_search("alice", ["like"], 20)}
+    newest = {i for i, _ in store.keywords.search("alice", ["like"], 20)}
     assert newest == set(liked[-4:])
     # A user known to be small is ranked in full.
-    assert len(mem.store.keyword_search("alice", ["like"], 20, population=3)) == 11
-    assert mem.store.keyword_search("alice", ["striped"], 10) == []
+    assert len(store.keywords.search("alice", ["like"], 20, population=3)) == 11
+    assert store.keywords.search("alice", ["striped"], 10) == []
 
 
 def test_keyword_search_for_a_user_owning_most_of_the_file_stays_scoped(mem: Memory) -> None:
     # alice owns most rows, so her keyword query runs without the owner token;
     # bob's rows, which rank higher for "zebra", must still never come back.
+    store = Store(mem.path)
     mine = mem.add("Saw a zebra once at a very long and dusty safari park far away", user_id="alice")[0].id
     for i in range(29):
         mem.add(f"I like tea number {i}", user_id="alice")
     for i in range(12):
         mem.add(f"zebra zebra {i}", user_id="bob")
-    assert mem.store._others_at_least("alice", 30) < 30  # the unscoped path is the one taken
-    assert mem.store.keyword_search("alice", ["zebra"], 1, population=30) == mem.store.keyword_search(
+    assert store.keywords._others_at_least("alice", 30) < 30  # the unscoped path is the one taken
+    assert store.keywords.search("alice", ["zebra"], 1, population=30) == store.keywords.search(
         "alice", ["zebra"], 1)
-    assert [i for i, _ in mem.store.keyword_search("alice", ["zebra"], 5, population=30)] == [mine]
-    tea = mem.store.keyword_search("alice", ["tea", "zebra"], 40, population=30)
-    assert len(tea) == 30 and tea == mem.store.keyword_search("alice", ["tea", "zebra"], 40)
-    assert all(mem.get(i).user_id == "bob" for i, _ in mem.store.keyword_search("bob", ["zebra"], 20, 12))
+    assert [i for i, _ in store.keywords.search("alice", ["zebra"], 5, population=30)] == [mine]
+    tea = store.keywords.search("alice", ["tea", "zebra"], 40, population=30)
+    assert len(tea) == 30 and tea == store.keywords.search("alice", ["tea", "zebra"], 40)
+    assert all(mem.get(i).user_id == "bob" for i, _ in store.keywords.search("bob", ["zebra"], 20, 12))

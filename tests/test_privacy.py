@@ -90,7 +90,7 @@ def test_policy_applies_to_extracted_facts_and_the_log(m: Memory) -> None:
     results = m.add("My wifi password is correct-horse-battery. I live in Busan.", infer=True)
     assert [r.memory for r in results if r.event == "ADD"] == ["Lives in Busan", "I live in Busan."]
     assert "correct-horse" not in json.dumps(m.export())
-    logged = [r["content"] for r in m.store.messages("u")]
+    logged = [r.content for r in m.messages("u")]
     assert logged == ["My wifi password is [credentials]. I live in Busan."]
     with pytest.raises(InvalidInput):
         m.update(results[0].id, "my password is hunter2")
@@ -109,8 +109,7 @@ def test_chat_lines_with_secrets_are_masked_everywhere(m: Memory) -> None:
 
 def test_export_redact(m: Memory) -> None:
     m.add("Email me at mina@example.com")
-    m.store.create_session("s", "u")
-    m.store.add_message("s", "u", "user", "my address is 42 Baker Street")
+    m.log_message("s", "u", "user", "my address is 42 Baker Street")
     plain = json.dumps(m.export())
     shared = m.export(redact=True)
     assert "mina@example.com" in plain

@@ -9,7 +9,7 @@ import pytest
 from memcli import Config, Memory
 from memcli.chat import ChatSession
 from memcli.models.bundled import ensure_bundled_model
-from memcli.models.llm import make_llm
+from memcli.models.factory import make_llm
 
 pytestmark = pytest.mark.real_models
 

@@ -103,7 +103,7 @@ def test_the_assistant_is_never_a_source(m: Memory) -> None:
            {"role": "assistant", "content": "You live in Tokyo and you love sushi. I'm vegan."}],
           infer=True, timestamp="2026-01-01")
     assert m.get_all(include_past=True) == []
-    assert len(m.store.messages("mina")) == 2  # both lines are in the log all the same
+    assert len(m.messages("mina")) == 2  # both lines are in the log all the same
 
 
 def test_third_parties_are_not_the_user(m: Memory) -> None:

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from memcli import Config, InvalidInput, Memory
-from memcli.transfer import load_json
+from memcli.export_format import load_json
 
 
 def build(mem: Memory) -> None:
@@ -16,8 +16,7 @@ def build(mem: Memory) -> None:
     [moved] = mem.add("I work at a bakery")
     mem.update(moved.id, "I work at a bakery in Mapo")
     mem.add("Bob's secret is lemon cake", user_id="bob")
-    mem.store.create_session("s-1", "alice")
-    mem.store.add_message("s-1", "alice", "user", "hello there")
+    mem.log_message("s-1", "alice", "user", "hello there")
     # fading state, a pin and a kept sentence embedded with what was said before it
     mem.pin(moved.id)
     mem.touch([moved.id])
@@ -46,7 +45,7 @@ def test_round_trip_is_lossless(mem: Memory, tmp_path) -> None:
         bakery = copied["I work at a bakery in Mapo"]
         assert [e.event for e in copy.history(bakery.id)][-2:] == ["UPDATE", "PIN"]
         assert copy.search("where do I work", limit=1)[0].memory == "I work at a bakery in Mapo"
-        assert [dict(r)["content"] for r in copy.store.messages("alice")] == ["hello there"]
+        assert [r.content for r in copy.messages("alice")] == ["hello there"]
         assert copy.get_all("bob") == []
         # importing again adds nothing
         again = copy.import_data(doc)
@@ -68,7 +67,8 @@ def test_import_with_another_embedder_reembeds(mem: Memory, tmp_path) -> None:
         # a kept sentence is re-embedded with its context, as it was first embedded
         [mine] = [i.id for i in mem.get_all("alice") if i.memory == "Twice a week."]
         [theirs] = [i.id for i in other.get_all("alice") if i.memory == "Twice a week."]
-        assert other.store.embeddings([theirs], "alice")[0][1] == mem.store.embeddings([mine], "alice")[0][1]
+        vector = {m["id"]: m["embedding"] for m in other.export("alice")["memories"]}[theirs]
+        assert vector == {m["id"]: m["embedding"] for m in mem.export("alice")["memories"]}[mine]
 
 
 def test_mem0_dump_is_accepted(mem: Memory) -> None:

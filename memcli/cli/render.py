@@ -1,44 +1,98 @@
 """Terminal output: rich tables for people, plain JSON for programs, one-line
-errors on stderr, and progress bars for long work. ``NO_COLOR`` is honoured
-by rich itself."""
+errors on stderr, and progress bars for long work.
+
+Every table and every one-line description of a result is built here; the
+commands only choose what to show. Memory text is always wrapped in
+``Text`` (never read as rich markup).
+"""
 
 from __future__ import annotations
 
 import json
-import sys
 from typing import Any, Iterable
 
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from ..records import MemoryItem
-
-out = Console(soft_wrap=False, highlight=False)
-err = Console(stderr=True, highlight=False)
-
-
-def print_json(data: Any) -> None:
-    """One JSON document on stdout, nothing else (no colour, no wrapping)."""
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
-    sys.stdout.flush()
+from ..records import AddResult, HistoryEvent, MemoryItem
+from ..vocab import Event
+from .environment import Environment
 
 
-def error(message: str) -> None:
-    # The message is plain text: "[chat] model" must not be read as markup.
-    line = Text("error:", style="bold red")
-    line.append(f" {message}")
-    err.print(line, highlight=False, soft_wrap=True)
+class Renderer:
+    """Consoles on the environment's stdout and stderr."""
 
+    def __init__(self, env: Environment) -> None:
+        self.env = env
+        colors = env.use_colors
+        force = env.stdout_isatty if env.stdout_isatty is not None else None
+        self.out = Console(file=env.output, soft_wrap=False, highlight=False, no_color=not colors,
+                           force_terminal=force)
+        self.err = Console(file=env.errors, highlight=False, no_color=not colors)
+        self.progress = ProgressBar(self.err)
 
-def note(message: str) -> None:
-    err.print(message, highlight=False, soft_wrap=True, markup=False)
+    def print(self, renderable: RenderableType) -> None:
+        self.out.print(renderable)
+
+    def line(self, text: str) -> None:
+        """One line of plain text on stdout (no markup, no highlighting)."""
+        self.out.print(text, markup=False, highlight=False)
+
+    def json(self, data: Any) -> None:
+        """One JSON document on stdout, nothing else (no colour, no wrapping)."""
+        stream = self.env.output
+        stream.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+        stream.flush()
+
+    def error(self, message: str) -> None:
+        # The message is plain text: "[chat] model" must not be read as markup.
+        line = Text("error:", style="bold red")
+        line.append(f" {message}")
+        self.err.print(line, highlight=False, soft_wrap=True)
+
+    def note(self, message: str) -> None:
+        self.err.print(message, highlight=False, soft_wrap=True, markup=False)
+
+    def fields(self, data: dict[str, Any], width: int) -> None:
+        """``key: value`` lines, keys right-aligned to ``width`` in bold."""
+        for key, value in data.items():
+            line = Text(f"{key:>{width}}: ", style="bold")
+            line.append(str(value))
+            self.out.print(line)
 
 
 def short_time(stamp: str | None) -> str:
     if not stamp:
         return ""
     return stamp[:16].replace("T", " ")
+
+
+def describe(r: AddResult) -> str:
+    """One line for what happened to a memory."""
+    if r.event == Event.ADD:
+        return f"Added memory {r.id}: {r.memory}"
+    if r.event == Event.NONE:
+        return f"Already remembered as memory {r.id}: {r.memory}"
+    if r.event == Event.UPDATE:
+        return f"Updated memory {r.id}: {r.previous_memory} -> {r.memory}"
+    if r.event == Event.SUPERSEDE:
+        return f"Added memory {r.id}: {r.memory} (memory {r.previous_id} '{r.previous_memory}' is no longer current)"
+    if r.event == Event.DELETE:
+        return f"Memory {r.id} is no longer true: {r.memory}"
+    if r.event == Event.CONFLICT:
+        return f"Not stored: '{r.memory}' conflicts with memory {r.previous_id} '{r.previous_memory}'"
+    if r.event in (Event.REFUSED, Event.PENDING):
+        return f"Not stored: {r.reason}"
+    return f"{r.event} {r.id}: {r.memory}"
+
+
+def sentence(text: str | None) -> str:
+    """``text`` with a capital first letter (a reason, shown as a question's start)."""
+    return f"{text[0].upper()}{text[1:]}" if text else ""
+
+
+# --- tables ------------------------------------------------------------------------
 
 
 def memory_table(items: Iterable[MemoryItem], *, scores: bool = False, users: bool = False,
@@ -63,12 +117,75 @@ def memory_table(items: Iterable[MemoryItem], *, scores: bool = False, users: bo
         kind = item.kind + (f" [{item.sensitivity}]" if item.sensitivity else "") + (" (pinned)" if item.pinned else "")
         row += [item.memory, kind]
         if validity:
-            start = (item.valid_from or item.created_at)[:10]
+            start = item.started[:10]
             row.append(f"{start} .. {item.valid_to[:10]}" if item.valid_to else f"since {start}")
         row.append(short_time(item.created_at))
-        # Text(), not str: memory text must never be read as rich markup.
         table.add_row(*[Text(x) for x in row])
     return table
+
+
+def episode_table(items: Iterable[MemoryItem]) -> Table:
+    table = Table()
+    table.add_column("id", justify="right", style="cyan", no_wrap=True)
+    table.add_column("when", no_wrap=True)
+    table.add_column("type", no_wrap=True)
+    table.add_column("episode", overflow="fold", ratio=1)
+    for item in items:
+        table.add_row(str(item.id), item.started[:10], Text(item.attribute or ""), Text(item.memory))
+    return table
+
+
+def history_table(memory_id: int, events: Iterable[HistoryEvent]) -> Table:
+    table = Table(title=f"history of memory {memory_id}")
+    for col in ("when (UTC)", "event", "old", "new", "by", "why"):
+        table.add_column(col, overflow="fold")
+    for e in events:
+        table.add_row(short_time(e.created_at), e.event, Text(e.old_memory or ""), Text(e.new_memory or ""),
+                      e.actor or "", Text(e.reason or ""))
+    return table
+
+
+def prune_table(rows: Iterable[dict[str, Any]], applied: bool) -> Table:
+    table = Table(title=("deleted" if applied else "would delete (dry run; --apply to delete)"))
+    for col in ("id", "retention", "memory", "importance", "uses", "last used"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        table.add_row(str(r["id"]), f"{r['retention']:.3f}", Text(r["memory"]), f"{r['importance']:.1f}",
+                      str(r["access_count"]), str(r["last_used"])[:10])
+    return table
+
+
+def consolidation_table(groups: Iterable[Any], applied: bool) -> Table:
+    table = Table(title=("consolidated" if applied else "would consolidate (dry run; --apply to do it)"))
+    for col in ("summary", "memory", "replaces"):
+        table.add_column(col, overflow="fold")
+    for g in groups:
+        table.add_row(str(g.memory_id) if g.memory_id else "new", Text(g.summary),
+                      Text(", ".join(f"#{m.id}" for m in g.members)))
+    return table
+
+
+def why_lines(data: dict[str, Any]) -> list[Text]:
+    """A memory, its validity, its source messages and its history, as lines."""
+    m = data["memory"]
+    lines = [Text(f"memory {m['id']}: ", style="bold") + Text(m["memory"])]
+    span = f"true from {short_time(m.get('valid_from'))}" if m.get("valid_from") else ""
+    if m.get("valid_to"):
+        span += f" until {short_time(m['valid_to'])}"
+    if span:
+        lines.append(Text(f"  {span}"))
+    lines.append(Text("source messages:" if data["messages"] else "source messages: none (added directly)"))
+    for msg in data["messages"]:
+        lines.append(Text(f"  [{short_time(msg['said_at'])}, session {msg['session_id']}] {msg['role']}: ")
+                     + Text(msg["content"]))
+    lines.append(Text("history:"))
+    for e in data["history"]:
+        line = Text(f"  {short_time(e['created_at'])} {e['event']}: ") + Text(e.get("new_memory") or
+                                                                             e.get("old_memory") or "")
+        if e.get("reason"):
+            line.append(f"  ({e['reason']})", style="dim")
+        lines.append(line)
+    return lines
 
 
 class ProgressBar:
@@ -77,7 +194,8 @@ class ProgressBar:
     The bar appears on the first call and closes itself when done == total.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, console: Console) -> None:
+        self.console = console
         self._progress: Any = None
         self._tasks: dict[str, Any] = {}
 
@@ -89,7 +207,8 @@ class ProgressBar:
 
             self._progress = Progress(
                 TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                TimeRemainingColumn(), console=err, transient=True, redirect_stdout=False, redirect_stderr=False,
+                TimeRemainingColumn(), console=self.console, transient=True, redirect_stdout=False,
+                redirect_stderr=False,
             )
             self._progress.start()
         if label not in self._tasks:
@@ -103,15 +222,3 @@ class ProgressBar:
             self._progress.stop()
             self._progress = None
             self._tasks = {}
-
-
-def episode_table(items: Iterable[MemoryItem]) -> Table:
-    table = Table()
-    table.add_column("id", justify="right", style="cyan", no_wrap=True)
-    table.add_column("when", no_wrap=True)
-    table.add_column("type", no_wrap=True)
-    table.add_column("episode", overflow="fold", ratio=1)
-    for item in items:
-        table.add_row(str(item.id), (item.valid_from or item.created_at)[:10], Text(item.attribute or ""),
-                      Text(item.memory))
-    return table

@@ -17,6 +17,8 @@ from ..chat import ChatSession
 from ..errors import MemcliError
 from ..files import touch_private
 from ..records import MemoryItem
+from ..vocab import Actor, Event
+from .render import describe, memory_table, sentence
 
 COMMANDS = {
     "/help": "show this help",
@@ -56,8 +58,6 @@ class Repl:
         if self.interactive:
             from rich.console import Console
 
-            from .render import memory_table
-
             Console(file=self.out).print(memory_table(items, scores=scores))
             return
         for item in items:
@@ -67,15 +67,18 @@ class Repl:
     # the loop -------------------------------------------------------------------
 
     def run(self, lines: Iterable[str] | None = None) -> None:
-        """Run until /exit or end of input. ``lines`` overrides stdin (for tests)."""
-        if self.interactive and lines is None:
-            self._run_terminal()
-        else:
-            for line in (lines if lines is not None else sys.stdin):
-                line = line.rstrip("\n")
-                if line.strip() and not self.handle(line):
-                    break
-        self.chat.close()
+        """Run until /exit or end of input (``lines``, else stdin). The session is
+        ended and summarised however the loop ends, a crash included."""
+        try:
+            if self.interactive and lines is None:
+                self._run_terminal()
+            else:
+                for line in (lines if lines is not None else sys.stdin):
+                    line = line.rstrip("\n")
+                    if line.strip() and not self.handle(line):
+                        break
+        finally:
+            self.chat.close()
 
     def _run_terminal(self) -> None:
         from prompt_toolkit import PromptSession
@@ -160,25 +163,23 @@ class Repl:
         last = self.chat.last
         if last is None or not self.interactive:
             return
-        from .app import describe
-
         for result in last.learned:
-            if result.event == "PENDING":
+            if result.event == Event.PENDING:
                 if self.ask(f"{sentence(result.reason)}. Remember '{result.memory}'? [y/N] "):
-                    for applied in self.chat.memory.resolve(result, True, actor="chat"):
+                    for applied in self.chat.memory.resolve(result, True, actor=Actor.CHAT):
                         self.say(f"({describe(applied)})", "dim")
                 else:
                     self.say("(not stored)", "dim")
-            elif result.event == "CONFLICT":
+            elif result.event == Event.CONFLICT:
                 question = (f"You said '{result.memory}', but I remember '{result.previous_memory}'. "
                             "Replace it? [y/N] ")
                 if self.ask(question):
-                    for applied in self.chat.memory.resolve_conflict(result, True, actor="chat"):
+                    for applied in self.chat.memory.resolve_conflict(result, True, actor=Actor.CHAT):
                         self.say(f"({describe(applied)})", "dim")
                 else:
-                    self.chat.memory.resolve_conflict(result, False, actor="chat")
+                    self.chat.memory.resolve_conflict(result, False, actor=Actor.CHAT)
                     self.say("(kept what I knew)", "dim")
-            elif result.event != "NONE":
+            elif result.event != Event.NONE:
                 self.say(f"({describe(result)})", "dim")
 
     def ask(self, question: str) -> bool:
@@ -220,17 +221,17 @@ class Repl:
             self.say("usage: /remember TEXT", "yellow")
             return
         [result] = self.chat.memory.add(text, user_id=self.chat.user_id, session_id=self.chat.session_id,
-                                        actor="chat")
-        if result.event == "PENDING":
+                                        actor=Actor.CHAT)
+        if result.event == Event.PENDING:
             if self.interactive and self.ask(f"{sentence(result.reason)}. Store it? [y/N] "):
-                [result] = self.chat.memory.resolve(result, True, actor="chat")
+                [result] = self.chat.memory.resolve(result, True, actor=Actor.CHAT)
             else:
                 self.say(f"Not stored: {result.reason}", "yellow")
                 return
-        if result.event == "REFUSED":
+        if result.event == Event.REFUSED:
             self.say(f"Not stored: {result.reason}", "yellow")
             return
-        verb = "Remembered" if result.event == "ADD" else "Already remembered"
+        verb = "Remembered" if result.event == Event.ADD else "Already remembered"
         self.say(f"{verb} as memory {result.id}", "green")
 
     def cmd_forget(self, arg: str) -> None:
@@ -241,7 +242,7 @@ class Repl:
         if item.user_id != self.chat.user_id:
             self.say(f"error: no memory with id {arg}", "bold red")
             return
-        self.chat.memory.delete(item.id, actor="chat")
+        self.chat.memory.delete(item.id, actor=Actor.CHAT)
         self.say(f"Forgot memory {item.id}", "green")
 
     def cmd_why(self, _: str) -> None:
@@ -253,8 +254,6 @@ class Repl:
                  f"messages ({last.prompt_tokens} prompt tokens):")
         self.show_memories(last.memories, scores=True)
         if last.learned:
-            from .app import describe
-
             self.say("From your message:")
             for result in last.learned:
                 self.say(f"  {describe(result)}")
@@ -269,8 +268,3 @@ class Repl:
             return
         self.chat.switch_user(name)
         self.say(f"now talking as {self.chat.user_id} (session {self.chat.session_id})", "dim")
-
-
-def sentence(text: str | None) -> str:
-    """``text`` with a capital first letter (a reason, shown as a question's start)."""
-    return f"{text[0].upper()}{text[1:]}" if text else ""

@@ -11,6 +11,7 @@ from typing import Any
 
 from ..timeparse import resolve
 from . import Extractor, Fact
+from ..vocab import Kind
 
 SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -91,7 +92,7 @@ def parse_facts(raw: str, text: str, said_at: datetime) -> list[Fact]:
             value=str(item.get("value") or "").strip() or None,
             single=bool(item.get("single")) and not event,
             retract=bool(item.get("retract")),
-            kind="episode" if event else "fact",
+            kind=Kind.EPISODE if event else Kind.FACT,
             when=when.start if when else None,
         ))
     return facts

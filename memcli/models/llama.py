@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 from ..errors import ModelError
-from .llm import Message, check_gguf
+from .gguf import check_gguf
+from .llm import ChatMessage
 
 
 class LlamaCppLLM:
@@ -51,7 +52,7 @@ class LlamaCppLLM:
             if text:
                 yield text
 
-    def stream_chat(self, messages: Sequence[Message], *, max_tokens: int, temperature: float) -> Iterator[str]:
+    def stream_chat(self, messages: Sequence[ChatMessage], *, max_tokens: int, temperature: float) -> Iterator[str]:
         for chunk in self._llm.create_chat_completion(
             messages=list(messages), max_tokens=max_tokens, temperature=temperature, stream=True,
             repeat_penalty=1.1,

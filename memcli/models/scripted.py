@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Callable, Iterator, Sequence
 
-from .llm import Message, chunk_text
+from .llm import ChatMessage
 
 Reply = str | Callable[[str], str] | BaseException
 
@@ -59,6 +59,11 @@ class ScriptedLLM:
             raise reply
         return reply(prompt) if callable(reply) else reply
 
-    def stream_chat(self, messages: Sequence[Message], *, max_tokens: int, temperature: float) -> Iterator[str]:
+    def stream_chat(self, messages: Sequence[ChatMessage], *, max_tokens: int, temperature: float) -> Iterator[str]:
         flat = "\n".join(f"{m['role']}: {m['content']}" for m in messages)
         yield from chunk_text(self._answer(flat))[:max_tokens]
+
+
+def chunk_text(text: str) -> list[str]:
+    """Split text into word-sized pieces, the way a tokenizer would stream it."""
+    return re.findall(r"\s*\S+", text)

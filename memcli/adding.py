@@ -1,0 +1,150 @@
+"""Adding as given: text, or the messages of a conversation, stored as memories.
+
+``Memory.add(..., infer=False)`` comes here. A conversation is kept sentence by
+sentence (``keep_messages``), each sentence with the last words said before it
+as its context (embedded with it, keyword-indexed at a lower weight, never
+shown). Text the user already has is not stored twice (event NONE). The
+privacy policy screens every piece: refused, held for a yes, masked, or
+stored.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from typing import Any, Mapping, Sequence
+
+from .core import Core
+from .errors import InvalidInput
+from .records import AddResult, MemoryItem
+from .text import clean_text, content_hash, embedding_input, lead_in, split_sentences
+from .vocab import Event, Kind, Policy
+
+# (role, text, speaker name, metadata) of one message
+Said = tuple[str, str, str | None, dict[str, Any]]
+
+
+class Adder:
+    """Stores pieces of text as memories, in one transaction per call."""
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+
+    def add(self, messages: str | Sequence[Mapping[str, Any]], user: str, *, agent_id: str | None,
+            session_id: str | None, metadata: dict[str, Any], said_at: str, dated: bool, kind: str | None,
+            actor: str, confirmed: bool) -> list[AddResult]:
+        """Text, or each message of a conversation, as given (see :meth:`memcli.Memory.add`)."""
+        items: list[MemoryItem] = []
+        valid_from = said_at if dated else None
+        base = MemoryItem(0, "", user, agent_id=agent_id, session_id=session_id, valid_from=valid_from)
+        if isinstance(messages, str):
+            items.append(replace(base, memory=clean_text(messages), metadata=dict(metadata),
+                                 kind=kind or Kind.FACT))
+        else:
+            before = ""  # the conversation so far, for each sentence's context
+            for role, content, name, meta in parse_messages(messages, metadata):
+                meta["role"] = role
+                if name:
+                    meta["name"] = name
+                items += self.pieces(replace(base, kind=kind or Kind.MESSAGE), content, meta, name, before)
+                before = lead_in(f"{before} {name}: {content}" if name else f"{before} {content}")
+        if not items:
+            return []
+        held: dict[int, AddResult] = {}
+        accepted: list[MemoryItem] = []
+        for pos, item in enumerate(items):
+            screened = self.core.screen(item.memory)
+            if screened.action == Policy.NEVER:
+                held[pos] = AddResult(0, "", Event.REFUSED, screened.reason)
+            elif screened.action == Policy.ASK and not confirmed:
+                held[pos] = AddResult(0, screened.text, Event.PENDING, screened.reason, pending={
+                    "raw": {"text": screened.text, "metadata": item.metadata, "kind": item.kind,
+                            "context": item.context or ""},
+                    "user_id": user, "agent_id": agent_id, "session_id": session_id, "valid_from": valid_from,
+                    "sensitivity": screened.label})
+            else:
+                item.memory, item.sensitivity = screened.text, screened.label
+                accepted.append(item)
+        stored = iter(self.insert(accepted, actor) if accepted else [])
+        return [held[pos] if pos in held else next(stored) for pos in range(len(items))]
+
+    def insert(self, items: Sequence[MemoryItem], actor: str) -> list[AddResult]:
+        """Store screened memories in one transaction (one embedding batch); text
+        the user already has is not stored twice (event NONE)."""
+        results: list[AddResult | None] = [None] * len(items)
+        first: dict[tuple[str, str], int] = {}  # (user, hash) -> position of its first occurrence in this call
+        todo: list[int] = []
+        for pos, item in enumerate(items):
+            key = (item.user_id, content_hash(item.memory))
+            existing = self.core.store.memories.by_hash(*key)
+            if existing is not None:
+                results[pos] = AddResult(existing.id, existing.memory, Event.NONE)
+            elif key not in first:
+                first[key] = pos
+                todo.append(pos)
+        vectors: Any = self.core.embed([embedding_input(items[p].memory, items[p].context) for p in todo]) \
+            if todo else []
+        stamp = self.core.now_iso()
+        with self.core.write() as w:
+            for pos, vector in zip(todo, vectors):
+                item = items[pos]
+                item.created_at = stamp
+                w.insert(item, vector, actor=actor)
+                results[pos] = AddResult(item.id, item.memory, Event.ADD, kind=item.kind)
+        for pos, item in enumerate(items):
+            if results[pos] is None:  # said twice in this call: the first occurrence's memory
+                done = results[first[(item.user_id, content_hash(item.memory))]]
+                assert done is not None
+                results[pos] = AddResult(done.id, done.memory, Event.NONE)
+        return [r for r in results if r is not None]
+
+    def pieces(self, base: MemoryItem, content: str, meta: dict[str, Any], name: str | None,
+               before: str = "") -> list[MemoryItem]:
+        """A message as memories: sentence by sentence when ``keep_messages`` splits
+        it, each piece prefixed with its speaker's name when there is one, and
+        with the last words said before it (``before``: the conversation up to
+        this message; masked as the message log is) as its context."""
+        parts = split_sentences(content) if self.core.config.keep_messages else [content]
+        out = []
+        said = before
+        for i, part in enumerate(parts, start=1):
+            piece_meta = dict(meta)
+            if len(parts) > 1:
+                piece_meta.update({"part": i, "parts": len(parts)})
+            text = f"{name}: {part}" if name else part
+            context = lead_in(said)
+            out.append(replace(base, memory=text, metadata=piece_meta, source=dict(base.source),
+                               context=self.core.log_text(context) if context else None))
+            said = f"{said} {text}"
+        return out
+
+
+def parse_messages(messages: Any, base_meta: dict[str, Any]) -> list[Said]:
+    """Checked (role, text, speaker name, metadata) of a Mem0-style message list;
+    system messages are skipped."""
+    if isinstance(messages, (str, bytes)) or not isinstance(messages, Sequence):
+        raise InvalidInput("messages must be a string or a list of {'role', 'content'} dicts")
+    items = []
+    for n, message in enumerate(messages):
+        if not isinstance(message, Mapping) or "content" not in message:
+            raise InvalidInput(f"message {n} must be a dict with 'role' and 'content'")
+        role = str(message.get("role", "user"))
+        if role == "system":
+            continue
+        meta = dict(base_meta)
+        meta.update(check_metadata(message.get("metadata")))
+        name = str(message["name"]) if message.get("name") else None
+        items.append((role, clean_text(message["content"], f"message {n}"), name, meta))
+    return items
+
+
+def check_metadata(metadata: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A copy of ``metadata`` that survives JSON, or a one-line error."""
+    if metadata is None:
+        return {}
+    if not isinstance(metadata, Mapping):
+        raise InvalidInput("metadata must be a dict")
+    try:
+        return json.loads(json.dumps(dict(metadata), ensure_ascii=False))
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput(f"metadata must be JSON-serialisable: {exc}") from None

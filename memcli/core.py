@@ -1,0 +1,355 @@
+"""The core every part of memcli's memory holds: settings, the store, each user's
+index, the embedder, the privacy policy, and the one write path.
+
+The parts (search, learning, forgetting, consolidation, transfer, erasure ...)
+are separate objects that each hold this core; :class:`memcli.Memory` is the
+facade that builds them and delegates to them.
+
+The write path: every change to memories runs inside ``with core.write() as w``.
+The block is one SQLite transaction (nested blocks are savepoints of it). The
+first time a block touches a user, that user's index is made consistent with
+the database (loaded, or rebuilt if another process changed the user since);
+inside the transaction no other process can commit, so the index then stays in
+step with what the block does. Vector changes are collected and applied to the
+in-memory index only after the commit, with the generation the transaction
+wrote, so a rollback leaves the index as it was, and a crash before the index
+file is saved leaves a file whose generation is behind the database: it is
+rebuilt from the stored vectors on next use. Indexes that lost vectors are
+saved at once (a deleted memory's vector must not linger in the file);
+others when the Memory is closed.
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
+
+from .config import Config
+from .errors import InvalidInput, NotFound
+from .files import shred
+from .index import Progress, UserIndex
+from .models.embedder import Embedder, make_embedder
+from .records import MemoryItem
+from .store import Clock, Store, utc_now
+from .text import clean_text, content_hash, embedding_input
+from .vocab import Event, Policy
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    import numpy as np
+
+    from .privacy import Screened
+
+# SQLite integers are signed 64-bit: a larger id can name no row.
+MAX_ID = 2**63 - 1
+
+
+class Core:
+    """Shared state of one open store (see the module docstring)."""
+
+    def __init__(self, config: Config, *, embedder: Embedder | None = None, progress: Progress | None = None,
+                 llm: Any = None, clock: Clock | None = None) -> None:
+        self.config = config
+        self.path = config.db_path
+        self.index_dir = self.path.with_name(self.path.name + ".index")
+        self.progress = progress
+        self.llm = llm  # the chat model, when one is loaded (extraction and summaries may use it)
+        self._embedder = embedder
+        self._indexes: dict[str, UserIndex] = {}
+        self._write: Write | None = None
+        self.store = Store(self.path, clock or utc_now)
+
+    def close(self) -> None:
+        """Save changed indexes and close the database."""
+        try:
+            for index in self._indexes.values():
+                if index.dirty:
+                    index.save()
+        finally:
+            self.store.close()
+
+    # shared services -----------------------------------------------------------------
+
+    @property
+    def embedder(self) -> Embedder:
+        """The embedder, built on first use (the real one loads its model lazily too)."""
+        if self._embedder is None:
+            self._embedder = make_embedder(self.config.embedder)
+        return self._embedder
+
+    def embed(self, texts: Sequence[str]) -> "np.ndarray":
+        return self.embedder.embed(list(texts))
+
+    def now(self) -> "datetime":
+        return self.store.clock()
+
+    def now_iso(self) -> str:
+        return self.store.now()
+
+    def user(self, user_id: str | None) -> str:
+        """A checked user id (default: the configured user)."""
+        return clean_text(self.config.user if user_id is None else user_id, "user id")
+
+    @staticmethod
+    def memory_id(value: Any) -> int:
+        """A checked memory id: a whole number SQLite can hold."""
+        if isinstance(value, bool):
+            raise InvalidInput(f"memory id must be a number, not {value!r}")
+        try:
+            number = int(value)
+        except (TypeError, ValueError, OverflowError):
+            raise InvalidInput(f"memory id must be a number, not {value!r}") from None
+        if number <= 0 or number > MAX_ID:
+            raise NotFound(f"no memory with id {value}")
+        return number
+
+    def screen(self, text: str) -> "Screened":
+        """The privacy policy's decision on text about to be stored as a memory:
+        store, redact (the text comes back masked), ask, or never."""
+        from .privacy import screen
+
+        return screen(text, self.config.privacy.as_dict())
+
+    def storable(self, text: str) -> str | None:
+        """``text`` as it may be stored without asking (masked where the policy
+        says), or None when the policy refuses it or wants the person's yes."""
+        screened = self.screen(text)
+        return screened.text if screened.action in (Policy.STORE, Policy.REDACT) else None
+
+    def log_text(self, text: str) -> str:
+        """What the message log keeps of a line: values of classes whose policy is
+        ``never`` or ``redact`` are masked there too."""
+        from .privacy import mask_for_log
+
+        return mask_for_log(text, self.config.privacy.as_dict())
+
+    # indexes ---------------------------------------------------------------------------
+
+    def index(self, user_id: str) -> UserIndex:
+        """The user's index, loaded and consistent with the database (inside a write
+        that changed the user: as it was before the write, until the commit)."""
+        if self._write is not None and user_id in self._write.users:
+            return self._write.users[user_id]
+        generation = self.store.generation(user_id)
+        index = self._indexes.get(user_id)
+        if index is not None and index.loaded and index.generation == generation:
+            return index
+        if index is None:
+            index = UserIndex(self.index_dir, user_id, self.embedder.dim, self.embedder.id)
+            self._indexes[user_id] = index
+            if index.try_load(generation) is None:
+                return index
+        self.rebuild(index)
+        return index
+
+    def rebuild(self, index: UserIndex) -> None:
+        """Rebuild a user's index from the BLOBs in SQLite, re-embedding only rows
+        whose vectors came from another embedder."""
+        import numpy as np
+
+        rows = self.store.memories.vectors(index.user_id)
+        foreign = [r[0] for r in rows if r[1] is None or r[2] != self.embedder.id]
+        if foreign:
+            self._reembed(foreign)
+            rows = self.store.memories.vectors(index.user_id)
+        ids = [r[0] for r in rows]
+        vectors = (np.frombuffer(b"".join(r[1] or b"" for r in rows), dtype=np.float32).reshape(len(rows), index.dim)
+                   if rows else np.zeros((0, index.dim), dtype=np.float32))
+        index.build(ids, vectors, self.store.generation(index.user_id), self.progress)
+        index.save()
+
+    def _reembed(self, ids: Sequence[int]) -> None:
+        batch = 256
+        for start in range(0, len(ids), batch):
+            items = [self.store.memories.get(i) for i in ids[start:start + batch]]
+            vectors = self.embed([embedding_input(i.memory, i.context) for i in items])
+            with self.store.transaction():
+                for item, vec in zip(items, vectors):
+                    # the generation is not bumped: the index is being rebuilt from these
+                    self.store.memories.set_embedding(item.id, vec.tobytes(), self.embedder.id)
+            if self.progress:
+                self.progress("re-embedding", min(start + batch, len(ids)), len(ids))
+
+    def reindex(self, user_id: str | None = None) -> dict[str, Any]:
+        """Rebuild the index of one user (or of every user) from stored vectors."""
+        users = [self.user(user_id)] if user_id is not None else self.store.memories.users()
+        report: dict[str, Any] = {"users": {}, "seconds": 0.0}
+        started = time.perf_counter()
+        for user in users:
+            index = self._indexes.get(user) or UserIndex(self.index_dir, user, self.embedder.dim, self.embedder.id)
+            self._indexes[user] = index
+            self.rebuild(index)
+            report["users"][user] = len(index.live)
+        report["seconds"] = round(time.perf_counter() - started, 3)
+        return report
+
+    def drop_index(self, user_id: str) -> None:
+        """Shred a user's index files (their memories are gone)."""
+        index = self._indexes.pop(user_id, None) or UserIndex(self.index_dir, user_id, 0, "")
+        index.destroy()
+
+    def drop_all_indexes(self) -> None:
+        for index in self._indexes.values():
+            index.destroy()
+        self._indexes.clear()
+        if self.index_dir.exists():
+            for path in self.index_dir.iterdir():
+                shred(path)
+
+    def index_bytes(self) -> int:
+        return sum(p.stat().st_size for p in self.index_dir.glob("*")) if self.index_dir.exists() else 0
+
+    # the write path ----------------------------------------------------------------------
+
+    @contextmanager
+    def write(self) -> Iterator["Write"]:
+        """One transaction of changes, applied to the indexes when it commits (see
+        the module docstring). Nested blocks join the outermost one."""
+        if self._write is not None:
+            with self.store.transaction():
+                yield self._write
+            return
+        write = Write(self)
+        self._write = write
+        try:
+            with self.store.transaction():
+                yield write
+                generations = {user: self.store.generation(user) for user in write.users}
+        finally:
+            self._write = None
+        write.apply(generations)
+
+
+class Write:
+    """The changes of one :meth:`Core.write` block. Every method writes to the
+    database at once; vector changes reach the indexes on commit."""
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+        self.store = core.store
+        self.users: dict[str, UserIndex] = {}
+        self._added: dict[str, dict[int, Any]] = {}
+        self._removed: dict[str, list[int]] = {}
+
+    def _user(self, user_id: str) -> None:
+        # Before the first change of a user: their index must reflect the database
+        # as it is, so the changes below can be applied to it as a delta.
+        if user_id not in self.users:
+            self.users[user_id] = self.core.index(user_id)
+            self._added[user_id] = {}
+            self._removed[user_id] = []
+
+    def _vector(self, user_id: str, memory_id: int, vector: Any) -> None:
+        self._added[user_id][memory_id] = vector
+
+    # memories ------------------------------------------------------------------------
+
+    def insert(self, item: MemoryItem, vector: Any, *, actor: str, reason: str | None = None,
+               event: Event = Event.ADD) -> int:
+        """Store a new memory (``item.id`` is set); its hash and embedder are
+        filled in here, so they always match its text and vector."""
+        self._user(item.user_id)
+        item.hash = content_hash(item.memory)
+        item.embedder = self.core.embedder.id
+        memory_id = self.store.memories.insert(item, vector.tobytes(), actor=actor, reason=reason, event=event)
+        self._vector(item.user_id, memory_id, vector)
+        return memory_id
+
+    def update_text(self, memory_id: int, text: str, vector: Any, *, actor: str, reason: str | None = None,
+                    fields: dict[str, Any] | None = None) -> MemoryItem:
+        """Replace a memory's text and vector; returns the memory as it was."""
+        user = self.store.memories.get(memory_id).user_id
+        self._user(user)
+        old = self.store.memories.update_text(memory_id, text, content_hash(text), vector.tobytes(),
+                                              self.core.embedder.id, actor, reason=reason, fields=fields)
+        self._vector(user, memory_id, vector)
+        return old
+
+    def set_vector(self, item: MemoryItem, vector: Any, *, drop_context: bool = False) -> None:
+        """A new vector for a memory whose text stays (its context dropped, say)."""
+        self._user(item.user_id)
+        self.store.memories.set_embedding(item.id, vector.tobytes(), self.core.embedder.id,
+                                          drop_context=drop_context)
+        self.store.bump_generation(item.user_id)
+        self._vector(item.user_id, item.id, vector)
+
+    def delete(self, memory_id: int, *, actor: str, reason: str | None = None) -> MemoryItem:
+        """Delete a memory (its history keeps a tombstone); returns what was deleted."""
+        user = self.store.memories.get(memory_id).user_id
+        self._user(user)
+        old = self.store.memories.delete(memory_id, actor, reason)
+        self._added[user].pop(memory_id, None)
+        self._removed[user].append(memory_id)
+        return old
+
+    def end_validity(self, memory_id: int, when: str, *, actor: str, event: Event, reason: str) -> None:
+        """A fact stops being true at ``when`` (it stays, for as-of questions)."""
+        self._user(self.store.memories.get(memory_id).user_id)
+        self.store.memories.end_validity(memory_id, when, actor, event, reason)
+
+    def reinforce(self, memory_id: int, source: dict[str, Any], *, actor: str, reason: str) -> None:
+        self.store.memories.reinforce(memory_id, source, actor, reason)
+
+    def pin(self, memory_id: int, pinned: bool, *, actor: str) -> None:
+        self.store.memories.set_pinned(memory_id, pinned, actor)
+
+    def touch(self, ids: Sequence[int]) -> None:
+        self.store.memories.touch(ids, self.store.now())
+
+    def note(self, memory_id: int, user_id: str, event: Event, reason: str, *, actor: str) -> None:
+        """A history entry that changes nothing (e.g. a conflict the person rejected)."""
+        self.store.history.add(memory_id, user_id, event, None, None, actor, reason)
+
+    def import_history(self, memory_id: int, user_id: str, event: str, old_text: str | None,
+                       new_text: str | None, actor: str, reason: str | None, created_at: str | None) -> None:
+        self.store.history.add(memory_id, user_id, event, old_text, new_text, actor, reason, created_at)
+
+    # sessions and messages (no vectors) ------------------------------------------------
+
+    def open_session(self, session_id: str, user_id: str, started_at: str | None = None,
+                     ended_at: str | None = None, title: str | None = None) -> None:
+        self.store.sessions.create(session_id, user_id, started_at, ended_at, title)
+
+    def end_session(self, session_id: str) -> None:
+        self.store.sessions.end(session_id)
+
+    def log(self, session_id: str, user_id: str, role: str, content: str,
+            metadata: dict[str, Any] | None = None, created_at: str | None = None) -> int:
+        """Write one message to a session's log; returns its id."""
+        return self.store.sessions.add_message(session_id, user_id, role, content, metadata, created_at)
+
+    def erase_session(self, session_id: str, user_id: str) -> int:
+        return self.store.sessions.delete(session_id, user_id)
+
+    def erase_messages_before(self, user_id: str, cutoff: str) -> int:
+        return self.store.sessions.delete_before(user_id, cutoff)
+
+    def erase_user(self, user_id: str) -> int:
+        """Every row naming the user, in every table; returns how many memories went.
+        The caller shreds their index files."""
+        self.users.pop(user_id, None)
+        return self.store.delete_user(user_id)
+
+    def erase_everything(self) -> None:
+        self.users.clear()
+        self.store.delete_everything()
+
+    # on commit -----------------------------------------------------------------------------
+
+    def apply(self, generations: dict[str, int]) -> None:
+        """Bring each touched user's index to the state just committed."""
+        import numpy as np
+
+        for user, index in self.users.items():
+            added = self._added[user]
+            if added:
+                index.add(list(added), np.stack(list(added.values())))
+            if self._removed[user]:
+                index.remove(self._removed[user])
+            index.generation = generations[user]
+            if index.needs_compaction(self.core.config.compact_ratio):
+                self.core.rebuild(index)
+            elif self._removed[user]:
+                index.save()  # a deleted memory's vector must not wait in the file

@@ -1,0 +1,97 @@
+"""Episodic memory: dated events and session summaries.
+
+Episodes are memories of kind ``episode`` (one vector space, one deletion
+path, one index per user) whose ``attribute`` is their type (``event``,
+``session``, ...) and whose ``valid_from`` is when they happened. Events come
+from extraction (:mod:`memcli.learning`); a chat session gets a summary when
+it ends: written by an instruction-tuned model when one is loaded, otherwise
+extractive (the person's own lines, shortened). A summary points to the
+messages it was made from.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Mapping
+
+from .adding import check_metadata
+from .core import Core
+from .erasure import Eraser
+from .filters import since_moment
+from .records import MemoryItem, Message
+from .text import clean_text, said_at_text, split_sentences, worth_remembering
+from .vocab import Kind
+
+SESSION = "session"  # the episode type of a session summary
+
+
+class Episodes:
+    """The episodic log of :class:`memcli.Memory`."""
+
+    def __init__(self, core: Core, eraser: Eraser) -> None:
+        self.core = core
+        self.eraser = eraser
+
+    def record(self, user_id: str | None, type: str, summary: str, metadata: Mapping[str, Any] | None, *,
+               occurred_at: str | datetime | None, session_id: str | None, actor: str,
+               message_ids: list[int] | None = None) -> MemoryItem:
+        """See :meth:`memcli.Memory.record_episode`."""
+        user = self.core.user(user_id)
+        text = self.core.log_text(clean_text(summary, "episode summary"))
+        kind_type = clean_text(type, "episode type")
+        source: dict[str, Any] = {"session_id": session_id}
+        if message_ids:
+            source["message_ids"] = list(message_ids)
+        item = MemoryItem(0, text, user, session_id=session_id, kind=Kind.EPISODE, metadata=check_metadata(metadata),
+                          attribute=kind_type, valid_from=said_at_text(occurred_at, self.core.now_iso), source=source)
+        vector = self.core.embed([text])[0]
+        with self.core.write() as w:
+            w.insert(item, vector, actor=actor, reason=f"{kind_type} episode")
+        return self.core.store.memories.get(item.id)
+
+    def listed(self, user_id: str | None, type: str | None, since: str | datetime | None,
+             limit: int | None) -> list[MemoryItem]:
+        """The episodic log, most recent first (by when it happened)."""
+        return self.core.store.memories.episodes(self.core.user(user_id), type=type, since=since_moment(since),
+                                                 limit=limit)
+
+    def summarise_session(self, session_id: str, user_id: str, actor: str) -> MemoryItem | None:
+        """Write (or rewrite) a session's summary in the episodic log; None when the
+        person said nothing worth a summary."""
+        rows = self.core.store.sessions.recent(session_id, 400)
+        said = [r for r in rows if r.role == "user"]
+        if not said:
+            return None
+        llm = self.core.llm
+        text = self._llm_summary(rows) if llm is not None and getattr(llm, "has_chat_template", False) else None
+        if text:
+            text = self.core.storable(text)  # the summary must not keep what the policy holds back
+        if not text:
+            text = extractive_summary([r.content for r in said], self.core.storable)
+        if not text:
+            return None
+        self.eraser.forget_session_summaries(session_id, user_id, actor, "session summary rewritten")
+        return self.record(user_id, SESSION, text, {"messages": len(rows)}, occurred_at=rows[0].created_at,
+                           session_id=session_id, actor=actor, message_ids=[r.id for r in said])
+
+    def _llm_summary(self, rows: list[Message]) -> str | None:
+        transcript = "\n".join(f"{r.role}: {r.content}" for r in rows[-40:])
+        try:
+            text = "".join(self.core.llm.stream_chat(
+                [{"role": "system", "content": "Summarise this conversation in one sentence about the user."},
+                 {"role": "user", "content": transcript}], max_tokens=80, temperature=0.0))
+        except Exception:  # noqa: BLE001 - a summary is optional; fall back to the extractive one
+            return None
+        return " ".join(text.split())[:300] or None
+
+
+def extractive_summary(lines: list[str], storable: Any) -> str | None:
+    """"Talked about: ..." from the person's own sentences (the first four worth
+    keeping, 14 words each), or None."""
+    picked = []
+    for line in lines:
+        for sentence in split_sentences(line):
+            kept = storable(sentence) if worth_remembering(sentence) else None
+            if kept:
+                picked.append(" ".join(kept.split()[:14]))
+    return "Talked about: " + "; ".join(picked[:4]) if picked else None

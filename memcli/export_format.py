@@ -1,0 +1,219 @@
+"""The export document: its format, and reading one back with a one-line error
+for every way it can be bad.
+
+An export is one JSON object, schema-versioned, holding everything needed for
+a lossless import: memories (every stored field of :class:`MemoryItem`, and
+optionally the vector), the history of every change, and chat sessions with
+their messages. Each memory is read back field by field from the same
+declaration it was written from, so a new column needs no change here.
+
+Also accepted on import: a Mem0 ``get_all`` dump, either ``{"results": [...]}``
+or a bare list of records with ``memory`` (and usually ``user_id``, ``metadata``,
+``created_at``, ``updated_at``, ``id``).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import InvalidInput
+from .records import STORED_FIELDS, MemoryItem
+from .text import clean_text, normalise_timestamp
+from .vocab import Kind
+
+FORMAT = "memcli-export"
+# 1: memories, history, sessions, messages. 2: facts over time (attribute,
+# value, valid_from, valid_to, source, reinforced). 3: the context a sentence
+# was embedded with; the fading and privacy fields (importance, pinned,
+# access_count, last_accessed, sensitivity), already in version 2 files, are
+# now read back. Version 1 and 2 files still import.
+SCHEMA_VERSION = 3
+TIMES = ("created_at", "updated_at", "valid_from", "valid_to", "last_accessed")
+# Recomputed on import rather than trusted: the id is new, the hash follows the text.
+NOT_READ = ("id", "hash")
+
+
+@dataclass
+class Incoming:
+    """One memory of a document, validated: the memory, its vector if the
+    document carried one, and the id it had where it came from."""
+
+    item: MemoryItem
+    embedding: bytes | None = None
+    old_id: Any = None
+
+
+@dataclass
+class Document:
+    source: str  # memcli | mem0
+    memories: list[Incoming]
+    history: list[dict[str, Any]] = field(default_factory=list)
+    sessions: list[dict[str, Any]] = field(default_factory=list)
+    messages: list[dict[str, Any]] = field(default_factory=list)
+
+
+def encode_vector(blob: bytes | None) -> str | None:
+    return base64.b64encode(blob).decode("ascii") if blob is not None else None
+
+
+def load_json(raw: bytes, name: str) -> Any:
+    """Decode and parse an export file with a one-line error for every way it can be bad."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{name} is not valid UTF-8 text") from None
+    if not text.strip():
+        raise InvalidInput(f"{name} is empty")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(
+            f"{name} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
+            "is the file truncated?"
+        ) from None
+
+
+def parse_document(doc: Any, default_user: str) -> Document:
+    """Validate an export (memcli or Mem0) before anything is written."""
+    if isinstance(doc, dict) and doc.get("format") == FORMAT:
+        return _parse_memcli(doc)
+    if isinstance(doc, dict) and isinstance(doc.get("results"), list):
+        return _parse_mem0(doc["results"], default_user)
+    if isinstance(doc, list):
+        return _parse_mem0(doc, default_user)
+    if isinstance(doc, dict) and "schema_version" in doc:
+        raise InvalidInput("not a memcli export: the 'format' field is missing or wrong")
+    raise InvalidInput("not a memcli export or a Mem0 get_all dump")
+
+
+# --- one field at a time ------------------------------------------------------------
+
+
+def _opt_str(value: Any, where: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidInput(f"{where} must be a string")
+    return value
+
+
+def _object(value: Any, where: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise InvalidInput(f"{where} must be an object")
+    return value
+
+
+def _count(value: Any, where: str) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidInput(f"{where} must be a whole number, not {value!r}")
+    return value
+
+
+def _importance(value: Any, where: str) -> float:
+    if value is None:
+        return 0.5
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
+        raise InvalidInput(f"{where} must be a number from 0 to 1, not {value!r}")
+    return float(value)
+
+
+def _time(value: Any, where: str) -> str | None:
+    return normalise_timestamp(_opt_str(value, where), where)
+
+
+def _read_field(name: str, value: Any, where: str) -> Any:
+    """One stored field of a memory, checked by what the field holds."""
+    if name == "memory":
+        return clean_text(value, where)
+    if name == "kind":
+        return _opt_str(value, where) or Kind.FACT
+    if name in ("metadata", "source"):
+        return _object(value, where)
+    if name in ("reinforced", "access_count"):
+        return _count(value, where)
+    if name == "importance":
+        return _importance(value, where)
+    if name == "pinned":
+        return bool(value)
+    if name in TIMES:
+        return _time(value, where)
+    return _opt_str(value, where)
+
+
+def _parse_memcli(doc: dict[str, Any]) -> Document:
+    version = doc.get("schema_version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise InvalidInput("export has no integer schema_version")
+    if version > SCHEMA_VERSION:
+        raise InvalidInput(
+            f"export schema version {version} is newer than this memcli reads ({SCHEMA_VERSION}); upgrade memcli")
+    if version < 1:
+        raise InvalidInput(f"export schema version {version} is not supported")
+    memories = doc.get("memories")
+    if not isinstance(memories, list):
+        raise InvalidInput("export has no 'memories' list")
+    incoming: list[Incoming] = []
+    for n, raw in enumerate(memories):
+        where = f"memories[{n}]"
+        if not isinstance(raw, dict):
+            raise InvalidInput(f"{where} is not an object")
+        user = raw.get("user_id")
+        if not isinstance(user, str) or not user.strip():
+            raise InvalidInput(f"{where} has no user_id")
+        values = {f.name: _read_field(f.name, raw.get(f.name), f"{where}.{f.name}")
+                  for f in STORED_FIELDS if f.name not in NOT_READ}
+        values["created_at"] = values["created_at"] or ""
+        values["updated_at"] = values["updated_at"] or ""
+        blob = None
+        if raw.get("embedding") is not None:
+            try:
+                blob = base64.b64decode(raw["embedding"], validate=True)
+            except (ValueError, TypeError):
+                raise InvalidInput(f"{where}: embedding is not base64") from None
+        incoming.append(Incoming(MemoryItem(0, **values), blob, raw.get("id")))
+    history = _list_of_objects(doc.get("history", []), "history")
+    sessions = _list_of_objects(doc.get("sessions", []), "sessions")
+    messages = _list_of_objects(doc.get("messages", []), "messages")
+    for n, s in enumerate(sessions):
+        if not isinstance(s.get("id"), str) or not isinstance(s.get("user_id"), str):
+            raise InvalidInput(f"sessions[{n}] needs string id and user_id")
+    for n, m in enumerate(messages):
+        for key in ("session_id", "user_id", "role", "content"):
+            if not isinstance(m.get(key), str):
+                raise InvalidInput(f"messages[{n}] needs a string {key}")
+    return Document("memcli", incoming, history, sessions, messages)
+
+
+def _list_of_objects(value: Any, name: str) -> list[dict[str, Any]]:
+    if not isinstance(value, list) or not all(isinstance(x, dict) for x in value):
+        raise InvalidInput(f"export field '{name}' must be a list of objects")
+    return value
+
+
+def _parse_mem0(items: list[Any], default_user: str) -> Document:
+    incoming: list[Incoming] = []
+    for n, raw in enumerate(items):
+        where = f"results[{n}]"
+        if not isinstance(raw, dict) or "memory" not in raw:
+            raise InvalidInput(f"{where} is not a Mem0 memory (no 'memory' field)")
+        metadata = dict(_object(raw.get("metadata"), f"{where}.metadata"))
+        if raw.get("id") is not None:
+            metadata.setdefault("mem0_id", str(raw["id"]))
+        user = raw.get("user_id") or default_user
+        if not isinstance(user, str):
+            raise InvalidInput(f"{where}.user_id must be a string")
+        item = MemoryItem(0, clean_text(raw.get("memory"), f"{where}.memory"), user,
+                          agent_id=_opt_str(raw.get("agent_id"), f"{where}.agent_id"),
+                          session_id=_opt_str(raw.get("run_id"), f"{where}.run_id"),
+                          metadata=metadata,
+                          created_at=_time(raw.get("created_at"), f"{where}.created_at") or "",
+                          updated_at=_time(raw.get("updated_at"), f"{where}.updated_at") or "")
+        incoming.append(Incoming(item))
+    return Document("mem0", incoming)

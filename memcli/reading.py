@@ -1,0 +1,69 @@
+"""Reading what is stored: one memory, lists, history, provenance, counts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Mapping
+
+from .core import Core
+from .errors import InvalidInput, NotFound
+from .filters import as_of_moment, meta_match, since_moment, split_filters, valid_at
+from .records import HistoryEvent, MemoryItem
+
+
+class Reader:
+    """The read-only half of :class:`memcli.Memory`."""
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+
+    def get(self, memory_id: Any) -> MemoryItem:
+        return self.core.store.memories.get(self.core.memory_id(memory_id))
+
+    def get_all(self, user: str, limit: int | None, filters: Mapping[str, Any] | None, *,
+                since: str | datetime | None, as_of: str | datetime | None, include_past: bool,
+                sensitive: bool) -> list[MemoryItem]:
+        """See :meth:`memcli.Memory.get_all`."""
+        columns, meta = split_filters(filters)
+        if limit is not None and limit < 0:
+            raise InvalidInput("limit must not be negative")
+        moment = as_of_moment(as_of)
+        post = bool(meta) or moment is not None or sensitive
+        items = self.core.store.memories.select(
+            user, since=since_moment(since), limit=None if post else limit, newest_first=True,
+            current_only=not include_past and moment is None, **columns)
+        if post:
+            items = [i for i in items if meta_match(i.metadata, meta) and valid_at(i, moment, include_past)
+                     and (not sensitive or i.sensitivity)]
+            if limit is not None:
+                items = items[:limit]
+        return items
+
+    def history(self, memory_id: Any) -> list[HistoryEvent]:
+        """Every change to a memory, oldest first (also after it was deleted)."""
+        events = self.core.store.history.of(self.core.memory_id(memory_id))
+        if not events:
+            raise NotFound(f"no memory with id {memory_id}")
+        return events
+
+    def why(self, memory_id: Any) -> dict[str, Any]:
+        """Where a memory came from: the messages it was extracted from, and its history."""
+        item = self.get(memory_id)
+        messages = [{"id": m.id, "session_id": m.session_id, "role": m.role, "content": m.content,
+                     "said_at": m.created_at} for m in self.core.store.sessions.by_ids(item.message_ids, item.user_id)]
+        return {"memory": item.to_dict(), "messages": messages,
+                "history": [e.to_dict() for e in self.history(item.id)]}
+
+    def stats(self, user_id: str | None) -> dict[str, Any]:
+        """Counts and sizes: memories per user and kind, sessions, messages, files."""
+        counts = self.core.store.counts(user_id)
+        return {
+            "memories": sum(counts["users"].values()),
+            **counts,
+            "database": str(self.core.path),
+            "database_bytes": sum(self.core.store.file_sizes().values()),
+            "index_dir": str(self.core.index_dir),
+            "index_bytes": self.core.index_bytes(),
+            "embedder": self.core.config.embedder,
+            "schema": self.core.store.schema(),
+        }

@@ -1,0 +1,210 @@
+"""The SQLite file: opening it, transactions, and the per-user index generation.
+
+Reads and writes use the plain ``sqlite3`` connection (sqlite-utils is imported
+only when the schema needs migrating; see :mod:`.migrations`). Every SQL
+statement memcli runs lives in this package, one module per group of tables:
+:mod:`.memories`, :mod:`.keywords` (the FTS5 index), :mod:`.history`,
+:mod:`.sessions` (sessions and messages). Each group holds the :class:`Store`
+it belongs to, as a sqlite-utils ``Table`` holds its ``Database``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from ..errors import StorageError
+from ..files import touch_private
+from . import migrations
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def now_iso() -> str:
+    """Current UTC time as ISO 8601 with microseconds (sorts as text)."""
+    return utc_now().isoformat(timespec="microseconds")
+
+
+class Store:
+    """One SQLite file: WAL journal, secure_delete on, owner-only permissions.
+
+    ``clock`` gives the time every stored timestamp is taken from (tests and
+    benchmarks may pass their own).
+    """
+
+    def __init__(self, path: Path, clock: Clock = utc_now) -> None:
+        from .history import History
+        from .keywords import KeywordIndex
+        from .memories import Memories
+        from .sessions import Sessions
+
+        self.path = Path(path)
+        self.clock = clock
+        if self.path.exists() and self.path.is_dir():
+            raise StorageError(f"database path {self.path} is a folder")
+        touch_private(self.path)
+        try:
+            self.conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
+            self.conn.row_factory = sqlite3.Row
+            self.conn.execute("PRAGMA busy_timeout = 5000")
+            mode = self.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise StorageError(f"cannot use WAL journal for {self.path} (got {mode})")
+            self.conn.execute("PRAGMA synchronous = NORMAL")
+            # Deleted content is overwritten with zeros, so forgotten text does
+            # not survive in free pages of the file.
+            self.conn.execute("PRAGMA secure_delete = ON")
+            migrations.migrate(self.conn)
+        except sqlite3.DatabaseError as exc:
+            raise StorageError(f"cannot open database {self.path}: {exc}") from None
+        self._depth = 0
+        self.memories = Memories(self)
+        self.keywords = KeywordIndex(self)
+        self.history = History(self)
+        self.sessions = Sessions(self)
+
+    def close(self) -> None:
+        try:
+            self.conn.close()
+        except sqlite3.Error:
+            pass
+
+    def now(self) -> str:
+        """The store's clock as stored ISO text (UTC, microseconds)."""
+        return self.clock().astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+    # transactions ------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All writes inside commit together or not at all. A nested block is a
+        savepoint: if it fails, its own writes are undone and the outer
+        transaction goes on (or fails too, if the error is not caught)."""
+        if self._depth:
+            name = f"sp{self._depth}"
+            self.conn.execute(f"SAVEPOINT {name}")
+            self._depth += 1
+            try:
+                yield
+            except BaseException:
+                if self.conn.in_transaction:
+                    self.conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
+                    self.conn.execute(f"RELEASE SAVEPOINT {name}")
+                raise
+            else:
+                self.conn.execute(f"RELEASE SAVEPOINT {name}")
+            finally:
+                self._depth -= 1
+            return
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise StorageError(f"cannot write to {self.path}: {exc}") from None
+        self._depth = 1
+        try:
+            yield
+        except BaseException:
+            self._depth = 0
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        self._depth = 0
+        try:
+            self.conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise StorageError(f"cannot write to {self.path}: {exc}") from None
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._depth > 0
+
+    # the index generation ------------------------------------------------------
+
+    def generation(self, user_id: str) -> int:
+        """Bumped in the same transaction as any change to the user's vectors;
+        the HNSW manifest records the value it reflects."""
+        row = self.conn.execute("SELECT generation FROM index_state WHERE user_id = ?", [user_id]).fetchone()
+        return int(row[0]) if row else 0
+
+    def bump_generation(self, user_id: str) -> None:
+        self.conn.execute(
+            "INSERT INTO index_state (user_id, generation) VALUES (?, 1)"
+            " ON CONFLICT(user_id) DO UPDATE SET generation = generation + 1",
+            [user_id],
+        )
+
+    # whole users and the whole file ---------------------------------------------
+
+    def user_tables(self) -> list[str]:
+        """Every table with a user_id column (so later migrations are covered too)."""
+        tables = [r[0] for r in self.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")]
+        return [t for t in tables if any(c[1] == "user_id" for c in self.conn.execute(f"PRAGMA table_info({t})"))]
+
+    def delete_user(self, user_id: str) -> int:
+        """Remove every row that names ``user_id``, in every table. Returns the
+        number of memories removed. Call inside :meth:`transaction`."""
+        count = self.memories.count(user_id)
+        for table in self.user_tables():
+            self.conn.execute(f"DELETE FROM {table} WHERE user_id = ?", [user_id])
+        return count
+
+    def delete_everything(self) -> None:
+        """Every user's rows, in every table. Call inside :meth:`transaction`."""
+        for table in self.user_tables():
+            self.conn.execute(f"DELETE FROM {table}")
+
+    def counts(self, user_id: str | None = None) -> dict[str, Any]:
+        """Rows per user and per kind of memory, and of sessions, messages and history."""
+        where, args = ("WHERE user_id = ?", [user_id]) if user_id else ("", [])
+
+        def count(table: str) -> int:
+            return int(self.conn.execute(f"SELECT COUNT(*) FROM {table} {where}", args).fetchone()[0])
+
+        return {
+            "users": dict(self.conn.execute(f"SELECT user_id, COUNT(*) FROM memories {where} GROUP BY user_id",
+                                            args).fetchall()),
+            "kinds": dict(self.conn.execute(f"SELECT kind, COUNT(*) FROM memories {where} GROUP BY kind",
+                                            args).fetchall()),
+            "sessions": count("sessions"),
+            "messages": count("messages"),
+            "history_events": count("history"),
+        }
+
+    def scrub(self) -> None:
+        """Leave no trace of deleted rows: the keyword index merged into one fresh
+        segment, then the WAL moved into the file and truncated."""
+        self.keywords.purge()
+        self.checkpoint()
+
+    def checkpoint(self) -> None:
+        """Move the WAL into the main file and truncate it to zero bytes, so text
+        deleted a moment ago no longer sits in the WAL."""
+        self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def vacuum(self) -> None:
+        """Rewrite the file without free pages (and without any deleted residue)."""
+        self.checkpoint()
+        self.conn.execute("VACUUM")
+        self.checkpoint()
+
+    def schema(self) -> list[str]:
+        """The migrations this database has, in order."""
+        return migrations.applied_names(self.conn)
+
+    def file_sizes(self) -> dict[str, int]:
+        out = {}
+        for suffix in ("", "-wal", "-shm"):
+            p = Path(str(self.path) + suffix)
+            if p.exists():
+                out[p.name] = p.stat().st_size
+        return out
