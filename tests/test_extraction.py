@@ -19,14 +19,17 @@ DATA = Path(__file__).parent / "data"
 SAID = datetime(2026, 3, 10, 15, tzinfo=timezone.utc)  # a Tuesday
 
 
-@pytest.mark.parametrize("name", ["extraction_labels.tsv", "extraction_heldout.tsv"])
-def test_rules_meet_the_quality_targets(name: str) -> None:
+@pytest.mark.parametrize("name, size", [("extraction_labels.tsv", 150), ("extraction_heldout.tsv", 40),
+                                        ("extraction_chat.tsv", 250), ("extraction_chat_heldout.tsv", 80)])
+def test_rules_meet_the_quality_targets(name: str, size: int) -> None:
+    """Precision 0.9 and recall 0.8 on every set, held-out ones included (figures
+    and the story of each set: bench/bench_extraction.py)."""
     examples = load(DATA / name)
-    assert len(examples) >= (150 if name == "extraction_labels.tsv" else 40)
+    assert len(examples) >= size
     result = evaluate(RulesExtractor(), examples)
     overall = result["overall"]
     assert overall.precision >= 0.9, overall.mistakes
-    assert overall.recall >= 0.7, overall.mistakes
+    assert overall.recall >= 0.8, overall.mistakes
     for category in ("question", "hypothetical", "third_party", "assistant"):
         assert result["categories"][category].fp == 0, [m for m in overall.mistakes if "invented" in m]
 

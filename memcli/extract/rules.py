@@ -1,11 +1,13 @@
 """Deterministic fact extraction from English first-person statements.
 
-The rules are deliberately conservative: a clause yields facts only when its
-subject is the speaker ("I", "my", "we"), it is not a question, not a
-hypothetical ("if", "would", "maybe", "wish"...), not reported speech, and any
-negation in it is one the rules understand (a retraction such as "I'm not
-vegetarian anymore", or a dislike). Everything else is left alone: a missed
-fact costs less than an invented one.
+A message is first cut into plain clauses (:mod:`.clauses`: chat noise,
+lead-ins, tails, dropped subjects, tense and aspect undone); the patterns
+below then read one clause at a time. They are deliberately conservative: a
+clause yields facts only when its subject is the speaker ("I", "my", "we"),
+it is not a question, not a hypothetical ("if", "would", "maybe", "wish"...),
+not reported speech, and any negation in it is one the rules understand (a
+retraction such as "I'm not vegetarian anymore", or a dislike). Everything
+else is left alone: a missed fact costs less than an invented one.
 """
 
 from __future__ import annotations
@@ -16,156 +18,33 @@ from typing import Callable
 
 from ..timeparse import resolve
 from . import Fact
-from ..vocab import Kind
-from .words import (
-    CONDITIONS, DIETS, EVENT_VERBS, FAMILY, JOBS, LANGUAGES, NOT_NAMES, PETS, SINGLE_FAMILY, STATUS,
-)
+from .clauses import split
+from .values import (article, base_verb, clean_value, event, fact, head, is_business, is_duration, is_job, name, obj,
+                     org,
+                     place, place_in, singular, split_list, third_person, with_subject)
+from .words import (BREEDS, CONDITIONS, DIETS, DISCIPLINES, EVENT_VERBS, FAMILY, HAD, LANGUAGES, NOT_NAMES,
+                    PASTIMES, PETS, SINGLE_FAMILY, STATUS)
 
-# --- clause handling ------------------------------------------------------------
-
-FILLER = re.compile(
-    r"^(?:well|oh|ok|okay|so|also|actually|btw|by the way|anyway|anyways|honestly|yeah|yes|yep|no|nope|hey|hi|"
-    r"hello|um|uh|and|but|plus|fun fact|guess what|oh and|ah|haha|lol|wow|great|thanks|thank you|right|sure|"
-    r"you know|to be honest|funny enough|as you know|just so you know|fyi|oh by the way)\b[,!:.]*\s*",
-    re.I,
-)
-LEAD_TIME = re.compile(
-    r"^(?:(?:last|this|next) (?:\w+)|yesterday|today|tonight|recently|lately|now|these days|nowadays|"
-    r"(?:a few|a couple of|several|\d+|one|two|three|four|five|six|seven|eight|nine|ten) \w+ ago|"
-    r"in (?:19|20)\d\d|back in \w+|in (?:january|february|march|april|may|june|july|august|september|october|"
-    r"november|december)|on (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
-    r"over the weekend|this past weekend|earlier today|this morning|this week|finally|currently|"
-    r"at the moment|right now|a while ago|since (?:19|20)\d\d)\b,?\s*",
-    re.I,
-)
-FIRST_PERSON = re.compile(r"^(?:i|i'm|im|i am|i've|i have|i'd|i'll|my|we|we're|we've|our|call me)\b", re.I)
+FIRST_PERSON = re.compile(r"^(?:i|i'm|im|i am|i've|i have|i'd|i'll|my|we|we're|we've|our|call me)\b"
+                          r"|^[A-Z][a-z]+ here$|^you can call me\b"  # "Mina here!"
+                          r"|^.{1,40}? (?:is|are) my (?:all[- ]time )?(?:favou?rite|thing|jam|passion)\b", re.I)
 QUESTION_START = re.compile(
     r"^(?:do|does|did|are|is|was|were|can|could|would|should|will|shall|have|has|had|what|where|when|who|"
     r"whom|whose|why|how|which|am|isn't|aren't|don't|didn't|won't|wouldn't|shouldn't)\b", re.I)
 HYPOTHETICAL = re.compile(
     r"\b(?:if|would|wish|wished|might|maybe|perhaps|imagine|suppose|supposing|hypothetically|pretend|"
     r"dream of|dreaming of|thinking about|thinking of|considering|could|unless|whether|someday|one day|"
-    r"hope to|hoping to|want to|wanna|wants to|should|in case|probably|possibly|not sure|unsure)\b", re.I)
-REPORTED = re.compile(r"\b(?:said|says|say|told me|tells me|asked|asks|claims|claimed|thinks|according to)\b|[\"“”]", re.I)
+    r"hope to|hoping to|want to|wanna|wants to|should|in case|probably|possibly|not sure|unsure|"
+    r"'d love to|'d like to|d rather)\b", re.I)
+REPORTED = re.compile(r"\b(?:said|says|say|told me|tells me|asked|asks|claims|claimed|thinks|according to)\b|[\"“”]",
+                      re.I)
 UNCERTAIN_LEAD = re.compile(r"^i (?:think|guess|believe|suppose|feel like|bet|doubt|heard|read that|know that)\b", re.I)
 NEGATION = re.compile(r"\b(?:not|never|no longer|no more|neither|nor|nothing|none|dont|cant|wont)\b|n't\b", re.I)
-CLAUSE_SPLIT = re.compile(
-    r"\s*(?:[;]|,?\s+(?:and|but|so|because|although|though|while|plus|and also)\s+(?=(?:i|i'm|i've|my|we|we're)\b)"
-    r"|,\s+(?=(?:i|i'm|i've|my|we|we're)\b))\s*", re.I)
-SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
-# "I live in Busan and work as a nurse": the second clause shares the subject.
-SHARED_SUBJECT = re.compile(
-    r",?\s+(?:and|but|and also)\s+(?=(?:work|live|love|like|enjoy|speak|study|have|hate|play|teach|own|"
-    r"moved|went|got|started|adopted|am|'m)\b)", re.I)
-TRAILING = re.compile(
-    r"(?:\s+(?:now|too|as well|anymore|any more|a lot|very much|so much|these days|right now|at the moment|"
-    r"full[- ]time|part[- ]time|currently|lately|recently|again|though|actually|already|for now|"
-    r"for (?:a|an|the|\d+|one|two|three|four|five|six|seven|eight|nine|ten|many|several|a few) \w+(?: \w+)?|"
-    r"since (?:\d{4}|\w+)|last \w+|this \w+|next \w+|yesterday|today|tonight|tomorrow|"
-    r"(?:a few|a couple of|\d+|one|two|three|four|five|six|\w+) \w+ ago|in (?:19|20)\d\d|"
-    r"in (?:january|february|march|april|may|june|july|august|september|october|november|december)"
-    r"(?: (?:19|20)\d\d)?|with (?:my|our|a|an|the) \w+(?: \w+)?|:\)|:-\)|lol|haha|"
-    r"on (?:the )?weekends?|every (?:day|week|morning|evening|night|weekend)|at night|in the (?:morning|evening)|"
-    r"on (?:mondays|tuesdays|wednesdays|thursdays|fridays|saturdays|sundays)))+$",
-    re.I,
-)
-
-
-def _clean_value(value: str, max_words: int = 8) -> str:
-    value = value.strip(" ,.;:!-—–'\"")
-    for _ in range(3):
-        value = TRAILING.sub("", value).strip(" ,.;:!-—–")
-    words = value.split()
-    if len(words) > max_words:
-        return ""
-    return " ".join(words)
-
-
-def _place(raw: str) -> str:
-    """A place name from the words after 'in'/'to': capitalised words (with joiners
-    like 'de', 'of'), or up to three words when the person typed in lowercase."""
-    raw = _clean_value(raw, max_words=12)
-    named = re.search(r"\b(?:called|named) ([A-Z][\w'-]+(?: [A-Z][\w'-]+)*)", raw)
-    if named:
-        return named.group(1)
-    words = raw.split()
-    if not words:
-        return ""
-    if words[0].lower() == "the" and len(words) > 1:
-        words = words[1:]
-        lead = "the "
-    else:
-        lead = ""
-    out: list[str] = []
-    if words[0][:1].isupper():
-        for w in words:
-            bare = w.rstrip(",")
-            if bare[:1].isupper() or (out and bare in ("de", "del", "la", "of", "upon", "on", "am", "sur")):
-                out.append(bare)
-                if w.endswith(","):
-                    continue
-            else:
-                break
-        while out and out[-1] in ("de", "del", "la", "of", "upon", "on", "am", "sur"):
-            out.pop()
-    else:
-        stop = {"with", "and", "for", "near", "because", "since", "where", "which", "who", "but", "so", "at"}
-        for w in words[:3]:
-            if w.lower() in stop:
-                break
-            out.append(w)
-    place = " ".join(out).strip(",")
-    if place and place == place.lower():
-        place = place.title()  # typed in lowercase: "busan" -> "Busan"
-    return (lead + place) if place else ""
-
-
-def _obj(raw: str, max_words: int = 6) -> str:
-    raw = re.split(r"\s+(?:because|since|when|but|as|so|which|although|though|whenever|except)\s+|,\s+", raw, maxsplit=1)[0]
-    return _clean_value(raw, max_words=max_words)
-
-
-def _name(raw: str) -> str:
-    m = re.match(r"([A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)?)", raw.strip())
-    if m:
-        return m.group(1)
-    word = raw.strip().split()[0] if raw.strip() else ""
-    return word.strip(",.!") .capitalize() if word.isalpha() else ""
-
-
-def _article(noun: str) -> str:
-    return ("an " if noun[:1].lower() in "aeiou" else "a ") + noun
-
-
-def split_clauses(text: str) -> list[str]:
-    text = text.replace("’", "'").replace("‘", "'")
-    out: list[str] = []
-    for sentence in SENTENCE_SPLIT.split(text.strip()):
-        sentence = sentence.strip()
-        if not sentence or sentence.endswith("?"):
-            continue  # questions state nothing
-        if FIRST_PERSON.match(_strip_lead(sentence)):
-            sentence = SHARED_SUBJECT.sub("; I ", sentence)
-        for clause in CLAUSE_SPLIT.split(sentence):
-            clause = clause.strip().rstrip(".!").strip()
-            if clause:
-                out.append(clause)
-    return out
-
-
-def _strip_lead(clause: str) -> str:
-    for _ in range(4):
-        new = FILLER.sub("", clause)
-        new = LEAD_TIME.sub("", new)
-        if new == clause:
-            break
-        clause = new
-    return clause.strip()
-
-
-# --- the extractor -------------------------------------------------------------
+THEIRS = re.compile(r"^(?:it|that|this|them|you|him|her|those|these|so|to be|there)\b", re.I)
 
 Builder = Callable[[re.Match[str]], list[Fact]]
+_COUNTS = {"a": "1", "an": "1", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
+           "seven": "7", "eight": "8"}
 
 
 class RulesExtractor:
@@ -180,14 +59,13 @@ class RulesExtractor:
 
     def extract(self, text: str, said_at: datetime, *, speaker: str | None = None) -> list[Fact]:
         facts: list[Fact] = []
-        for raw in split_clauses(text):
-            clause = _strip_lead(raw)
+        for piece in split(text):
+            clause = piece.text
             if not FIRST_PERSON.match(clause) or QUESTION_START.match(clause):
                 continue
             if HYPOTHETICAL.search(clause) or REPORTED.search(clause) or UNCERTAIN_LEAD.match(clause):
                 continue
-            clause = re.sub(r"^i am\b", "I'm", clause, flags=re.I)
-            clause = re.sub(r"^im\b", "I'm", clause, flags=re.I)
+            clause = re.sub(r"^(?:i am|im)\b", "I'm", clause, flags=re.I)
             rules = self.negative if NEGATION.search(clause) else self.positive
             found: list[Fact] = []
             for pattern, build in rules:
@@ -197,17 +75,14 @@ class RulesExtractor:
             if any(not f.extra.get("generic") for f in found):
                 found = [f for f in found if not f.extra.get("generic")]
             plan = any(f.attribute and f.attribute.startswith("plan") for f in found)
-            when = resolve(raw, said_at, future_hint=plan)
-            for fact in found:
-                if fact.when is None and when is not None:
-                    fact.when = when.start
+            when = resolve(piece.said, said_at, future_hint=plan)
+            for f in found:
+                if f.when is None and when is not None:
+                    f.when = when.start
                 if speaker:
-                    fact.text = _with_subject(fact.text, speaker)
+                    f.text = with_subject(f.text, speaker)
             facts += found
-        unique: dict[tuple[object, ...], Fact] = {}
-        for fact in facts:
-            unique.setdefault((fact.kind, fact.attribute, fact.value, fact.retract, fact.text.lower()), fact)
-        return list(unique.values())
+        return _unique(facts)
 
     # rules ---------------------------------------------------------------------
 
@@ -219,344 +94,512 @@ class RulesExtractor:
         neg = lambda p, b: self._add(True, p, b)  # noqa: E731
 
         # identity
-        pos(r"^my (?:name is|name's) (?P<v>.+)$", lambda m: _fact("name", _name(m["v"]), "Name is {}", single=True, importance=0.9))
-        pos(r"^i'm (?P<v>(?-i:[A-Z][a-z]+(?: [A-Z][a-z]+)?))(?:,.*)?$",
-            lambda m: _fact("name", m["v"], "Name is {}", single=True, importance=0.9)
+        pos(r"^my name is (?P<v>.+)$", lambda m: fact("name", name(m["v"]), "Name is {}", single=True, importance=0.9))
+        pos(r"^i'm (?P<v>(?-i:[A-Z][a-z]+(?: [A-Z][a-z]+)?))(?:,.*| here| by the way)?$",
+            lambda m: fact("name", m["v"], "Name is {}", single=True, importance=0.9)
             if m["v"].split()[0].lower() not in LANGUAGES | NOT_NAMES else [])
-        pos(r"^(?:call me|i go by|i'm called|people call me) (?P<v>.+)$", lambda m: _fact("name", _name(m["v"]), "Goes by {}", single=True, importance=0.9))
-        pos(r"^i'm (?P<v>\d{1,3}) (?:years old|year old|yrs old|yo)\b", lambda m: _fact("age", m["v"], "Is {} years old", single=True, importance=0.7))
-        pos(r"^i (?:just )?turned (?P<v>\d{1,3})\b", lambda m: _fact("age", m["v"], "Is {} years old", single=True, importance=0.7))
-        pos(r"^my birthday is (?:on )?(?P<v>.+)$", lambda m: _fact("birthday", _clean_value(m["v"], 4), "Birthday is {}", single=True, importance=0.8))
+        pos(r"^(?P<v>(?-i:[A-Z][a-z]+)) here$", lambda m: fact("name", m["v"], "Name is {}", single=True, importance=0.9)
+            if m["v"].lower() not in NOT_NAMES else [])
+        pos(r"^(?:call me|i go by|i'm called|people call me|you can call me) (?P<v>.+)$",
+            lambda m: fact("name", name(m["v"]), "Goes by {}", single=True, importance=0.9))
+        pos(r"^i'm (?P<v>\d{1,3})(?: (?:years old|year old|yrs old|yo|y/o))?(?:$|,| and\b| now\b| this year\b)",
+            lambda m: fact("age", m["v"], "Is {} years old", single=True, importance=0.7))
+        pos(r"^i (?:just )?turned (?P<v>\d{1,3})\b", lambda m: fact("age", m["v"], "Is {} years old", single=True,
+                                                                   importance=0.7))
+        pos(r"^my birthday is (?:on )?(?P<v>.+)$", lambda m: fact("birthday", clean_value(m["v"], 4), "Birthday is {}",
+                                                                single=True, importance=0.8))
 
-        # where they live
-        pos(r"^(?:i|we) (?:now |still |currently )?(?:live|am living|'m living|are living|reside|'re living|stay) in (?P<v>.+)$",
-            lambda m: _fact("location", _place(m["v"]), "Lives in {}", single=True, importance=0.9))
-        pos(r"^(?:i|we) (?:just |recently |finally |have |'ve )?(?:moved|relocated|moved back|moved house) (?:back )?to (?P<v>.+)$",
-            lambda m: _fact("location", _place(m["v"]), "Lives in {}", single=True, importance=0.9)
-            + _event(f"Moved to {_place(m['v'])}") if _place(m["v"]) else [])
-        pos(r"^i'm (?:originally )?from (?P<v>.+)$", lambda m: _fact("hometown", _place(m["v"]), "Is from {}", single=True, importance=0.8))
-        pos(r"^i (?:grew up|was born) in (?P<v>.+)$", lambda m: _fact("hometown", _place(m["v"]), "Grew up in {}", single=True, importance=0.8))
+        # where they live, and where they are from
+        live = r"(?:live|am living|'m living|are living|reside|'re living|stay|'m based|am based|'re based|are based)"
+        pos(rf"^(?:i|we) (?:now |still |currently |also )?{live} (?P<v>.+)$", self._live)
+        pos(r"^(?:i'm|we're) (?:now |still |currently |also )?(?:based|living|staying|residing) (?P<v>(?:in|near|outside) .+)$",
+            self._live)
+        pos(r"^(?:i|we) (?:just |recently |finally |have |'ve )?(?:moved|relocated|moved house)(?: back)? to (?P<v>.+)$",
+            lambda m: fact("location", place(m["v"]), "Lives in {}", single=True, importance=0.9)
+            + event(f"Moved to {place(m['v'])}") if place(m["v"]) else [])
+        pos(r"^(?:i|we) (?:just |recently |finally )?moved into (?:a |an |our |my |the )?(?:new |first |own )?"
+            r"(?:[\w-]+ )?(?:apartment|flat|house|home|place|condo)(?P<v>.*)$",
+            lambda m: fact("location", place_in(m["v"]), "Lives in {}", single=True, importance=0.9)
+            + event(third_person(clean_value(m[0].split(" ", 1)[1], 12))) if place_in(m["v"]) else [])
+        pos(r"^i'm (?:originally )?from (?P<v>.+)$", lambda m: fact("hometown", place(m["v"]), "Is from {}", single=True,
+                                                                   importance=0.8))
+        pos(r"^i (?:grew up|was born|was raised|was born and raised|was brought up|spent my childhood) "
+            r"(?:in|near|outside|on) (?P<v>.+)$",
+            lambda m: fact("hometown", place(m["v"]), "Grew up in {}", single=True, importance=0.8))
+        pos(r"^(?:i|we) (?:moved|came|emigrated|immigrated) (?:here |over |to \w+ )?from (?P<v>.+)$",
+            lambda m: fact("hometown", place(m["v"]), "Is from {}", single=True, importance=0.8))
         neg(r"^(?:i|we) (?:no longer|don't|do not|dont) live in (?P<v>.+?)(?: anymore| any more)?$",
-            lambda m: _fact("location", _place(m["v"]), "Lives in {}", single=True, retract=True))
+            lambda m: fact("location", place(m["v"]), "Lives in {}", single=True, retract=True))
+        neg(r"^(?:i'm|we're) (?:not|no longer) (?:living|based) in (?P<v>.+?)(?: anymore| any more)?$",
+            lambda m: fact("location", place(m["v"]), "Lives in {}", single=True, retract=True))
 
         # work and study
-        pos(r"^i (?:work|am working|'m working) as (?:a |an |the )?(?P<role>.+?)(?: (?:at|for) (?P<org>.+)| in .+)?$", self._job)
-        pos(r"^i'm (?:a|an) (?P<role>(?:[\w-]+ ){0,2}?[\w-]+?)(?: (?:at|for) (?P<org>.+)| in .+)?$", self._job_noun)
-        pos(r"^i (?:work|am working|'m working) (?:at|for) (?P<org>.+)$",
-            lambda m: _fact("employer", _org(m["org"]), "Works at {}", single=True, importance=0.8))
-        pos(r"^my (?:job|profession|occupation) is (?:being )?(?:a |an )?(?P<role>.+)$", self._job)
-        pos(r"^i (?:just )?(?:got|started|landed|accepted) (?:a |my )?(?:new )?job (?:as (?:a |an )?(?P<role>.+?))?(?: ?(?:at|with) (?P<org>.+))?$",
-            lambda m: self._job(m) + _event("Started a new job" + (f" at {_org(m['org'])}" if m["org"] else "")))
-        pos(r"^i'm (?:retired|a retiree)\b", lambda m: _fact("job", "retired", "Is retired", single=True, importance=0.8))
-        pos(r"^i (?:just )?retired\b", lambda m: _fact("job", "retired", "Is retired", single=True, importance=0.8) + _event("Retired"))
-        pos(r"^i'm (?:studying|majoring in|doing a (?:degree|phd|masters|master's) in) (?P<v>.+)$",
-            lambda m: _fact("study", _obj(m["v"], 5), "Studies {}", single=True, importance=0.7))
-        pos(r"^i study (?P<v>.+)$", lambda m: _fact("study", _obj(m["v"], 5), "Studies {}", single=True, importance=0.7))
-        pos(r"^i'm (?:a (?:\w+ )?student|in (?:grad|graduate|medical|law) school) (?:at|in) (?P<v>.+)$",
-            lambda m: _fact("school", _org(m["v"]), "Studies at {}", single=True, importance=0.7))
+        how = r"(?: (?:nights|days|weekends|full[- ]time|part[- ]time|remotely|from home|freelance|mostly|now))*"
+        pos(rf"^i (?:work|am working|'m working){how} as (?:a |an |the )?(?P<role>.+?)"
+            r"(?: (?:at|for|with) (?P<org>.+)| in .+)?$", self._job)
+        pos(r"^i'm (?:a|an|the) (?P<role>(?:[\w-]+ ){0,3}?[\w-]+?)(?: (?:at|for|with) (?P<org>.+)| in .+| and .+)?$",
+            self._job_noun)
+        pos(r"^i (?:work|am working|'m working)(?: in [\w ]+?)? (?:at|for) (?P<org>.+?)(?: as (?:a |an )?(?P<role>.+))?$",
+            lambda m: fact("employer", org(m["org"]), "Works at {}", single=True, importance=0.8)
+            + (self._job(m) if m["role"] else []))
+        fields = ("IT|tech|technology|finance|healthcare|health care|marketing|sales|education|retail|hospitality|"
+                  "construction|insurance|banking|HR|human resources|law|real estate|publishing|advertising|media|"
+                  "government|academia|research|software|engineering|fashion|consulting|logistics|accounting|"
+                  "pharma|journalism|film|music|gaming|nonprofits?|the nonprofit sector|social care|tourism")
+        pos(rf"^i (?:work|am working|'m working) in (?P<v>{fields})\b",
+            lambda m: fact("job", m["v"], "Works in {}", single=True, importance=0.8))
+        pos(r"^i'm (?:currently |now )?(?P<v>self-employed|unemployed|between jobs|out of work|on maternity leave|"
+            r"on paternity leave|a freelancer|freelancing|job hunting|looking for work)\b",
+            lambda m: fact("job", m["v"].replace("a freelancer", "freelancer"), "Is {}", single=True, importance=0.7))
+        pos(r"^my (?:job|profession|occupation) is (?:being )?(?:a |an )?(?P<role>.+)$",
+            lambda m: self._job(m) if is_job(clean_value(obj(m["role"], 4))) else [])
+        pos(r"^i (?:really )?(?:love|like|enjoy|hate) my (?:job|work) as (?:a |an )?(?P<role>.+)$", self._job)
+        pos(r"^i (?:just )?(?:got|started|landed|accepted|took|found|began) (?:a |my |the )?(?:new |first )?job"
+            r"(?: as (?:a |an )?(?P<role>.+?))?(?: ?(?:at|with|for) (?P<org>.+?))?(?: in [A-Z].*| in \w+)?$",
+            lambda m: self._job(m) + event("Started a new job" + (f" as {article(obj(m['role'], 4))}" if m["role"] else "")
+                                           + (f" at {org(m['org'])}" if m["org"] else "")))
+        pos(r"^i (?:just )?got promoted(?: to (?:a |an )?(?P<role>.+))?$",
+            lambda m: (self._job(m) if m["role"] and is_job(clean_value(m["role"])) else [])
+            + event("Got promoted" + (f" to {obj(m['role'], 4)}" if m["role"] else ""), importance=0.6))
+        pos(r"^i (?P<verb>teach|lecture|tutor|coach) (?P<v>(?!my |me |him |her |them |myself |kids to )[\w' -]+?)"
+            r"(?: (?:at|for) (?P<org>.+))?$", self._teach)
+        pos(r"^(?:i|we) (?P<verb>run|own|manage|opened|started) (?:my own |our own |a |an |the |my |our )?(?:own )?"
+            r"(?P<v>(?:[\w'&-]+ ){0,3}?[\w'-]+?)(?: in .+| (?:called|named) .+)?$", self._business)
+        pos(r"^i'm (?:a |an )?stay[- ]at[- ]home (?P<v>mom|mum|dad|parent|father|mother)\b",
+            lambda m: fact("job", f"stay-at-home {m['v'].lower()}", "Is a stay-at-home {}".replace("{}", m["v"].lower()),
+                           single=True, importance=0.8))
+        pos(r"^i'm (?:retired|a retiree)\b", lambda m: fact("job", "retired", "Is retired", single=True, importance=0.8))
+        pos(r"^i (?:just )?retired\b", lambda m: fact("job", "retired", "Is retired", single=True, importance=0.8)
+            + event("Retired"))
+        pos(r"^i'm (?:studying|majoring in|doing (?:a |my )?(?:degree|phd|masters|master's|bachelor's|ba|bsc|msc|ma|"
+            r"mba|doctorate) in) (?P<v>.+?)(?: at (?P<school>.+))?$", self._study)
+        pos(r"^i study (?P<v>.+?)(?: at (?P<school>.+))?$", self._study)
+        pos(r"^i'm (?:a |an )(?:[\w-]+ )?(?:student|undergrad|undergraduate|postgrad|grad student|phd candidate)"
+            r"(?: at (?P<school>.+?))?(?: (?:in|of|studying|doing) (?P<v>.+))?$", self._study)
+        pos(r"^i'm in (?:grad|graduate|medical|law|nursing|art|film) school(?: at (?P<school>.+))?$", self._study)
         pos(r"^i (?:go to|attend) (?P<v>.*(?:university|college|school|academy|institute).*)$",
-            lambda m: _fact("school", _org(m["v"]), "Studies at {}", single=True, importance=0.7))
+            lambda m: fact("school", org(m["v"]), "Studies at {}", single=True, importance=0.7))
         pos(r"^i (?:just )?graduated from (?P<v>.+)$",
-            lambda m: _fact("school", _org(m["v"]), "Graduated from {}", single=True, importance=0.7)
-            + _event(f"Graduated from {_org(m['v'])}"))
+            lambda m: fact("school", org(m["v"]), "Graduated from {}", single=True, importance=0.7)
+            + event(f"Graduated from {org(m['v'])}"))
         neg(r"^i (?:no longer|don't|do not|dont) work (?:at|for) (?P<org>.+?)(?: anymore| any more)?$",
-            lambda m: _fact("employer", _org(m["org"]), "Works at {}", single=True, retract=True))
-        neg(r"^i'm (?:no longer|not) (?:working as )?(?:a |an )?(?P<role>[\w -]+?)(?: anymore| any more)$",
-            lambda m: _fact("job", m["role"].lower(), "Works as {}", single=True, retract=True) if _is_job(m["role"]) else [])
+            lambda m: fact("employer", org(m["org"]), "Works at {}", single=True, retract=True))
+        neg(r"^i'm (?:no longer|not) (?:working as )?(?:a |an )?(?P<role>[\w -]+?)(?: anymore| any more)?$",
+            lambda m: fact("job", m["role"], "Works as {}", single=True, retract=True)
+            if is_job(m["role"]) and re.search(r"\b(?:anymore|any more|no longer)\b", m[0], re.I) else [])
 
         # quitting is a positive statement with a negative effect
-        pos(r"^i (?:just )?(?:quit|left) (?:my job(?: (?:at|with) (?P<org>.+))?|(?P<org2>[A-Z].+))$", self._quit)
+        pos(r"^i (?:just )?(?:quit|left) (?:my job(?: (?:at|with) (?P<org>.+))?|(?P<org2>(?-i:[A-Z]).+))$", self._quit)
         pos(r"^i (?:got|was) (?:fired|laid off|let go)(?: from (?P<org>.+))?$", self._quit)
 
         # languages
-        pos(r"^i speak (?P<v>.+)$", self._languages)
+        pos(r"^i (?:can )?speak (?P<v>.+)$", self._languages)
         pos(r"^i'm (?:fluent|native) in (?P<v>.+)$", self._languages)
         pos(r"^my (?:native|first|mother) (?:language|tongue) is (?P<v>.+)$", self._languages)
         pos(r"^i'm (?:learning|taking (?:a |an )?(?:\w+ )?(?:class|course|lessons) in) (?P<v>.+)$", self._learning)
         pos(r"^i (?:started|began|took up) (?:learning |to learn |playing |to play )(?P<v>.+)$",
-            lambda m: self._learning(m) + _event(f"Started learning {_obj(m['v'], 4)}"))
+            lambda m: self._learning(m) + event(f"Started learning {obj(m['v'], 4)}"))
 
         # diet and health
         diet = "|".join(re.escape(d) for d in DIETS)
-        pos(rf"^i'm (?:a |an |now |strictly |fully |mostly )*(?P<v>{diet})\b",
-            lambda m: _fact("diet", m["v"].lower(), "Is {}", single=True, importance=0.8))
+        pos(rf"^i'm (?:a |an |now |strictly |fully |mostly |also )*(?P<v>{diet})\b",
+            lambda m: fact("diet", m["v"].lower(), "Is {}", single=True, importance=0.8))
         pos(rf"^i (?:went|turned|became|have been|'ve been|have gone|'ve gone) (?P<v>{diet})\b",
-            lambda m: _fact("diet", m["v"].lower(), "Is {}", single=True, importance=0.8))
+            lambda m: fact("diet", m["v"].lower(), "Is {}", single=True, importance=0.8))
         neg(rf"^i'm (?:not|no longer) (?:a |an )?(?P<v>{diet})(?: anymore| any more)?\b",
-            lambda m: _fact("diet", m["v"].lower(), "Is {}", single=True, retract=True))
+            lambda m: fact("diet", m["v"].lower(), "Is {}", single=True, retract=True))
         pos(rf"^i (?:stopped being|quit being|gave up being) (?:a |an )?(?P<v>{diet})\b",
-            lambda m: _fact("diet", m["v"].lower(), "Is {}", single=True, retract=True))
+            lambda m: fact("diet", m["v"].lower(), "Is {}", single=True, retract=True))
         pos(r"^i (?:started eating|eat) (?:meat|fish|meat and fish) again\b",
-            lambda m: _fact("diet", None, "Is vegetarian", single=True, retract=True))
-        neg(r"^i (?:don't|do not|dont|never|no longer) eat (?P<v>meat|pork|beef|fish|seafood|dairy|eggs|gluten|sugar|chicken|shellfish)(?: anymore)?\b",
-            lambda m: _fact(f"avoids:{m['v'].lower()}", m["v"].lower(), "Does not eat {}", importance=0.7))
-        pos(r"^i'm (?:severely |very |mildly |a bit )?allergic to (?P<v>.+)$", self._allergy)
+            lambda m: fact("diet", None, "Is vegetarian", single=True, retract=True))
+        neg(r"^i (?:don't|do not|dont|never|no longer|can't|cannot) eat (?P<v>meat|pork|beef|fish|seafood|dairy|eggs|gluten|sugar|"
+            r"chicken|shellfish)(?: anymore)?\b",
+            lambda m: fact(f"avoids:{m['v'].lower()}", m["v"].lower(), "Does not eat {}", importance=0.7))
+        pos(r"^i'm (?:severely |very |mildly |a bit |deathly )?allergic to (?P<v>.+)$", self._allergy)
         pos(r"^i have (?:a |an )?(?:severe |mild |bad )?(?P<v>\w+) allergy$",
-            lambda m: _fact(f"allergy:{m['v'].lower()}", m["v"].lower(), "Is allergic to {}", importance=0.9))
+            lambda m: fact(f"allergy:{m['v'].lower()}", m["v"].lower(), "Is allergic to {}", importance=0.9))
         neg(r"^i'm (?:not|no longer) allergic to (?P<v>.+?)(?: anymore| any more)?$",
-            lambda m: _fact(f"allergy:{_obj(m['v'], 4).lower()}", _obj(m["v"], 4), "Is allergic to {}", retract=True))
+            lambda m: fact(f"allergy:{obj(m['v'], 4).lower()}", obj(m["v"], 4), "Is allergic to {}", retract=True))
         cond = "|".join(re.escape(c) for c in CONDITIONS)
-        pos(rf"^i (?:have|suffer from|was diagnosed with|got diagnosed with|live with) (?P<v>{cond})\b",
-            lambda m: _fact(f"health:{m['v'].lower()}", m["v"].lower(), "Has {}", importance=0.9))
+        pos(rf"^i (?:have|suffer from|was diagnosed with|got diagnosed with|live with|'ve got|have got) (?P<v>{cond})\b",
+            lambda m: fact(f"health:{m['v'].lower()}", m["v"], "Has {}", importance=0.9))
+        pos(r"^i (?:was|got|just got) diagnosed with (?P<v>(?:[\w'-]+ ){0,2}[\w'-]+)$",
+            lambda m: fact(f"health:{obj(m['v'], 3).lower()}", obj(m["v"], 3), "Has {}", importance=0.9))
         pos(r"^i'm (?P<v>diabetic|asthmatic|pregnant|epileptic|deaf|blind|colorblind|colourblind)\b",
-            lambda m: _fact(f"health:{m['v'].lower()}", m["v"].lower(), "Is {}", importance=0.9))
-        pos(r"^i (?:broke|sprained|fractured|injured|hurt) my (?P<v>[\w ]+)$",
-            lambda m: _event(f"Hurt their {_obj(m['v'], 3)}", importance=0.7))
+            lambda m: fact(f"health:{m['v'].lower()}", m["v"].lower(), "Is {}", importance=0.9))
+        pos(r"^i (?:broke|sprained|fractured|injured|hurt|tore|dislocated) my (?P<v>[\w ]+)$",
+            lambda m: event(f"Hurt their {obj(m['v'], 3)}", importance=0.7))
+        pos(r"^(?:i'm|we're) expecting (?:a|our|my|another) (?:first |second |third |\w+ )?(?:baby|child|kid)\b",
+            lambda m: event("Expecting a baby", importance=0.8))
 
         # likes and dislikes
-        pos(r"^i (?:really |absolutely |totally |just |also |still |truly )*(?P<verb>love|like|enjoy|adore) (?P<v>.+)$", self._likes)
-        pos(r"^i'm (?:a (?:big |huge |massive )?fan of|really into|into|obsessed with|passionate about|crazy about) (?P<v>.+)$",
+        pos(r"^i (?:really |absolutely |totally |just |also |still |truly |do )*(?P<verb>love|like|enjoy|adore) "
+            r"(?P<v>.+)$", self._likes)
+        pos(r"^i'm (?:really |so |very |super |totally |absolutely |kind of |kinda |a bit |honestly )*"
+            r"(?:a (?:big |huge |massive |die-hard |lifelong )?fan of|into|obsessed with|passionate "
+            r"about|crazy about|addicted to|hooked on|a sucker for) (?P<v>.+)$",
             lambda m: self._pref(m["v"], True))
-        pos(r"^i (?:really )?(?:hate|dislike|detest|loathe|can't stand|cannot stand) (?P<v>.+)$", lambda m: self._pref(m["v"], False))
-        neg(r"^i (?:really )?(?:don't|do not|dont|no longer) (?:really )?(?:like|love|enjoy) (?P<v>.+?)(?: anymore| any more)?$",
+        pos(r"^i'm (?:a |an )(?:big |huge |massive |die-hard |diehard |lifelong )?(?P<v>(?:[\w'-]+ ){0,3}[\w'-]+) fan$",
+            lambda m: self._pref(m["v"], True))
+        pos(r"^i (?:really )?(?:hate|dislike|detest|loathe|can't stand|cannot stand) (?P<v>.+)$",
             lambda m: self._pref(m["v"], False))
+        pos(r"^i (?:much |really )?prefer (?P<v>.+?) (?:over|to|rather than|instead of) .+$",
+            lambda m: self._pref(m["v"], True))
+        neg(r"^i (?:really )?(?:don't|do not|dont|no longer) (?:really )?(?:like|love|enjoy) (?P<v>.+?)"
+            r"(?: anymore| any more)?$", lambda m: self._pref(m["v"], False))
         neg(r"^i (?:can't|cannot) stand (?P<v>.+)$", lambda m: self._pref(m["v"], False))
-        pos(r"^my (?:all[- ]time )?favou?rite (?P<cat>[\w ]{2,30}?) (?:is|are) (?P<v>.+)$",
-            lambda m: _fact(f"favorite:{m['cat'].lower()}", _obj(m["v"]), f"Favourite {m['cat'].lower()} is {{}}", single=True, importance=0.6))
-        pos(r"^my hobbies (?:are|include) (?P<v>.+)$", lambda m: [f for part in _split_list(m["v"]) for f in self._pref(part, True)])
+        pos(r"^my (?:all[- ]time |absolute )?(?:favou?rite|go-to) (?P<cat>[\w -]{2,30}?) (?:is|are|has to be) (?P<v>.+)$",
+            self._favourite)
+        pos(r"^(?P<v>.{1,40}?) (?:is|are) my (?:all[- ]time |absolute )?favou?rite (?P<cat>[\w -]{2,30}?)"
+            r"(?: ever| of all time| by far)?(?:,.*)?$", self._favourite)
+        pos(r"^(?P<v>.{1,40}?) (?:is|are) my (?:thing|jam|passion)(?: now)?$", lambda m: self._pref(m["v"], True))
+        pos(r"^my hobbies (?:are|include) (?P<v>.+)$",
+            lambda m: [f for part in split_list(m["v"]) for f in self._pref(part, True)])
         pos(r"^my hobby is (?P<v>.+)$", lambda m: self._pref(m["v"], True))
 
         # what they do: instruments, sports, pastimes
-        often = r"(?:also |still |regularly |often |usually |sometimes |mostly |mainly |even )*"
+        often = r"(?:also |still |regularly |often |usually |sometimes |mostly |mainly |even |really |actually )*"
         pos(rf"^i {often}play (?P<v>.+)$", lambda m: self._activity("Plays {}", m["v"]))
         pos(rf"^i {often}go (?P<v>[a-z]+ing)\b.*$", lambda m: self._activity("Goes {}", m["v"]))
         pos(rf"^i {often}(?:practise|practice) (?P<v>.+)$", lambda m: self._activity("Practises {}", m["v"]))
         pos(rf"^i {often}collect (?P<v>.+)$", lambda m: self._activity("Collects {}", m["v"]))
+        pos(rf"^i {often}do (?P<v>[\w -]+)$", self._discipline)
+        pos(rf"^i {often}volunteer (?:at|with|for|in) (?P<v>.+)$",
+            lambda m: self._activity("Volunteers at {}", m["v"], split_at=False))
+        pastime = "|".join(PASTIMES)
+        pos(rf"^i {often}(?P<verb>{pastime})(?P<rest>(?: .*)?)$", self._pastime)
         neg(r"^i (?:don't|do not|dont|no longer) (?:play|practise|practice|collect) (?P<v>.+?)(?: anymore| any more)$",
+            lambda m: self._activity("Plays {}", m["v"], retract=True))
+        pos(r"^i (?:stopped|quit|gave up) (?:playing|doing|practising|practicing) (?P<v>.+)$",
             lambda m: self._activity("Plays {}", m["v"], retract=True))
 
         # family and relationships
         fam = "|".join(sorted(FAMILY, key=len, reverse=True))
-        pos(rf"^my (?P<rel>{fam})(?:'s name is| is called| is named| name is) (?P<v>.+)$", self._family_name)
-        pos(rf"^my (?P<rel>{fam}) (?P<v>[A-Z][\w'-]+)? ?(?:lives|is living|has moved|moved) (?:in|to) (?P<p>.+)$",
-            lambda m: _fact(f"family:{m['rel'].lower()}:location", _place(m["p"]),
-                            f"{m['rel'].capitalize()}{' ' + m['v'] if m['v'] else ''} lives in {{}}", single=True))
-        pos(rf"^my (?P<rel>{fam}) (?P<v>[A-Z][\w'-]+)? ?(?:is|works as) (?:a|an) (?P<job>[\w -]+?)(?: (?:at|in|for) (?P<org>.+))?$",
-            lambda m: _fact(f"family:{m['rel'].lower()}:job", m["job"].lower(),
-                            f"{m['rel'].capitalize()}{' ' + m['v'] if m['v'] else ''} works as {_article(m['job'].lower())}",
-                            single=True) if _is_job(m["job"]) else [])
-        pos(r"^i have (?P<n>a|an|one|two|three|four|five|six|\d+) (?P<rel>kids?|children|child|sons?|daughters?|sisters?|brothers?|siblings?|grandchildren|grandkids)\b(?P<rest>.*)$",
-            self._family_count)
+        pos(rf"^(?:my|our) (?P<rel>{fam})(?:'s name is| name is| is called| is named| name's| goes by) (?P<v>.+)$",
+            self._family_name)
+        pos(rf"^(?:my|our) (?:little |baby |younger |older |big |twin |eldest |youngest )?(?P<rel>{fam}) "
+            r"(?P<v>(?-i:[A-Z][\w'-]+))\b(?!.*\b(?:died|passed away)\b)", self._family_name)
+        pos(rf"^i have (?:a|an|one) (?:little |baby |younger |older |big |twin |step)?(?P<rel>{fam})"
+            r"(?:,| called| named| whose name is) (?P<v>(?-i:[A-Z][\w'-]+))", self._family_name)
+        pos(rf"^(?:my|our) (?P<rel>{fam}) (?P<v>(?-i:[A-Z][\w'-]+) )?(?:lives|live|is living|are living|has moved|"
+            r"have moved|moved|is based|are based) (?:in|to|back to) (?P<p>.+)$",
+            lambda m: fact(f"family:{m['rel'].lower()}:location", place(m["p"]),
+                           f"{m['rel'].capitalize()}{' ' + m['v'].strip() if m['v'] else ''} lives in {{}}", single=True))
+        pos(rf"^(?:my|our) (?P<rel>{fam}) (?P<v>(?-i:[A-Z][\w'-]+) )?(?:is|works as|was|used to be|'s) (?:a|an) "
+            r"(?P<job>[\w -]+?)(?: (?:at|in|for) (?P<org>.+))?$",
+            lambda m: fact(f"family:{m['rel'].lower()}:job", m["job"],
+                           f"{m['rel'].capitalize()}{' ' + m['v'].strip() if m['v'] else ''} works as {article(m['job'])}",
+                           single=True) if is_job(m["job"]) else [])
+        pos(r"^(?:i|we)(?: have|'ve got| have got) (?P<v>.+)$", self._family_counts)
+        pos(rf"^(?:my|our) (?P<rel>{fam})(?: (?P<v>(?-i:[A-Z][\w'-]+)))? (?:passed away|died)\b",
+            lambda m: event(f"Their {m['rel'].lower()}{' ' + m['v'] if m['v'] else ''} passed away", importance=0.9))
+        pos(r"^i'm (?:a |an )?(?:\d+(?: years old)?,? and (?:a |an )?)?(?:single |proud |busy |working )?(?:mum|mom|mother|"
+            r"dad|father|parent) of (?P<n>a|an|one|two|three|four|five|six|\d+)\b",
+            lambda m: fact("family:child:count", _COUNTS.get(m["n"].lower(), m["n"]),
+                           f"Has {_COUNTS.get(m['n'].lower(), m['n'])} children", single=True, importance=0.8))
+        pos(r"^i'm (?:a )?single (?:mom|mum|dad|parent|mother|father)\b",
+            lambda m: fact("relationship", "single", "Is single", single=True, importance=0.8))
+        pos(r"^i'm (?:happily )?married to (?P<v>(?-i:[A-Z][\w'-]+))",
+            lambda m: fact("family:spouse", m["v"], "Spouse is named {}", single=True, importance=0.8))
         status = "|".join(re.escape(s) for s in STATUS)
-        pos(rf"^(?:i'm|we're|i have been|i've been|we've been) (?:happily |recently |newly )?(?P<v>{status})\b",
-            lambda m: _fact("relationship", m["v"].lower(), "Is {}", single=True, importance=0.8))
+        pos(rf"^(?:i'm|we're|i have been|i've been|we've been) (?:happily |recently |newly |just )?(?P<v>{status})\b",
+            lambda m: fact("relationship", m["v"].lower(), "Is {}", single=True, importance=0.8))
         pos(r"^(?:i|we) (?:just |recently |finally )?got (?P<v>married|engaged|divorced)\b",
-            lambda m: _fact("relationship", m["v"].lower(), "Is {}", single=True, importance=0.8)
-            + _event(f"Got {m['v'].lower()}", importance=0.8))
+            lambda m: fact("relationship", m["v"].lower(), "Is {}", single=True, importance=0.8)
+            + event(f"Got {m['v'].lower()}", importance=0.8))
 
         # pets
-        pet = "|".join(sorted(PETS, key=len, reverse=True))
-        pos(rf"^(?:i|we) (?:have|own|'ve got|have got) (?P<n>a|an|one|two|three|\d+) (?:\w+ )?(?P<kind>{pet})(?:s)?(?: (?:named|called) (?P<name>.+))?$", self._pet)
-        pos(rf"^my (?:\w+ )?(?P<kind>{pet})(?:'s name is| is called| is named| name is) (?P<name>.+)$", self._pet)
-        pos(rf"^(?:i|we) (?:just )?(?:adopted|got|rescued|bought) (?:a|an) (?:new )?(?:\w+ )?(?P<kind>{pet})(?: (?:named|called) (?P<name>.+))?$",
-            lambda m: self._pet(m) + _event(f"Got {_article(m['kind'].lower())}" + (f" named {_name(m['name'])}" if m["name"] else ""), importance=0.7))
-        pos(rf"^my (?:\w+ )?(?P<kind>{pet})(?: (?P<name>[A-Z][\w'-]+))? (?:died|passed away|passed)\b",
-            lambda m: _fact(f"pet:{_singular(m['kind'])}", _name(m["name"]) if m["name"] else None, "Has a pet", retract=True)
-            + _event(f"Their {m['kind'].lower()}{' ' + m['name'] if m['name'] else ''} died", importance=0.8))
+        pet = "|".join(sorted(set(PETS) | set(BREEDS), key=len, reverse=True))
+        pos(rf"^(?:i|we) (?:have|own|'ve got|have got) (?P<v>(?:a|an|one|two|three|four|\d+) .*\b(?:{pet})s?\b.*)$",
+            self._pets)
+        pos(rf"^(?:my|our) (?:\w+ )?(?P<kind>{pet})(?:'s name is| name is| is called| is named| name's) (?P<name>.+)$",
+            self._pet)
+        pos(rf"^(?:my|our) (?:new |little |old |baby )?(?P<kind>{pet}) (?P<name>(?-i:[A-Z][\w'-]+))\b"
+            r"(?!.*\b(?:died|passed away|passed)\b)", self._pet)
+        pos(rf"^(?:i|we) (?:just |finally )?(?P<verb>adopted|got|rescued|bought|brought home) (?P<what>(?P<n>a|an|two|"
+            rf"three|\d+) (?:new |little |baby )?(?:\w+ )?(?P<kind>{pet})s?\b(?: (?:named|called) "
+            r"(?P<name>(?-i:[A-Z][\w'-]+)(?: and (?-i:[A-Z][\w'-]+))?))?.*)$", self._adopt)
+        pos(rf"^(?:my|our) (?:\w+ )?(?P<kind>{pet})(?: (?P<name>(?-i:[A-Z][\w'-]+)))? (?:died|passed away|passed)\b",
+            lambda m: fact(f"pet:{singular(BREEDS.get(m['kind'].lower(), m['kind']))}",
+                           name(m["name"]) if m["name"] else None, "Has a pet", retract=True)
+            + event(f"Their {m['kind'].lower()}{' ' + m['name'] if m['name'] else ''} died", importance=0.8))
         neg(rf"^(?:i|we) (?:don't|do not|no longer) have (?:a|an|my|our) (?P<kind>{pet})(?: anymore| any more)?$",
-            lambda m: _fact(f"pet:{_singular(m['kind'])}", None, "Has a pet", retract=True))
+            lambda m: fact(f"pet:{singular(m['kind'])}", None, "Has a pet", retract=True))
 
         # plans
-        pos(r"^(?:i'm|we're) (?:going|planning|about|hoping|intending) to (?P<v>.+)$", lambda m: self._plan(m["v"]))
+        pos(r"^(?:i'm|we're) (?:going|planning|about|intending) to (?P<v>.+)$", lambda m: self._plan(m["v"]))
         pos(r"^(?:i|we) (?:plan|intend|am planning|are planning) to (?P<v>.+)$", lambda m: self._plan(m["v"]))
-        pos(r"^(?:i|we)(?:'ll| will) (?P<v>.+\b(?:tomorrow|next \w+|in (?:january|february|march|april|may|june|july|august|september|october|november|december)|this (?:weekend|summer|winter|spring|fall|autumn)|on (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b.*)$",
-            lambda m: self._plan(m["v"]))
-        pos(r"^(?:i'm|we're) (?:flying|travelling|traveling|heading|moving|going) (?:to|back to) (?P<v>(?-i:[A-Z]).+)$",
-            lambda m: self._plan(f"go to {m['v']}", place=True))
+        pos(r"^(?:i'm|we're) planning (?P<v>(?:a|an|our|my) .+)$", lambda m: self._plan(m["v"]))
+        pos(r"^(?:i|we)(?:'ll| will) (?P<v>.+\b(?:tomorrow|next \w+|in (?:january|february|march|april|may|june|july|"
+            r"august|september|october|november|december)|this (?:weekend|summer|winter|spring|fall|autumn)|"
+            r"on (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b.*)$", lambda m: self._plan(m["v"]))
+        pos(r"^(?:i'm|we're) (?:flying|travelling|traveling|heading|moving|going|driving)(?: back)? to "
+            r"(?P<v>(?-i:[A-Z]).+)$", lambda m: self._plan(f"go to {m['v']}", destination=True))
+        pos(r"^(?:i'm|we're) (?:going|heading|moving) back to (?P<v>(?-i:[a-z]).+)$",
+            lambda m: self._plan(f"go back to {m['v']}"))
+        pos(r"^(?:i'm|we're) (?P<v>(?:adopting|getting|starting|visiting|buying|selling|leaving|joining|having|"
+            r"throwing|hosting|running|taking|doing|opening|launching|competing|celebrating|meeting|seeing|"
+            r"quitting|retiring)\b.+?) (?P<t>(?:next|this coming|tomorrow|"
+            r"tonight|on (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)|in (?:january|february|march|"
+            r"april|may|june|july|august|september|october|november|december)|this (?:weekend|summer|winter|spring|"
+            r"fall|autumn|month|year)|soon)\b.*)$", self._plan_ing)
 
         # dated events
         verbs = "|".join(sorted((re.escape(v) for v in EVENT_VERBS), key=len, reverse=True))
-        pos(rf"^(?:i|we) (?:just |recently |finally |also )?(?P<verb>{verbs})\b(?P<rest>.*)$", self._event_clause)
+        pos(rf"^(?:i|we) (?:just |recently |finally |also |actually )?(?P<verb>{verbs})\b(?P<rest>.*)$",
+            self._event_clause)
 
     # builders ------------------------------------------------------------------
 
+    def _live(self, m: re.Match[str]) -> list[Fact]:
+        where = place(m["v"][3:]) if m["v"].lower().startswith("in ") else ""
+        where = where or place_in(m["v"])
+        return fact("location", where, "Lives in {}", single=True, importance=0.9)
+
     def _job(self, m: re.Match[str]) -> list[Fact]:
         out: list[Fact] = []
-        role = _obj(m["role"], 4) if m["role"] else ""
+        role = obj(m["role"], 4) if m["role"] else ""
         if role:
-            out += _fact("job", role.lower(), "Works as " + _article("{}"), single=True, importance=0.8)
-        org = m.groupdict().get("org")
-        if org and _org(org):
-            out += _fact("employer", _org(org), "Works at {}", single=True, importance=0.8)
+            out += fact("job", role, "Works as " + article("{}"), single=True, importance=0.8)
+        employer = m.groupdict().get("org")
+        if employer and org(employer) and not is_duration(employer):
+            out += fact("employer", org(employer), "Works at {}", single=True, importance=0.8)
         return out
 
     def _job_noun(self, m: re.Match[str]) -> list[Fact]:
-        if m["role"].lower().split()[-1] == "student":
-            return []  # "a student at X" is the school rule's
-        return self._job(m) if _is_job(m["role"]) else []
+        role = clean_value(m["role"])
+        if not role or role.lower().split()[-1] in ("student", "fan"):
+            return []  # "a student at X" is the school rule's, "a huge fan" the likes'
+        return self._job(m) if is_job(role) else []
+
+    def _teach(self, m: re.Match[str]) -> list[Fact]:
+        subject = clean_value(m["v"], 4)
+        title = {"teach": "teacher", "lecture": "lecturer", "tutor": "tutor", "coach": "coach"}[m["verb"].lower()]
+        if not subject or THEIRS.match(subject):
+            return []
+        role = f"{subject} {title}"
+        out = fact("job", role, "Works as " + article("{}"), single=True, importance=0.8)
+        if m["org"] and org(m["org"]) and not is_duration(m["org"]):
+            out += fact("employer", org(m["org"]), "Works at {}", single=True, importance=0.8)
+        return out
+
+    def _business(self, m: re.Match[str]) -> list[Fact]:
+        what = clean_value(m["v"], 5)
+        if not is_business(what):
+            return []
+        verb = m["verb"].lower()
+        owner = "manager" if verb == "manage" else "owner"
+        out = fact("employer", what, "Works at {}", single=True, importance=0.8)
+        out += fact("job", f"{head(what)} {owner}", "Works as " + article("{}"), single=True, importance=0.8)
+        if verb in ("opened", "started"):
+            out += event(third_person(clean_value(m[0].split(" ", 1)[1], 12)), importance=0.7)
+        return out
+
+    def _study(self, m: re.Match[str]) -> list[Fact]:
+        out: list[Fact] = []
+        subject = obj(m.groupdict().get("v") or "", 5)
+        if subject:
+            out += fact("study", subject, "Studies {}", single=True, importance=0.7)
+        school = m.groupdict().get("school")
+        if school and org(school):
+            out += fact("school", org(school), "Studies at {}", single=True, importance=0.7)
+        return out
 
     def _quit(self, m: re.Match[str]) -> list[Fact]:
-        org = m.groupdict().get("org") or m.groupdict().get("org2")
-        org = _org(org) if org else None
-        return _fact("employer", org, "Works at {}", single=True, retract=True) + _event(
-            "Left their job" + (f" at {org}" if org else ""), importance=0.7)
+        employer = m.groupdict().get("org") or m.groupdict().get("org2")
+        employer = org(employer) if employer else None
+        said = clean_value(obj(m[0].split(" ", 1)[1], 10), 10)  # "quit my job at the bank", in their words
+        return fact("employer", employer, "Works at {}", single=True, retract=True) + event(
+            third_person(said) if said else "Left their job", importance=0.7)
 
     def _languages(self, m: re.Match[str]) -> list[Fact]:
         out: list[Fact] = []
-        for part in _split_list(m["v"]):
-            part = re.sub(r"^(?:a (?:bit|little) of|a little|some|basic|fluent|native|conversational|broken)\s+", "", part, flags=re.I)
+        for part in split_list(m["v"]):
+            part = re.sub(r"^(?:a (?:bit|little) of|a little|some|basic|fluent|native|conversational|broken)\s+", "",
+                          part, flags=re.I)
             word = part.split()[0].lower() if part.split() else ""
             if word in LANGUAGES:
-                out += _fact(f"language:{word}", word.capitalize(), "Speaks {}", importance=0.6)
+                out += fact(f"language:{word}", word.capitalize(), "Speaks {}", importance=0.6)
         return out
 
     def _learning(self, m: re.Match[str]) -> list[Fact]:
-        subject = _obj(m["v"], 4)
-        subject = re.sub(r"^(?:how to|to) ", "", subject)
+        subject = re.sub(r"^(?:how to|to) ", "", obj(m["v"], 6))
+        subject = re.split(r"\s+(?:on|at|with|from|through|via|using|online|in (?:school|class|college))\b",
+                           subject, maxsplit=1)[0]
+        subject = re.sub(r"^(?:code|program) in ", "", subject)
         if not subject:
             return []
-        return _fact(f"learning:{subject.lower()}", subject, "Is learning {}", importance=0.6)
+        return fact(f"learning:{subject.lower()}", subject, "Is learning {}", importance=0.6)
 
     def _allergy(self, m: re.Match[str]) -> list[Fact]:
         out: list[Fact] = []
-        for part in _split_list(m["v"]):
-            item = _obj(part, 4)
+        for part in split_list(m["v"]):
+            item = obj(part, 4)
             if item:
-                out += _fact(f"allergy:{item.lower()}", item, "Is allergic to {}", importance=0.9)
+                out += fact(f"allergy:{item.lower()}", item, "Is allergic to {}", importance=0.9)
         return out
 
     def _likes(self, m: re.Match[str]) -> list[Fact]:
         value = m["v"]
-        if re.match(r"^(?:it|that|this|them|you|him|her|those|these)\b", value, re.I):
-            return []  # what "it" refers to is in another message
+        if THEIRS.match(value) or re.match(r"^(?:my (?:job|work) as)\b", value, re.I):
+            return []  # what "it" refers to is in another message; a job is the job rule's
         return self._pref(value, True, verb=m["verb"].lower())
 
     def _pref(self, raw: str, likes: bool, verb: str = "like") -> list[Fact]:
-        obj = _obj(raw)
-        if not obj or re.match(r"^(?:it|that|this|them|you|him|her|those|these)\b", obj, re.I):
+        thing = obj(raw)
+        if not thing or THEIRS.match(thing):
             return []
-        key = re.sub(r"^(?:to |the |a |an |my |playing |doing |going )", "", obj.lower())
-        if likes:
-            text = {"love": "Loves {}", "enjoy": "Enjoys {}", "adore": "Adores {}"}.get(verb, "Likes {}")
-        else:
-            text = "Dislikes {}"
+        key = re.sub(r"^(?:to |the |a |an |my |playing |doing |going )", "", thing.lower())
+        text = ({"love": "Loves {}", "enjoy": "Enjoys {}", "adore": "Adores {}"}.get(verb, "Likes {}")
+                if likes else "Dislikes {}")
         # The value carries the polarity, so "dislikes coffee" is a new value
         # for preference:coffee and supersedes "likes coffee".
-        return _fact(f"preference:{key}", ("likes " if likes else "dislikes ") + obj, text.format(obj),
-                     single=True, importance=0.5)
+        return fact(f"preference:{key}", ("likes " if likes else "dislikes ") + thing, text.format(thing),
+                    single=True, importance=0.5)
 
-    def _activity(self, template: str, raw: str, retract: bool = False) -> list[Fact]:
+    def _favourite(self, m: re.Match[str]) -> list[Fact]:
+        category, value = m["cat"].strip().lower(), obj(m["v"])
+        if not value or THEIRS.match(value):
+            return []
+        if re.match(r"^(?:way|thing|activity|hobby|pastime) to\b|^(?:hobby|pastime|thing to do)$", category):
+            return self._pref(value, True)  # "painting is my favourite way to relax"
+        kind = head(category)
+        return fact(f"favorite:{kind}", value, f"Favourite {kind} is {{}}", single=True, importance=0.6)
+
+    def _activity(self, template: str, raw: str, retract: bool = False, split_at: bool = True) -> list[Fact]:
         # when and with whom it is done is not what it is: "tennis every Sunday" -> "tennis"
-        raw = re.split(r"\s+(?:every|on|at|with|in|twice|once|most|each|before|after|during|whenever|for|since)\b",
-                       raw, maxsplit=1, flags=re.I)[0]
-        obj = _obj(raw, 4)
-        if not obj or re.match(r"^(?:it|that|this|them|you|him|her|those|these|with|along|around|by|a role|a part)\b",
-                                obj, re.I):
+        if split_at:
+            raw = re.split(r"\s+(?:every|on|at|with|in|twice|once|most|each|before|after|during|whenever|for|since)\b",
+                           raw, maxsplit=1, flags=re.I)[0]
+        thing = obj(raw, 4)
+        if not thing or re.match(r"^(?:it|that|this|them|you|him|her|those|these|with|along|around|by|a role|a part)\b",
+                                 thing, re.I):
             return []  # "I play it by ear", "I play along": not a pastime
-        key = re.sub(r"^(?:the |a |an |some )", "", obj.lower())
-        return _fact(f"activity:{key}", obj, template, retract=retract, importance=0.5)
+        key = re.sub(r"^(?:the |a |an |some )", "", thing.lower())
+        return fact(f"activity:{key}", thing, template, retract=retract, importance=0.5)
+
+    def _discipline(self, m: re.Match[str]) -> list[Fact]:
+        thing = clean_value(m["v"], 3)
+        if not thing or not (thing.lower() in DISCIPLINES or re.fullmatch(r"(?-i:[A-Z][\w-]+)", thing)):
+            return []  # "I do yoga", "I do CrossFit"; not "I do my best"
+        return fact(f"activity:{thing.lower()}", thing, "Does {}", importance=0.5)
+
+    def _pastime(self, m: re.Match[str]) -> list[Fact]:
+        if clean_value(f"x{m['rest']}") != "x":  # "I run a shop", "I write code": an object, not a pastime
+            return []
+        doing = PASTIMES[m["verb"].lower()]
+        return fact(f"activity:{doing}", doing, f"Enjoys {doing}", importance=0.5)
 
     def _family_name(self, m: re.Match[str]) -> list[Fact]:
         rel = m["rel"].lower()
-        name = _name(m["v"])
-        if not name:
+        who = name(m["v"])
+        if not who or who.lower() in NOT_NAMES:
             return []
         single = rel in SINGLE_FAMILY
-        attr = f"family:{rel}" if single else f"family:{rel}:{name.lower()}"
-        return _fact(attr, name, f"{rel.capitalize()} is named {{}}", single=single, importance=0.8)
+        attr = f"family:{rel}" if single else f"family:{rel}:{who.lower()}"
+        return fact(attr, who, f"{rel.capitalize()} is named {{}}", single=single, importance=0.8)
 
-    def _family_count(self, m: re.Match[str]) -> list[Fact]:
-        n = m["n"].lower()
-        rel = m["rel"].lower()
-        count = {"a": "1", "an": "1", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
-                 "six": "6"}.get(n, n)
-        base = re.sub(r"(?:ren|s)$", "", rel) if rel not in ("children",) else "child"
-        base = {"kid": "child", "grandkid": "grandchild", "sibling": "sibling"}.get(base, base)
-        noun = rel if count != "1" else base
-        return _fact(f"family:{base}:count", count, f"Has {count if count != '1' else 'a'} {noun}",
-                     single=True, importance=0.8)
+    def _family_counts(self, m: re.Match[str]) -> list[Fact]:
+        """"I have two kids", "I've got two sisters and a brother"."""
+        out: list[Fact] = []
+        for part in split_list(m["v"]):
+            # "a younger sister" says nothing of how many: only a bare count counts
+            c = re.match(r"(?P<n>a|an|one|two|three|four|five|six|\d+) "
+                         r"(?P<rel>kids?|children|child|sons?|daughters?|sisters?|brothers?|siblings?|grandchildren|"
+                         r"grandkids)\b", part, re.I)
+            if not c:
+                continue
+            count = _COUNTS.get(c["n"].lower(), c["n"])
+            if count == "1" and re.search(r"\b(?:called|named)\b|^\S+ (?:\S+ )?\S+,\s*(?-i:[A-Z])", m["v"], re.I):
+                continue  # "a son, Jamie": the name says it, the family-name rule keeps it
+            rel = c["rel"].lower()
+            base = "child" if rel in ("children", "kid", "kids") else re.sub(r"(?:ren|s)$", "", rel)
+            base = {"grandkid": "grandchild"}.get(base, base)
+            noun = rel if count != "1" else base
+            out += fact(f"family:{base}:count", count, f"Has {count if count != '1' else 'a'} {noun}",
+                        single=True, importance=0.8)
+        return out
+
+    def _pets(self, m: re.Match[str]) -> list[Fact]:
+        """"We have two dogs and a cat", "I have two cats named Tom and Jerry"."""
+        pet = "|".join(sorted(set(PETS) | set(BREEDS), key=len, reverse=True))
+        named = re.match(rf"(?P<n>a|an|one|two|three|four|\d+) (?:[\w-]+ )?(?:[\w-]+ )?(?P<kind>{pet})s? "
+                         r"(?:named|called) (?P<name>.+)$", m["v"], re.I)
+        if named:
+            return self._pet(named)
+        out: list[Fact] = []
+        for part in split_list(m["v"]):
+            one = re.match(rf"(?P<n>a|an|one|two|three|four|\d+) (?:[\w-]+ )?(?:[\w-]+ )?(?P<kind>{pet})s?\b", part, re.I)
+            if one:
+                out += self._pet(one)
+        return out
 
     def _pet(self, m: re.Match[str]) -> list[Fact]:
-        kind = _singular(m["kind"])
+        kind = singular(BREEDS.get(m["kind"].lower(), m["kind"]))
         raw_names = m.groupdict().get("name") or ""
-        names = [_name(part) for part in _split_list(raw_names)] if raw_names else []
-        names = [n for n in names if n]
+        names = [name(part) for part in split_list(raw_names)] if raw_names else []
+        names = [n for n in names if n and n.lower() not in NOT_NAMES]
         n = (m.groupdict().get("n") or "a").lower()
         if names:
-            return [f for name in names
-                    for f in _fact(f"pet:{kind}:{name.lower()}", name, f"Has {_article(kind)} named {{}}", importance=0.7)]
-        count = {"two": 2, "three": 3}.get(n, int(n) if n.isdigit() else 1)
-        text = f"Has {count} {kind}s" if count > 1 else f"Has {_article(kind)}"
-        return _fact(f"pet:{kind}", kind, text, importance=0.7)
+            return [f for who in names
+                    for f in fact(f"pet:{kind}:{who.lower()}", who, f"Has {article(kind)} named {{}}", importance=0.7)]
+        count = int(_COUNTS.get(n, n)) if _COUNTS.get(n, n).isdigit() else 1
+        text = f"Has {count} {kind}s" if count > 1 else f"Has {article(kind)}"
+        return fact(f"pet:{kind}", kind, text, importance=0.7)
 
-    def _plan(self, raw: str, place: bool = False) -> list[Fact]:
-        what = _clean_value(raw, 10) if not place else raw
-        if place:
-            dest = _place(raw[len("go to "):])
+    def _adopt(self, m: re.Match[str]) -> list[Fact]:
+        said = clean_value(obj(f"{m['verb']} {m['what']}", 12), 12)
+        return self._pet(m) + event(third_person(said) if said else f"Got {article(m['kind'])}", importance=0.7)
+
+    def _plan(self, raw: str, destination: bool = False) -> list[Fact]:
+        what = clean_value(raw, 10) if not destination else raw
+        if destination:
+            dest = place(raw[len("go to "):])
             what = f"go to {dest}" if dest else ""
         if not what or re.match(r"^(?:be|do|say|think|try|see|have|get|make) (?:it|that|this|something)\b", what):
             return []
         key = re.sub(r"[^a-z0-9]+", " ", what.lower()).strip()
-        return _fact(f"plan:{key}", what, "Plans to {}", importance=0.6)
+        return fact(f"plan:{key}", what, "Plans to {}", importance=0.6)
+
+    def _plan_ing(self, m: re.Match[str]) -> list[Fact]:
+        """"I'm adopting a dog next week": the person's words as the value, the plain
+        verb in the text ("Plans to adopt a dog")."""
+        what = clean_value(m["v"], 10)
+        if not what:
+            return []
+        first, _, rest = what.partition(" ")
+        key = re.sub(r"[^a-z0-9]+", " ", what.lower()).strip()
+        return fact(f"plan:{key}", what, f"Plans to {base_verb(first)} {rest}".strip(), importance=0.6)
 
     def _event_clause(self, m: re.Match[str]) -> list[Fact]:
         rest = m["rest"].strip()
         verb = m["verb"].lower()
-        if verb in ("read", "made", "cooked", "learned", "learnt", "won", "lost", "passed", "started", "finished") and not rest:
+        if verb in ("read", "made", "cooked", "learned", "learnt", "won", "lost", "passed", "started", "finished",
+                    "took", "tried", "opened") and not rest:
             return []
-        if re.match(r"^(?:it|that|this|them|you|so|to be|there)\b", rest, re.I):
+        if verb == "had" and not rest.lower().startswith(HAD) and not re.match(r"(?:\w+ )?(?:surgery|operation)\b", rest):
+            return []  # "I had a great time" is not an event worth a memory
+        words = rest.split()
+        if THEIRS.match(rest) and len(words) < 3:
             return []
-        phrase = _clean_value(f"{verb} {rest}", max_words=14)
+        phrase = clean_value(obj(f"{verb} {rest}", 14), max_words=14)
         if not phrase or len(phrase.split()) < 2:
             return []
-        text = phrase[0].upper() + phrase[1:]
-        text = re.sub(r"\bmy\b", "their", text)
-        text = re.sub(r"\bme\b", "them", text)
-        text = re.sub(r"\bour\b", "their", text)
-        [event] = _event(text)
-        event.extra["generic"] = True
-        return [event]
+        [e] = event(third_person(phrase))
+        e.extra["generic"] = True
+        return [e]
 
 
-# --- helpers ------------------------------------------------------------------
-
-
-def _fact(attribute: str, value: str | None, template: str, *, single: bool = False, retract: bool = False,
-          importance: float = 0.5, extra: dict[str, object] | None = None) -> list[Fact]:
-    if value is not None and not str(value).strip():
-        return []
-    text = template.format(value) if value is not None and "{}" in template else template.replace("{}", "").strip()
-    if template.startswith("Works as ") and value is not None:
-        text = "Works as " + _article(value)
-    return [Fact(text=text, attribute=attribute, value=value, single=single, retract=retract,
-                 importance=importance, extra=dict(extra or {}))]
-
-
-def _event(text: str, importance: float = 0.4) -> list[Fact]:
-    if not text.strip():
-        return []
-    return [Fact(text=text, attribute="event", value=text, kind=Kind.EPISODE, importance=importance)]
-
-
-def _org(raw: str | None) -> str:
-    if not raw:
-        return ""
-    value = _obj(raw, 7)
-    return re.sub(r"^(?:the )(?=[a-z])", "the ", value)
-
-
-def _is_job(role: str) -> bool:
-    words = role.lower().replace("-", " ").split()
-    return bool(words) and (words[-1] in JOBS or words[-1].rstrip("s") in JOBS)
-
-
-def _singular(word: str) -> str:
-    word = word.lower()
-    if word.endswith("ies"):
-        return word[:-3] + "y"
-    if word.endswith("s") and not word.endswith("ss"):
-        return word[:-1]
-    return word
-
-
-def _split_list(raw: str) -> list[str]:
-    parts = re.split(r",\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|\s*&\s*", raw)
-    return [p.strip() for p in parts if p.strip()]
-
-
-def _with_subject(text: str, speaker: str) -> str:
-    """"Lives in Busan" -> "Mina lives in Busan"; "Sister lives in X" -> "Mina's sister lives in X"."""
-    first = text.split()[0].lower() if text.split() else ""
-    if first in FAMILY or first in ("name", "favourite", "birthday"):
-        return f"{speaker}'s {text[0].lower() + text[1:]}"
-    return f"{speaker} {text[0].lower() + text[1:]}"
+def _unique(facts: list[Fact]) -> list[Fact]:
+    """One fact per (kind, attribute, value, polarity, text); of two retractions of
+    one attribute, the one that names its value."""
+    unique: dict[tuple[object, ...], Fact] = {}
+    for f in facts:
+        unique.setdefault((f.kind, f.attribute, f.value, f.retract, f.text.lower()), f)
+    kept = list(unique.values())
+    named = {f.attribute for f in kept if f.retract and f.value}
+    kept = [f for f in kept if not (f.retract and not f.value and f.attribute in named)]
+    # "a puppy ... his name is Waffles": the named pet says all the unnamed one does
+    pets = {f.attribute.rsplit(":", 1)[0] for f in kept if f.attribute and f.attribute.count(":") == 2
+            and f.attribute.startswith("pet:") and not f.retract}
+    return [f for f in kept if not (f.attribute in pets and not f.retract)]
