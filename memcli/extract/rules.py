@@ -18,12 +18,13 @@ from typing import Callable
 
 from ..timeparse import resolve
 from . import Fact
+from . import builders as b
 from .clauses import split
-from .values import (article, base_verb, clean_value, event, fact, head, is_business, is_duration, is_job, name, obj,
+from .values import (article, clean_value, event, fact, is_job, name, obj,
                      org,
                      place, place_in, singular, split_list, third_person, with_subject)
-from .words import (BREEDS, CONDITIONS, DIETS, DISCIPLINES, EVENT_VERBS, FAMILY, HAD, LANGUAGES, NOT_NAMES,
-                    PASTIMES, PETS, SINGLE_FAMILY, STATUS)
+from .words import (BREEDS, CONDITIONS, DIETS, EVENT_VERBS, FAMILY, LANGUAGES, NOT_NAMES,
+                    PASTIMES, PETS, STATUS)
 
 FIRST_PERSON = re.compile(r"^(?:i|i'm|im|i am|i've|i have|i'd|i'll|my|we|we're|we've|our|call me)\b"
                           r"|^[A-Z][a-z]+ here$|^you can call me\b"  # "Mina here!"
@@ -40,11 +41,8 @@ REPORTED = re.compile(r"\b(?:said|says|say|told me|tells me|asked|asks|claims|cl
                       re.I)
 UNCERTAIN_LEAD = re.compile(r"^i (?:think|guess|believe|suppose|feel like|bet|doubt|heard|read that|know that)\b", re.I)
 NEGATION = re.compile(r"\b(?:not|never|no longer|no more|neither|nor|nothing|none|dont|cant|wont)\b|n't\b", re.I)
-THEIRS = re.compile(r"^(?:it|that|this|them|you|him|her|those|these|so|to be|there)\b", re.I)
 
 Builder = Callable[[re.Match[str]], list[Fact]]
-_COUNTS = {"a": "1", "an": "1", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
-           "seven": "7", "eight": "8"}
 
 
 class RulesExtractor:
@@ -90,8 +88,8 @@ class RulesExtractor:
         (self.negative if negative else self.positive).append((re.compile(pattern, re.I), build))
 
     def _build(self) -> None:
-        pos = lambda p, b: self._add(False, p, b)  # noqa: E731
-        neg = lambda p, b: self._add(True, p, b)  # noqa: E731
+        pos = lambda p, build: self._add(False, p, build)  # noqa: E731
+        neg = lambda p, build: self._add(True, p, build)  # noqa: E731
 
         # identity
         pos(r"^my name is (?P<v>.+)$", lambda m: fact("name", name(m["v"]), "Name is {}", single=True, importance=0.9))
@@ -111,9 +109,9 @@ class RulesExtractor:
 
         # where they live, and where they are from
         live = r"(?:live|am living|'m living|are living|reside|'re living|stay|'m based|am based|'re based|are based)"
-        pos(rf"^(?:i|we) (?:now |still |currently |also )?{live} (?P<v>.+)$", self._live)
+        pos(rf"^(?:i|we) (?:now |still |currently |also )?{live} (?P<v>.+)$", b.live)
         pos(r"^(?:i'm|we're) (?:now |still |currently |also )?(?:based|living|staying|residing) (?P<v>(?:in|near|outside) .+)$",
-            self._live)
+            b.live)
         pos(r"^(?:i|we) (?:just |recently |finally |have |'ve )?(?:moved|relocated|moved house)(?: back)? to (?P<v>.+)$",
             lambda m: fact("location", place(m["v"]), "Lives in {}", single=True, importance=0.9)
             + event(f"Moved to {place(m['v'])}") if place(m["v"]) else [])
@@ -136,12 +134,12 @@ class RulesExtractor:
         # work and study
         how = r"(?: (?:nights|days|weekends|full[- ]time|part[- ]time|remotely|from home|freelance|mostly|now))*"
         pos(rf"^i (?:work|am working|'m working){how} as (?:a |an |the )?(?P<role>.+?)"
-            r"(?: (?:at|for|with) (?P<org>.+)| in .+)?$", self._job)
+            r"(?: (?:at|for|with) (?P<org>.+)| in .+)?$", b.job)
         pos(r"^i'm (?:a|an|the) (?P<role>(?:[\w-]+ ){0,3}?[\w-]+?)(?: (?:at|for|with) (?P<org>.+)| in .+| and .+)?$",
-            self._job_noun)
+            b.job_noun)
         pos(r"^i (?:work|am working|'m working)(?: in [\w ]+?)? (?:at|for) (?P<org>.+?)(?: as (?:a |an )?(?P<role>.+))?$",
             lambda m: fact("employer", org(m["org"]), "Works at {}", single=True, importance=0.8)
-            + (self._job(m) if m["role"] else []))
+            + (b.job(m) if m["role"] else []))
         fields = ("IT|tech|technology|finance|healthcare|health care|marketing|sales|education|retail|hospitality|"
                   "construction|insurance|banking|HR|human resources|law|real estate|publishing|advertising|media|"
                   "government|academia|research|software|engineering|fashion|consulting|logistics|accounting|"
@@ -152,19 +150,19 @@ class RulesExtractor:
             r"on paternity leave|a freelancer|freelancing|job hunting|looking for work)\b",
             lambda m: fact("job", m["v"].replace("a freelancer", "freelancer"), "Is {}", single=True, importance=0.7))
         pos(r"^my (?:job|profession|occupation) is (?:being )?(?:a |an )?(?P<role>.+)$",
-            lambda m: self._job(m) if is_job(clean_value(obj(m["role"], 4))) else [])
-        pos(r"^i (?:really )?(?:love|like|enjoy|hate) my (?:job|work) as (?:a |an )?(?P<role>.+)$", self._job)
+            lambda m: b.job(m) if is_job(clean_value(obj(m["role"], 4))) else [])
+        pos(r"^i (?:really )?(?:love|like|enjoy|hate) my (?:job|work) as (?:a |an )?(?P<role>.+)$", b.job)
         pos(r"^i (?:just )?(?:got|started|landed|accepted|took|found|began) (?:a |my |the )?(?:new |first )?job"
             r"(?: as (?:a |an )?(?P<role>.+?))?(?: ?(?:at|with|for) (?P<org>.+?))?(?: in [A-Z].*| in \w+)?$",
-            lambda m: self._job(m) + event("Started a new job" + (f" as {article(obj(m['role'], 4))}" if m["role"] else "")
+            lambda m: b.job(m) + event("Started a new job" + (f" as {article(obj(m['role'], 4))}" if m["role"] else "")
                                            + (f" at {org(m['org'])}" if m["org"] else "")))
         pos(r"^i (?:just )?got promoted(?: to (?:a |an )?(?P<role>.+))?$",
-            lambda m: (self._job(m) if m["role"] and is_job(clean_value(m["role"])) else [])
+            lambda m: (b.job(m) if m["role"] and is_job(clean_value(m["role"])) else [])
             + event("Got promoted" + (f" to {obj(m['role'], 4)}" if m["role"] else ""), importance=0.6))
         pos(r"^i (?P<verb>teach|lecture|tutor|coach) (?P<v>(?!my |me |him |her |them |myself |kids to )[\w' -]+?)"
-            r"(?: (?:at|for) (?P<org>.+))?$", self._teach)
+            r"(?: (?:at|for) (?P<org>.+))?$", b.teach)
         pos(r"^(?:i|we) (?P<verb>run|own|manage|opened|started) (?:my own |our own |a |an |the |my |our )?(?:own )?"
-            r"(?P<v>(?:[\w'&-]+ ){0,3}?[\w'-]+?)(?: in .+| (?:called|named) .+)?$", self._business)
+            r"(?P<v>(?:[\w'&-]+ ){0,3}?[\w'-]+?)(?: in .+| (?:called|named) .+)?$", b.business)
         pos(r"^i'm (?:a |an )?stay[- ]at[- ]home (?P<v>mom|mum|dad|parent|father|mother)\b",
             lambda m: fact("job", f"stay-at-home {m['v'].lower()}", "Is a stay-at-home {}".replace("{}", m["v"].lower()),
                            single=True, importance=0.8))
@@ -172,11 +170,11 @@ class RulesExtractor:
         pos(r"^i (?:just )?retired\b", lambda m: fact("job", "retired", "Is retired", single=True, importance=0.8)
             + event("Retired"))
         pos(r"^i'm (?:studying|majoring in|doing (?:a |my )?(?:degree|phd|masters|master's|bachelor's|ba|bsc|msc|ma|"
-            r"mba|doctorate) in) (?P<v>.+?)(?: at (?P<school>.+))?$", self._study)
-        pos(r"^i study (?P<v>.+?)(?: at (?P<school>.+))?$", self._study)
+            r"mba|doctorate) in) (?P<v>.+?)(?: at (?P<school>.+))?$", b.study)
+        pos(r"^i study (?P<v>.+?)(?: at (?P<school>.+))?$", b.study)
         pos(r"^i'm (?:a |an )(?:[\w-]+ )?(?:student|undergrad|undergraduate|postgrad|grad student|phd candidate)"
-            r"(?: at (?P<school>.+?))?(?: (?:in|of|studying|doing) (?P<v>.+))?$", self._study)
-        pos(r"^i'm in (?:grad|graduate|medical|law|nursing|art|film) school(?: at (?P<school>.+))?$", self._study)
+            r"(?: at (?P<school>.+?))?(?: (?:in|of|studying|doing) (?P<v>.+))?$", b.study)
+        pos(r"^i'm in (?:grad|graduate|medical|law|nursing|art|film) school(?: at (?P<school>.+))?$", b.study)
         pos(r"^i (?:go to|attend) (?P<v>.*(?:university|college|school|academy|institute).*)$",
             lambda m: fact("school", org(m["v"]), "Studies at {}", single=True, importance=0.7))
         pos(r"^i (?:just )?graduated from (?P<v>.+)$",
@@ -189,16 +187,16 @@ class RulesExtractor:
             if is_job(m["role"]) and re.search(r"\b(?:anymore|any more|no longer)\b", m[0], re.I) else [])
 
         # quitting is a positive statement with a negative effect
-        pos(r"^i (?:just )?(?:quit|left) (?:my job(?: (?:at|with) (?P<org>.+))?|(?P<org2>(?-i:[A-Z]).+))$", self._quit)
-        pos(r"^i (?:got|was) (?:fired|laid off|let go)(?: from (?P<org>.+))?$", self._quit)
+        pos(r"^i (?:just )?(?:quit|left) (?:my job(?: (?:at|with) (?P<org>.+))?|(?P<org2>(?-i:[A-Z]).+))$", b.quit)
+        pos(r"^i (?:got|was) (?:fired|laid off|let go)(?: from (?P<org>.+))?$", b.quit)
 
         # languages
-        pos(r"^i (?:can )?speak (?P<v>.+)$", self._languages)
-        pos(r"^i'm (?:fluent|native) in (?P<v>.+)$", self._languages)
-        pos(r"^my (?:native|first|mother) (?:language|tongue) is (?P<v>.+)$", self._languages)
-        pos(r"^i'm (?:learning|taking (?:a |an )?(?:\w+ )?(?:class|course|lessons) in) (?P<v>.+)$", self._learning)
+        pos(r"^i (?:can )?speak (?P<v>.+)$", b.languages)
+        pos(r"^i'm (?:fluent|native) in (?P<v>.+)$", b.languages)
+        pos(r"^my (?:native|first|mother) (?:language|tongue) is (?P<v>.+)$", b.languages)
+        pos(r"^i'm (?:learning|taking (?:a |an )?(?:\w+ )?(?:class|course|lessons) in) (?P<v>.+)$", b.learning)
         pos(r"^i (?:started|began|took up) (?:learning |to learn |playing |to play )(?P<v>.+)$",
-            lambda m: self._learning(m) + event(f"Started learning {obj(m['v'], 4)}"))
+            lambda m: b.learning(m) + event(f"Started learning {obj(m['v'], 4)}"))
 
         # diet and health
         diet = "|".join(re.escape(d) for d in DIETS)
@@ -215,7 +213,7 @@ class RulesExtractor:
         neg(r"^i (?:don't|do not|dont|never|no longer|can't|cannot) eat (?P<v>meat|pork|beef|fish|seafood|dairy|eggs|gluten|sugar|"
             r"chicken|shellfish)(?: anymore)?\b",
             lambda m: fact(f"avoids:{m['v'].lower()}", m["v"].lower(), "Does not eat {}", importance=0.7))
-        pos(r"^i'm (?:severely |very |mildly |a bit |deathly )?allergic to (?P<v>.+)$", self._allergy)
+        pos(r"^i'm (?:severely |very |mildly |a bit |deathly )?allergic to (?P<v>.+)$", b.allergy)
         pos(r"^i have (?:a |an )?(?:severe |mild |bad )?(?P<v>\w+) allergy$",
             lambda m: fact(f"allergy:{m['v'].lower()}", m["v"].lower(), "Is allergic to {}", importance=0.9))
         neg(r"^i'm (?:not|no longer) allergic to (?P<v>.+?)(?: anymore| any more)?$",
@@ -234,53 +232,53 @@ class RulesExtractor:
 
         # likes and dislikes
         pos(r"^i (?:really |absolutely |totally |just |also |still |truly |do )*(?P<verb>love|like|enjoy|adore) "
-            r"(?P<v>.+)$", self._likes)
+            r"(?P<v>.+)$", b.likes)
         pos(r"^i'm (?:really |so |very |super |totally |absolutely |kind of |kinda |a bit |honestly )*"
             r"(?:a (?:big |huge |massive |die-hard |lifelong )?fan of|into|obsessed with|passionate "
             r"about|crazy about|addicted to|hooked on|a sucker for) (?P<v>.+)$",
-            lambda m: self._pref(m["v"], True))
+            lambda m: b.pref(m["v"], True))
         pos(r"^i'm (?:a |an )(?:big |huge |massive |die-hard |diehard |lifelong )?(?P<v>(?:[\w'-]+ ){0,3}[\w'-]+) fan$",
-            lambda m: self._pref(m["v"], True))
+            lambda m: b.pref(m["v"], True))
         pos(r"^i (?:really )?(?:hate|dislike|detest|loathe|can't stand|cannot stand) (?P<v>.+)$",
-            lambda m: self._pref(m["v"], False))
+            lambda m: b.pref(m["v"], False))
         pos(r"^i (?:much |really )?prefer (?P<v>.+?) (?:over|to|rather than|instead of) .+$",
-            lambda m: self._pref(m["v"], True))
+            lambda m: b.pref(m["v"], True))
         neg(r"^i (?:really )?(?:don't|do not|dont|no longer) (?:really )?(?:like|love|enjoy) (?P<v>.+?)"
-            r"(?: anymore| any more)?$", lambda m: self._pref(m["v"], False))
-        neg(r"^i (?:can't|cannot) stand (?P<v>.+)$", lambda m: self._pref(m["v"], False))
+            r"(?: anymore| any more)?$", lambda m: b.pref(m["v"], False))
+        neg(r"^i (?:can't|cannot) stand (?P<v>.+)$", lambda m: b.pref(m["v"], False))
         pos(r"^my (?:all[- ]time |absolute )?(?:favou?rite|go-to) (?P<cat>[\w -]{2,30}?) (?:is|are|has to be) (?P<v>.+)$",
-            self._favourite)
+            b.favourite)
         pos(r"^(?P<v>.{1,40}?) (?:is|are) my (?:all[- ]time |absolute )?favou?rite (?P<cat>[\w -]{2,30}?)"
-            r"(?: ever| of all time| by far)?(?:,.*)?$", self._favourite)
-        pos(r"^(?P<v>.{1,40}?) (?:is|are) my (?:thing|jam|passion)(?: now)?$", lambda m: self._pref(m["v"], True))
+            r"(?: ever| of all time| by far)?(?:,.*)?$", b.favourite)
+        pos(r"^(?P<v>.{1,40}?) (?:is|are) my (?:thing|jam|passion)(?: now)?$", lambda m: b.pref(m["v"], True))
         pos(r"^my hobbies (?:are|include) (?P<v>.+)$",
-            lambda m: [f for part in split_list(m["v"]) for f in self._pref(part, True)])
-        pos(r"^my hobby is (?P<v>.+)$", lambda m: self._pref(m["v"], True))
+            lambda m: [f for part in split_list(m["v"]) for f in b.pref(part, True)])
+        pos(r"^my hobby is (?P<v>.+)$", lambda m: b.pref(m["v"], True))
 
         # what they do: instruments, sports, pastimes
         often = r"(?:also |still |regularly |often |usually |sometimes |mostly |mainly |even |really |actually )*"
-        pos(rf"^i {often}play (?P<v>.+)$", lambda m: self._activity("Plays {}", m["v"]))
-        pos(rf"^i {often}go (?P<v>[a-z]+ing)\b.*$", lambda m: self._activity("Goes {}", m["v"]))
-        pos(rf"^i {often}(?:practise|practice) (?P<v>.+)$", lambda m: self._activity("Practises {}", m["v"]))
-        pos(rf"^i {often}collect (?P<v>.+)$", lambda m: self._activity("Collects {}", m["v"]))
-        pos(rf"^i {often}do (?P<v>[\w -]+)$", self._discipline)
+        pos(rf"^i {often}play (?P<v>.+)$", lambda m: b.activity("Plays {}", m["v"]))
+        pos(rf"^i {often}go (?P<v>[a-z]+ing)\b.*$", lambda m: b.activity("Goes {}", m["v"]))
+        pos(rf"^i {often}(?:practise|practice) (?P<v>.+)$", lambda m: b.activity("Practises {}", m["v"]))
+        pos(rf"^i {often}collect (?P<v>.+)$", lambda m: b.activity("Collects {}", m["v"]))
+        pos(rf"^i {often}do (?P<v>[\w -]+)$", b.discipline)
         pos(rf"^i {often}volunteer (?:at|with|for|in) (?P<v>.+)$",
-            lambda m: self._activity("Volunteers at {}", m["v"], split_at=False))
+            lambda m: b.activity("Volunteers at {}", m["v"], split_at=False))
         pastime = "|".join(PASTIMES)
-        pos(rf"^i {often}(?P<verb>{pastime})(?P<rest>(?: .*)?)$", self._pastime)
+        pos(rf"^i {often}(?P<verb>{pastime})(?P<rest>(?: .*)?)$", b.pastime)
         neg(r"^i (?:don't|do not|dont|no longer) (?:play|practise|practice|collect) (?P<v>.+?)(?: anymore| any more)$",
-            lambda m: self._activity("Plays {}", m["v"], retract=True))
+            lambda m: b.activity("Plays {}", m["v"], retract=True))
         pos(r"^i (?:stopped|quit|gave up) (?:playing|doing|practising|practicing) (?P<v>.+)$",
-            lambda m: self._activity("Plays {}", m["v"], retract=True))
+            lambda m: b.activity("Plays {}", m["v"], retract=True))
 
         # family and relationships
         fam = "|".join(sorted(FAMILY, key=len, reverse=True))
         pos(rf"^(?:my|our) (?P<rel>{fam})(?:'s name is| name is| is called| is named| name's| goes by) (?P<v>.+)$",
-            self._family_name)
+            b.family_name)
         pos(rf"^(?:my|our) (?:little |baby |younger |older |big |twin |eldest |youngest )?(?P<rel>{fam}) "
-            r"(?P<v>(?-i:[A-Z][\w'-]+))\b(?!.*\b(?:died|passed away)\b)", self._family_name)
+            r"(?P<v>(?-i:[A-Z][\w'-]+))\b(?!.*\b(?:died|passed away)\b)", b.family_name)
         pos(rf"^i have (?:a|an|one) (?:little |baby |younger |older |big |twin |step)?(?P<rel>{fam})"
-            r"(?:,| called| named| whose name is) (?P<v>(?-i:[A-Z][\w'-]+))", self._family_name)
+            r"(?:,| called| named| whose name is) (?P<v>(?-i:[A-Z][\w'-]+))", b.family_name)
         pos(rf"^(?:my|our) (?P<rel>{fam}) (?P<v>(?-i:[A-Z][\w'-]+) )?(?:lives|live|is living|are living|has moved|"
             r"have moved|moved|is based|are based) (?:in|to|back to) (?P<p>.+)$",
             lambda m: fact(f"family:{m['rel'].lower()}:location", place(m["p"]),
@@ -290,13 +288,13 @@ class RulesExtractor:
             lambda m: fact(f"family:{m['rel'].lower()}:job", m["job"],
                            f"{m['rel'].capitalize()}{' ' + m['v'].strip() if m['v'] else ''} works as {article(m['job'])}",
                            single=True) if is_job(m["job"]) else [])
-        pos(r"^(?:i|we)(?: have|'ve got| have got) (?P<v>.+)$", self._family_counts)
+        pos(r"^(?:i|we)(?: have|'ve got| have got) (?P<v>.+)$", b.family_counts)
         pos(rf"^(?:my|our) (?P<rel>{fam})(?: (?P<v>(?-i:[A-Z][\w'-]+)))? (?:passed away|died)\b",
             lambda m: event(f"Their {m['rel'].lower()}{' ' + m['v'] if m['v'] else ''} passed away", importance=0.9))
         pos(r"^i'm (?:a |an )?(?:\d+(?: years old)?,? and (?:a |an )?)?(?:single |proud |busy |working )?(?:mum|mom|mother|"
             r"dad|father|parent) of (?P<n>a|an|one|two|three|four|five|six|\d+)\b",
-            lambda m: fact("family:child:count", _COUNTS.get(m["n"].lower(), m["n"]),
-                           f"Has {_COUNTS.get(m['n'].lower(), m['n'])} children", single=True, importance=0.8))
+            lambda m: fact("family:child:count", b.COUNTS.get(m["n"].lower(), m["n"]),
+                           f"Has {b.COUNTS.get(m['n'].lower(), m['n'])} children", single=True, importance=0.8))
         pos(r"^i'm (?:a )?single (?:mom|mum|dad|parent|mother|father)\b",
             lambda m: fact("relationship", "single", "Is single", single=True, importance=0.8))
         pos(r"^i'm (?:happily )?married to (?P<v>(?-i:[A-Z][\w'-]+))",
@@ -311,14 +309,14 @@ class RulesExtractor:
         # pets
         pet = "|".join(sorted(set(PETS) | set(BREEDS), key=len, reverse=True))
         pos(rf"^(?:i|we) (?:have|own|'ve got|have got) (?P<v>(?:a|an|one|two|three|four|\d+) .*\b(?:{pet})s?\b.*)$",
-            self._pets)
+            b.pets)
         pos(rf"^(?:my|our) (?:\w+ )?(?P<kind>{pet})(?:'s name is| name is| is called| is named| name's) (?P<name>.+)$",
-            self._pet)
+            b.pet)
         pos(rf"^(?:my|our) (?:new |little |old |baby )?(?P<kind>{pet}) (?P<name>(?-i:[A-Z][\w'-]+))\b"
-            r"(?!.*\b(?:died|passed away|passed)\b)", self._pet)
+            r"(?!.*\b(?:died|passed away|passed)\b)", b.pet)
         pos(rf"^(?:i|we) (?:just |finally )?(?P<verb>adopted|got|rescued|bought|brought home) (?P<what>(?P<n>a|an|two|"
             rf"three|\d+) (?:new |little |baby )?(?:\w+ )?(?P<kind>{pet})s?\b(?: (?:named|called) "
-            r"(?P<name>(?-i:[A-Z][\w'-]+)(?: and (?-i:[A-Z][\w'-]+))?))?.*)$", self._adopt)
+            r"(?P<name>(?-i:[A-Z][\w'-]+)(?: and (?-i:[A-Z][\w'-]+))?))?.*)$", b.adopt)
         pos(rf"^(?:my|our) (?:\w+ )?(?P<kind>{pet})(?: (?P<name>(?-i:[A-Z][\w'-]+)))? (?:died|passed away|passed)\b",
             lambda m: fact(f"pet:{singular(BREEDS.get(m['kind'].lower(), m['kind']))}",
                            name(m["name"]) if m["name"] else None, "Has a pet", retract=True)
@@ -327,267 +325,27 @@ class RulesExtractor:
             lambda m: fact(f"pet:{singular(m['kind'])}", None, "Has a pet", retract=True))
 
         # plans
-        pos(r"^(?:i'm|we're) (?:going|planning|about|intending) to (?P<v>.+)$", lambda m: self._plan(m["v"]))
-        pos(r"^(?:i|we) (?:plan|intend|am planning|are planning) to (?P<v>.+)$", lambda m: self._plan(m["v"]))
-        pos(r"^(?:i'm|we're) planning (?P<v>(?:a|an|our|my) .+)$", lambda m: self._plan(m["v"]))
+        pos(r"^(?:i'm|we're) (?:going|planning|about|intending) to (?P<v>.+)$", lambda m: b.plan(m["v"]))
+        pos(r"^(?:i|we) (?:plan|intend|am planning|are planning) to (?P<v>.+)$", lambda m: b.plan(m["v"]))
+        pos(r"^(?:i'm|we're) planning (?P<v>(?:a|an|our|my) .+)$", lambda m: b.plan(m["v"]))
         pos(r"^(?:i|we)(?:'ll| will) (?P<v>.+\b(?:tomorrow|next \w+|in (?:january|february|march|april|may|june|july|"
             r"august|september|october|november|december)|this (?:weekend|summer|winter|spring|fall|autumn)|"
-            r"on (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b.*)$", lambda m: self._plan(m["v"]))
+            r"on (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b.*)$", lambda m: b.plan(m["v"]))
         pos(r"^(?:i'm|we're) (?:flying|travelling|traveling|heading|moving|going|driving)(?: back)? to "
-            r"(?P<v>(?-i:[A-Z]).+)$", lambda m: self._plan(f"go to {m['v']}", destination=True))
+            r"(?P<v>(?-i:[A-Z]).+)$", lambda m: b.plan(f"go to {m['v']}", destination=True))
         pos(r"^(?:i'm|we're) (?:going|heading|moving) back to (?P<v>(?-i:[a-z]).+)$",
-            lambda m: self._plan(f"go back to {m['v']}"))
+            lambda m: b.plan(f"go back to {m['v']}"))
         pos(r"^(?:i'm|we're) (?P<v>(?:adopting|getting|starting|visiting|buying|selling|leaving|joining|having|"
             r"throwing|hosting|running|taking|doing|opening|launching|competing|celebrating|meeting|seeing|"
             r"quitting|retiring)\b.+?) (?P<t>(?:next|this coming|tomorrow|"
             r"tonight|on (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)|in (?:january|february|march|"
             r"april|may|june|july|august|september|october|november|december)|this (?:weekend|summer|winter|spring|"
-            r"fall|autumn|month|year)|soon)\b.*)$", self._plan_ing)
+            r"fall|autumn|month|year)|soon)\b.*)$", b.plan_ing)
 
         # dated events
         verbs = "|".join(sorted((re.escape(v) for v in EVENT_VERBS), key=len, reverse=True))
         pos(rf"^(?:i|we) (?:just |recently |finally |also |actually )?(?P<verb>{verbs})\b(?P<rest>.*)$",
-            self._event_clause)
-
-    # builders ------------------------------------------------------------------
-
-    def _live(self, m: re.Match[str]) -> list[Fact]:
-        where = place(m["v"][3:]) if m["v"].lower().startswith("in ") else ""
-        where = where or place_in(m["v"])
-        return fact("location", where, "Lives in {}", single=True, importance=0.9)
-
-    def _job(self, m: re.Match[str]) -> list[Fact]:
-        out: list[Fact] = []
-        role = obj(m["role"], 4) if m["role"] else ""
-        if role:
-            out += fact("job", role, "Works as " + article("{}"), single=True, importance=0.8)
-        employer = m.groupdict().get("org")
-        if employer and org(employer) and not is_duration(employer):
-            out += fact("employer", org(employer), "Works at {}", single=True, importance=0.8)
-        return out
-
-    def _job_noun(self, m: re.Match[str]) -> list[Fact]:
-        role = clean_value(m["role"])
-        if not role or role.lower().split()[-1] in ("student", "fan"):
-            return []  # "a student at X" is the school rule's, "a huge fan" the likes'
-        return self._job(m) if is_job(role) else []
-
-    def _teach(self, m: re.Match[str]) -> list[Fact]:
-        subject = clean_value(m["v"], 4)
-        title = {"teach": "teacher", "lecture": "lecturer", "tutor": "tutor", "coach": "coach"}[m["verb"].lower()]
-        if not subject or THEIRS.match(subject):
-            return []
-        role = f"{subject} {title}"
-        out = fact("job", role, "Works as " + article("{}"), single=True, importance=0.8)
-        if m["org"] and org(m["org"]) and not is_duration(m["org"]):
-            out += fact("employer", org(m["org"]), "Works at {}", single=True, importance=0.8)
-        return out
-
-    def _business(self, m: re.Match[str]) -> list[Fact]:
-        what = clean_value(m["v"], 5)
-        if not is_business(what):
-            return []
-        verb = m["verb"].lower()
-        owner = "manager" if verb == "manage" else "owner"
-        out = fact("employer", what, "Works at {}", single=True, importance=0.8)
-        out += fact("job", f"{head(what)} {owner}", "Works as " + article("{}"), single=True, importance=0.8)
-        if verb in ("opened", "started"):
-            out += event(third_person(clean_value(m[0].split(" ", 1)[1], 12)), importance=0.7)
-        return out
-
-    def _study(self, m: re.Match[str]) -> list[Fact]:
-        out: list[Fact] = []
-        subject = obj(m.groupdict().get("v") or "", 5)
-        if subject:
-            out += fact("study", subject, "Studies {}", single=True, importance=0.7)
-        school = m.groupdict().get("school")
-        if school and org(school):
-            out += fact("school", org(school), "Studies at {}", single=True, importance=0.7)
-        return out
-
-    def _quit(self, m: re.Match[str]) -> list[Fact]:
-        employer = m.groupdict().get("org") or m.groupdict().get("org2")
-        employer = org(employer) if employer else None
-        said = clean_value(obj(m[0].split(" ", 1)[1], 10), 10)  # "quit my job at the bank", in their words
-        return fact("employer", employer, "Works at {}", single=True, retract=True) + event(
-            third_person(said) if said else "Left their job", importance=0.7)
-
-    def _languages(self, m: re.Match[str]) -> list[Fact]:
-        out: list[Fact] = []
-        for part in split_list(m["v"]):
-            part = re.sub(r"^(?:a (?:bit|little) of|a little|some|basic|fluent|native|conversational|broken)\s+", "",
-                          part, flags=re.I)
-            word = part.split()[0].lower() if part.split() else ""
-            if word in LANGUAGES:
-                out += fact(f"language:{word}", word.capitalize(), "Speaks {}", importance=0.6)
-        return out
-
-    def _learning(self, m: re.Match[str]) -> list[Fact]:
-        subject = re.sub(r"^(?:how to|to) ", "", obj(m["v"], 6))
-        subject = re.split(r"\s+(?:on|at|with|from|through|via|using|online|in (?:school|class|college))\b",
-                           subject, maxsplit=1)[0]
-        subject = re.sub(r"^(?:code|program) in ", "", subject)
-        if not subject:
-            return []
-        return fact(f"learning:{subject.lower()}", subject, "Is learning {}", importance=0.6)
-
-    def _allergy(self, m: re.Match[str]) -> list[Fact]:
-        out: list[Fact] = []
-        for part in split_list(m["v"]):
-            item = obj(part, 4)
-            if item:
-                out += fact(f"allergy:{item.lower()}", item, "Is allergic to {}", importance=0.9)
-        return out
-
-    def _likes(self, m: re.Match[str]) -> list[Fact]:
-        value = m["v"]
-        if THEIRS.match(value) or re.match(r"^(?:my (?:job|work) as)\b", value, re.I):
-            return []  # what "it" refers to is in another message; a job is the job rule's
-        return self._pref(value, True, verb=m["verb"].lower())
-
-    def _pref(self, raw: str, likes: bool, verb: str = "like") -> list[Fact]:
-        thing = obj(raw)
-        if not thing or THEIRS.match(thing):
-            return []
-        key = re.sub(r"^(?:to |the |a |an |my |playing |doing |going )", "", thing.lower())
-        text = ({"love": "Loves {}", "enjoy": "Enjoys {}", "adore": "Adores {}"}.get(verb, "Likes {}")
-                if likes else "Dislikes {}")
-        # The value carries the polarity, so "dislikes coffee" is a new value
-        # for preference:coffee and supersedes "likes coffee".
-        return fact(f"preference:{key}", ("likes " if likes else "dislikes ") + thing, text.format(thing),
-                    single=True, importance=0.5)
-
-    def _favourite(self, m: re.Match[str]) -> list[Fact]:
-        category, value = m["cat"].strip().lower(), obj(m["v"])
-        if not value or THEIRS.match(value):
-            return []
-        if re.match(r"^(?:way|thing|activity|hobby|pastime) to\b|^(?:hobby|pastime|thing to do)$", category):
-            return self._pref(value, True)  # "painting is my favourite way to relax"
-        kind = head(category)
-        return fact(f"favorite:{kind}", value, f"Favourite {kind} is {{}}", single=True, importance=0.6)
-
-    def _activity(self, template: str, raw: str, retract: bool = False, split_at: bool = True) -> list[Fact]:
-        # when and with whom it is done is not what it is: "tennis every Sunday" -> "tennis"
-        if split_at:
-            raw = re.split(r"\s+(?:every|on|at|with|in|twice|once|most|each|before|after|during|whenever|for|since)\b",
-                           raw, maxsplit=1, flags=re.I)[0]
-        thing = obj(raw, 4)
-        if not thing or re.match(r"^(?:it|that|this|them|you|him|her|those|these|with|along|around|by|a role|a part)\b",
-                                 thing, re.I):
-            return []  # "I play it by ear", "I play along": not a pastime
-        key = re.sub(r"^(?:the |a |an |some )", "", thing.lower())
-        return fact(f"activity:{key}", thing, template, retract=retract, importance=0.5)
-
-    def _discipline(self, m: re.Match[str]) -> list[Fact]:
-        thing = clean_value(m["v"], 3)
-        if not thing or not (thing.lower() in DISCIPLINES or re.fullmatch(r"(?-i:[A-Z][\w-]+)", thing)):
-            return []  # "I do yoga", "I do CrossFit"; not "I do my best"
-        return fact(f"activity:{thing.lower()}", thing, "Does {}", importance=0.5)
-
-    def _pastime(self, m: re.Match[str]) -> list[Fact]:
-        if clean_value(f"x{m['rest']}") != "x":  # "I run a shop", "I write code": an object, not a pastime
-            return []
-        doing = PASTIMES[m["verb"].lower()]
-        return fact(f"activity:{doing}", doing, f"Enjoys {doing}", importance=0.5)
-
-    def _family_name(self, m: re.Match[str]) -> list[Fact]:
-        rel = m["rel"].lower()
-        who = name(m["v"])
-        if not who or who.lower() in NOT_NAMES:
-            return []
-        single = rel in SINGLE_FAMILY
-        attr = f"family:{rel}" if single else f"family:{rel}:{who.lower()}"
-        return fact(attr, who, f"{rel.capitalize()} is named {{}}", single=single, importance=0.8)
-
-    def _family_counts(self, m: re.Match[str]) -> list[Fact]:
-        """"I have two kids", "I've got two sisters and a brother"."""
-        out: list[Fact] = []
-        for part in split_list(m["v"]):
-            # "a younger sister" says nothing of how many: only a bare count counts
-            c = re.match(r"(?P<n>a|an|one|two|three|four|five|six|\d+) "
-                         r"(?P<rel>kids?|children|child|sons?|daughters?|sisters?|brothers?|siblings?|grandchildren|"
-                         r"grandkids)\b", part, re.I)
-            if not c:
-                continue
-            count = _COUNTS.get(c["n"].lower(), c["n"])
-            if count == "1" and re.search(r"\b(?:called|named)\b|^\S+ (?:\S+ )?\S+,\s*(?-i:[A-Z])", m["v"], re.I):
-                continue  # "a son, Jamie": the name says it, the family-name rule keeps it
-            rel = c["rel"].lower()
-            base = "child" if rel in ("children", "kid", "kids") else re.sub(r"(?:ren|s)$", "", rel)
-            base = {"grandkid": "grandchild"}.get(base, base)
-            noun = rel if count != "1" else base
-            out += fact(f"family:{base}:count", count, f"Has {count if count != '1' else 'a'} {noun}",
-                        single=True, importance=0.8)
-        return out
-
-    def _pets(self, m: re.Match[str]) -> list[Fact]:
-        """"We have two dogs and a cat", "I have two cats named Tom and Jerry"."""
-        pet = "|".join(sorted(set(PETS) | set(BREEDS), key=len, reverse=True))
-        named = re.match(rf"(?P<n>a|an|one|two|three|four|\d+) (?:[\w-]+ )?(?:[\w-]+ )?(?P<kind>{pet})s? "
-                         r"(?:named|called) (?P<name>.+)$", m["v"], re.I)
-        if named:
-            return self._pet(named)
-        out: list[Fact] = []
-        for part in split_list(m["v"]):
-            one = re.match(rf"(?P<n>a|an|one|two|three|four|\d+) (?:[\w-]+ )?(?:[\w-]+ )?(?P<kind>{pet})s?\b", part, re.I)
-            if one:
-                out += self._pet(one)
-        return out
-
-    def _pet(self, m: re.Match[str]) -> list[Fact]:
-        kind = singular(BREEDS.get(m["kind"].lower(), m["kind"]))
-        raw_names = m.groupdict().get("name") or ""
-        names = [name(part) for part in split_list(raw_names)] if raw_names else []
-        names = [n for n in names if n and n.lower() not in NOT_NAMES]
-        n = (m.groupdict().get("n") or "a").lower()
-        if names:
-            return [f for who in names
-                    for f in fact(f"pet:{kind}:{who.lower()}", who, f"Has {article(kind)} named {{}}", importance=0.7)]
-        count = int(_COUNTS.get(n, n)) if _COUNTS.get(n, n).isdigit() else 1
-        text = f"Has {count} {kind}s" if count > 1 else f"Has {article(kind)}"
-        return fact(f"pet:{kind}", kind, text, importance=0.7)
-
-    def _adopt(self, m: re.Match[str]) -> list[Fact]:
-        said = clean_value(obj(f"{m['verb']} {m['what']}", 12), 12)
-        return self._pet(m) + event(third_person(said) if said else f"Got {article(m['kind'])}", importance=0.7)
-
-    def _plan(self, raw: str, destination: bool = False) -> list[Fact]:
-        what = clean_value(raw, 10) if not destination else raw
-        if destination:
-            dest = place(raw[len("go to "):])
-            what = f"go to {dest}" if dest else ""
-        if not what or re.match(r"^(?:be|do|say|think|try|see|have|get|make) (?:it|that|this|something)\b", what):
-            return []
-        key = re.sub(r"[^a-z0-9]+", " ", what.lower()).strip()
-        return fact(f"plan:{key}", what, "Plans to {}", importance=0.6)
-
-    def _plan_ing(self, m: re.Match[str]) -> list[Fact]:
-        """"I'm adopting a dog next week": the person's words as the value, the plain
-        verb in the text ("Plans to adopt a dog")."""
-        what = clean_value(m["v"], 10)
-        if not what:
-            return []
-        first, _, rest = what.partition(" ")
-        key = re.sub(r"[^a-z0-9]+", " ", what.lower()).strip()
-        return fact(f"plan:{key}", what, f"Plans to {base_verb(first)} {rest}".strip(), importance=0.6)
-
-    def _event_clause(self, m: re.Match[str]) -> list[Fact]:
-        rest = m["rest"].strip()
-        verb = m["verb"].lower()
-        if verb in ("read", "made", "cooked", "learned", "learnt", "won", "lost", "passed", "started", "finished",
-                    "took", "tried", "opened") and not rest:
-            return []
-        if verb == "had" and not rest.lower().startswith(HAD) and not re.match(r"(?:\w+ )?(?:surgery|operation)\b", rest):
-            return []  # "I had a great time" is not an event worth a memory
-        words = rest.split()
-        if THEIRS.match(rest) and len(words) < 3:
-            return []
-        phrase = clean_value(obj(f"{verb} {rest}", 14), max_words=14)
-        if not phrase or len(phrase.split()) < 2:
-            return []
-        [e] = event(third_person(phrase))
-        e.extra["generic"] = True
-        return [e]
+            b.event_clause)
 
 
 def _unique(facts: list[Fact]) -> list[Fact]:
