@@ -82,13 +82,18 @@ class MemoryItem:
         return {f.name: getattr(self, f.name) for f in STORED_FIELDS}
 
     @classmethod
-    def from_row(cls, row: Mapping[str, Any], score: float | None = None) -> "MemoryItem":
-        """A memory from a row of :data:`MEMORY_COLUMNS` (any mapping by column name)."""
-        values: dict[str, Any] = {}
-        for f in STORED_FIELDS:
-            raw = row[COLUMN_OF[f.name]]
-            values[f.name] = _decode(f.name, raw)
-        return cls(score=score, **values)
+    def from_row(cls, row: Any, score: float | None = None) -> "MemoryItem":
+        """A memory from a row selected as :data:`MEMORY_COLUMNS` (in that order).
+
+        Search builds one for every candidate it ranks, so this skips
+        ``__init__`` and fills the fields straight from the row."""
+        item = cls.__new__(cls)
+        fields_ = item.__dict__
+        for i, (name, decode) in enumerate(_READ_PLAN):
+            value = row[i]
+            fields_[name] = decode(value) if decode is not None else value
+        fields_["score"] = score
+        return item
 
     def to_row(self) -> dict[str, Any]:
         """Column -> SQLite value for every stored field but ``id``."""
@@ -98,16 +103,21 @@ class MemoryItem:
 _JSON_FIELDS = ("metadata", "source")
 
 
-def _decode(name: str, raw: Any) -> Any:
+def _json(raw: Any) -> dict[str, Any]:
+    return json.loads(raw) if raw and raw != "{}" else {}
+
+
+def _decoder(name: str) -> Any:
+    """How a column's value becomes the field's (None: as it is)."""
     if name in _JSON_FIELDS:
-        return json.loads(raw or "{}")
+        return _json
     if name == "pinned":
-        return bool(raw)
+        return bool
     if name in ("id", "reinforced", "access_count"):
-        return int(raw or 0)
+        return lambda raw: int(raw or 0)
     if name == "importance":
-        return float(raw) if raw is not None else 0.5
-    return raw
+        return lambda raw: float(raw) if raw is not None else 0.5
+    return None
 
 
 def _encode(name: str, value: Any) -> Any:
@@ -122,6 +132,7 @@ def _encode(name: str, value: Any) -> Any:
 
 STORED_FIELDS = tuple(f for f in fields(MemoryItem) if f.metadata.get("stored", True))
 COLUMN_OF = {f.name: f.metadata.get("column") or f.name for f in STORED_FIELDS}
+_READ_PLAN = tuple((f.name, _decoder(f.name)) for f in STORED_FIELDS)
 # What every read of a memory selects (the embedding BLOB is read only where needed).
 MEMORY_COLUMNS = ", ".join(COLUMN_OF.values())
 

@@ -1,7 +1,13 @@
 """Fact extraction by a language model, with output constrained to a JSON
 schema (llama.cpp grammar), so even a small model cannot return malformed
 JSON. Any failure (an exception, a timeout, JSON that does not validate) falls
-back to the rules; the turn is never dropped silently."""
+back to the rules; the turn is never dropped silently.
+
+Grammar makes the shape right, not the content: a small model invents freely.
+A fact is kept only when its value (or, without one, its words) is supported
+by the person's own words in that message (:mod:`memcli.grounding`); the
+others are dropped and kept aside in ``last_dropped`` (the caller notes them
+in the history) and counted in ``dropped``."""
 
 from __future__ import annotations
 
@@ -50,24 +56,38 @@ class LLMExtractor:
 
     name = "llm"
 
-    def __init__(self, llm: Any, fallback: Extractor, *, timeout_s: float = 30.0, max_tokens: int = 600) -> None:
+    def __init__(self, llm: Any, fallback: Extractor | None, *, timeout_s: float | None = 30.0,
+                 max_tokens: int = 600) -> None:
         self.llm = llm
         self.fallback = fallback
-        self.timeout_s = timeout_s
+        self.timeout_s = timeout_s  # None: no deadline (the token limit still bounds the answer)
         self.max_tokens = max_tokens
         self.failures = 0
+        self.dropped = 0
+        self.last_dropped: list[Fact] = []
 
     def extract(self, text: str, said_at: datetime, *, speaker: str | None = None) -> list[Fact]:
+        from ..grounding import supported
+
+        self.last_dropped = []
         prompt = f"{INSTRUCTIONS}\n\nMessage: {text}\nJSON:"
         try:
             raw = self.llm.generate_json(prompt, SCHEMA, max_tokens=self.max_tokens, timeout_s=self.timeout_s)
             facts = parse_facts(raw, text, said_at)
         except Exception as exc:  # noqa: BLE001 - any model failure means: use the rules
             self.failures += 1
-            facts = self.fallback.extract(text, said_at, speaker=speaker)
+            facts = self.fallback.extract(text, said_at, speaker=speaker) if self.fallback else []
             for fact in facts:
                 fact.extra["fallback"] = f"{type(exc).__name__}: {exc}"[:200]
             return facts
+        kept = []
+        for fact in facts:
+            if supported(fact.value or fact.text, text):
+                kept.append(fact)
+            else:
+                self.last_dropped.append(fact)
+        self.dropped += len(self.last_dropped)
+        facts = kept
         if speaker:
             for fact in facts:
                 fact.text = f"{speaker} {fact.text[0].lower()}{fact.text[1:]}"

@@ -62,7 +62,7 @@ class LlamaCppLLM:
                 yield delta["content"]
 
 
-    def generate_json(self, prompt: str, schema: dict[str, Any], *, max_tokens: int, timeout_s: float) -> str:
+    def generate_json(self, prompt: str, schema: dict[str, Any], *, max_tokens: int, timeout_s: float | None) -> str:
         import json
         import time
 
@@ -74,12 +74,12 @@ class LlamaCppLLM:
             with quiet_stderr():
                 grammar = LlamaGrammar.from_json_schema(key, verbose=False)
             self._grammars[key] = grammar
-        deadline = time.monotonic() + timeout_s
+        deadline = time.monotonic() + timeout_s if timeout_s is not None else None
         pieces: list[str] = []
         for chunk in self._llm.create_completion(prompt, max_tokens=max_tokens, temperature=0.0,
                                                  grammar=grammar, stream=True):
             pieces.append(chunk["choices"][0].get("text") or "")
-            if time.monotonic() > deadline:
+            if deadline is not None and time.monotonic() > deadline:
                 raise TimeoutError(f"no complete answer within {timeout_s:.0f} s")
         return "".join(pieces)
 

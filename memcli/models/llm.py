@@ -37,7 +37,7 @@ class LLM(Protocol):
         """Answer ``messages`` through the model's chat template; yield text pieces."""
         ...
 
-    def generate_json(self, prompt: str, schema: dict[str, Any], *, max_tokens: int, timeout_s: float) -> str:
+    def generate_json(self, prompt: str, schema: dict[str, Any], *, max_tokens: int, timeout_s: float | None) -> str:
         """Complete ``prompt`` with JSON that the grammar of ``schema`` allows;
         raise TimeoutError past ``timeout_s``."""
         ...

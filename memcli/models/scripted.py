@@ -48,7 +48,7 @@ class ScriptedLLM:
     ) -> Iterator[str]:
         yield from chunk_text(self._answer(prompt))[:max_tokens]
 
-    def generate_json(self, prompt: str, schema: dict[str, object], *, max_tokens: int, timeout_s: float) -> str:
+    def generate_json(self, prompt: str, schema: dict[str, object], *, max_tokens: int, timeout_s: float | None) -> str:
         """The next scripted reply; a reply that is an exception instance is raised
         (e.g. ``TimeoutError()`` to play a model that never finishes)."""
         self.prompts.append(prompt)
