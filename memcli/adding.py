@@ -1,6 +1,8 @@
 """Adding as given: text, or the messages of a conversation, stored as memories.
 
-``Memory.add(..., infer=False)`` comes here. A conversation is kept sentence by
+``Memory.add(..., infer=False)`` comes here. What an assistant said is never
+stored as a memory (it becomes the context of what is said next). A
+conversation is kept sentence by
 sentence (``keep_messages``), each sentence with the last words said before it
 as its context (embedded with it, keyword-indexed at a lower weight, never
 shown). Text the user already has is not stored twice (event NONE). The
@@ -46,7 +48,10 @@ class Adder:
                 meta["role"] = role
                 if name:
                     meta["name"] = name
-                items += self.pieces(replace(base, kind=kind or Kind.MESSAGE), content, meta, name, before)
+                # The assistant's words shape how what follows is found (context),
+                # but never become memories of the person.
+                if role != "assistant":
+                    items += self.pieces(replace(base, kind=kind or Kind.MESSAGE), content, meta, name, before)
                 before = lead_in(f"{before} {name}: {content}" if name else f"{before} {content}")
         if not items:
             return []

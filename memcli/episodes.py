@@ -18,11 +18,14 @@ from .adding import check_metadata
 from .core import Core
 from .erasure import Eraser
 from .filters import since_moment
-from .records import MemoryItem, Message
+from .grounding import supported
+from .records import MemoryItem
 from .text import clean_text, said_at_text, split_sentences, worth_remembering
 from .vocab import Kind
 
 SESSION = "session"  # the episode type of a session summary
+# A model's summary is kept when at least this share of its content words are the person's.
+GROUNDED_SHARE = 0.8
 
 
 class Episodes:
@@ -62,10 +65,15 @@ class Episodes:
         said = [r for r in rows if r.role == "user"]
         if not said:
             return None
-        llm = self.core.llm
-        text = self._llm_summary(rows) if llm is not None and getattr(llm, "has_chat_template", False) else None
-        if text:
-            text = self.core.storable(text)  # the summary must not keep what the policy holds back
+        text = None
+        if self.core.model_writes_summaries():
+            text = llm_summary(self.core.llm, [(r.role, r.content) for r in rows])
+            # A model's summary is kept only when the person's own lines support it,
+            # and only what the privacy policy would store.
+            if text and supported(text, " ".join(r.content for r in said), GROUNDED_SHARE):
+                text = self.core.storable(text)
+            else:
+                text = None
         if not text:
             text = extractive_summary([r.content for r in said], self.core.storable)
         if not text:
@@ -74,15 +82,18 @@ class Episodes:
         return self.record(user_id, SESSION, text, {"messages": len(rows)}, occurred_at=rows[0].created_at,
                            session_id=session_id, actor=actor, message_ids=[r.id for r in said])
 
-    def _llm_summary(self, rows: list[Message]) -> str | None:
-        transcript = "\n".join(f"{r.role}: {r.content}" for r in rows[-40:])
-        try:
-            text = "".join(self.core.llm.stream_chat(
-                [{"role": "system", "content": "Summarise this conversation in one sentence about the user."},
-                 {"role": "user", "content": transcript}], max_tokens=80, temperature=0.0))
-        except Exception:  # noqa: BLE001 - a summary is optional; fall back to the extractive one
-            return None
-        return " ".join(text.split())[:300] or None
+
+
+def llm_summary(llm: Any, rows: list[tuple[str, str]]) -> str | None:
+    """One sentence about the user by a chat model, from (role, text) lines; None on failure."""
+    transcript = "\n".join(f"{role}: {text}" for role, text in rows[-40:])
+    try:
+        text = "".join(llm.stream_chat(
+            [{"role": "system", "content": "Summarise this conversation in one sentence about the user."},
+             {"role": "user", "content": transcript}], max_tokens=80, temperature=0.0))
+    except Exception:  # noqa: BLE001 - a summary is optional; fall back to the extractive one
+        return None
+    return " ".join(text.split())[:300] or None
 
 
 def extractive_summary(lines: list[str], storable: Any) -> str | None:

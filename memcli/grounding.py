@@ -25,13 +25,16 @@ grew up from originally summary conversation session discussed shared told""".sp
 
 
 def stem(word: str) -> str:
-    """A crude stem, enough to match "lives" with "live" and "cats" with "cat"."""
-    w = word.lower().strip("'")
-    w = re.sub(r"'s$", "", w)
+    """A crude stem, the same for "lives" and "live", "cats" and "cat", "teacher"
+    and "teach", "lecturer" and "lecture" (both sides of a comparison get it)."""
+    w = re.sub(r"'s$", "", word.lower().strip("'"))
     for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
         if len(w) > len(suffix) + 2 and w.endswith(suffix):
-            return w[: -len(suffix)] + keep
-    return w
+            w = w[: -len(suffix)] + keep
+            break
+    if len(w) > 5 and w.endswith(("er", "or")):
+        w = w[:-2]
+    return w[:-1] if len(w) > 3 and w.endswith("e") else w
 
 
 def words(text: str) -> list[str]:

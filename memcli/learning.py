@@ -20,7 +20,7 @@ from .extract import Fact
 from .files import user_key
 from .records import AddResult, MemoryItem
 from .text import content_hash, iso, lead_in, parse_iso, worth_remembering
-from .vocab import Action, Actor, ConflictPolicy, Event, ExtractorChoice, Kind, Policy
+from .vocab import Action, Actor, ConflictPolicy, Event, Kind, Policy
 
 
 class Learner:
@@ -36,14 +36,13 @@ class Learner:
     @property
     def extractor(self) -> Any:
         """The fact extractor chosen by the config (``auto``: the LLM when an
-        instruction-tuned model is loaded, else the rules)."""
+        instruction-tuned model is loaded and beat the rules on the calibration
+        set, else the rules)."""
         if self._extractor is None or self._extractor_llm is not self.core.llm:
             from .extract.rules import RulesExtractor
 
             llm = self.core.llm
-            choice = self.core.config.extractor
-            capable = llm is not None and bool(getattr(llm, "has_chat_template", False))
-            if choice == ExtractorChoice.LLM or (choice == ExtractorChoice.AUTO and capable):
+            if self.core.model_extracts():
                 if llm is None:
                     raise ConfigError("extractor = 'llm' needs a chat model: pass llm= to Memory, or use 'rules'")
                 from .extract.llm import LLMExtractor
@@ -118,18 +117,31 @@ class Learner:
                        agent_id: str | None = None, actor: str = Actor.API) -> list[AddResult]:
         """See :meth:`memcli.Memory.ingest_message`."""
         facts = self.extractor.extract(text, parse_iso(said_at), speaker=speaker)
+        results = self._note_dropped(user_id, getattr(self.extractor, "last_dropped", []), message_id, actor)
         if not facts:
-            return []
+            return results
         own = speaker if speaker and speaker != user_id else None
         vectors = self.core.embed([f.text for f in facts])
         source = {"message_ids": [message_id] if message_id is not None else [], "session_id": session_id,
                   "said_at": said_at}
-        results: list[AddResult] = []
         for fact, vector in zip(facts, vectors):
             if own and fact.attribute:
                 fact.attribute = f"{own.casefold()}:{fact.attribute}"  # one speaker's city is not another's
             results += self.apply_fact(user_id, fact, vector, source=source, metadata=dict(metadata or {}),
                                        agent_id=agent_id, session_id=session_id, said_at=said_at, actor=actor)
+        return results
+
+    def _note_dropped(self, user: str, dropped: list[Fact], message_id: int | None, actor: str) -> list[AddResult]:
+        """What the model proposed that the person's words do not support: not kept,
+        but said (a REFUSED result) and noted in the user's history."""
+        results = []
+        for fact in dropped:
+            reason = f"the model's fact {fact.text!r} is not in the person's words (message {message_id})"
+            results.append(AddResult(0, "", Event.REFUSED, reason))
+        if results:
+            with self.core.write() as w:
+                for result in results:
+                    w.note(0, user, Event.REFUSED, str(result.reason), actor=actor)
         return results
 
     def _decide(self, user: str, fact: Fact, vector: Any, when: str, said_at: str, policy: str) -> Any:

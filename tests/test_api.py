@@ -32,7 +32,7 @@ def test_same_text_is_not_stored_twice(mem: Memory) -> None:
     assert len(mem.get_all()) == 1
 
 
-def test_messages_become_memories_with_roles(mem: Memory) -> None:
+def test_the_persons_messages_become_memories_never_the_assistants(mem: Memory) -> None:
     results = mem.add(
         [
             {"role": "system", "content": "You are helpful"},
@@ -42,8 +42,9 @@ def test_messages_become_memories_with_roles(mem: Memory) -> None:
         session_id="s1",
         metadata={"source": "chat"},
     )
-    assert [r.event for r in results] == ["ADD", "ADD"]
+    assert [r.event for r in results] == ["ADD"]
     items = {i.memory: i for i in mem.get_all()}
+    assert list(items) == ["I am learning Korean"]  # the assistant's line is nobody's memory
     assert items["I am learning Korean"].metadata == {"source": "chat", "role": "user"}
     assert items["I am learning Korean"].session_id == "s1"
     assert items["I am learning Korean"].kind == "message"

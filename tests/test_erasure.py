@@ -99,7 +99,7 @@ def test_forget_one_sentence_scrubs_it_from_the_next_ones_context(cli, config: C
     their vectors are recomputed without them."""
     with Memory(config=config) as m:
         m.add([{"role": "user", "content": "My codename is amber-pangolin-6021. I like tea."},
-               {"role": "assistant", "content": "Noted, thanks for telling me."}])
+               {"role": "user", "content": "Noted, thanks for telling me."}])
         items = {i.memory: i.id for i in m.get_all()}
         m.search("codename")
         old = {label: distinctive(blob) for label, blob in vectors(m, "alice").items()}

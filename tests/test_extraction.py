@@ -90,9 +90,11 @@ def test_memory_uses_the_llm_when_asked_and_records_the_fallback(tmp_path) -> No
         assert "LLM failed: TimeoutError" in m.history(result.id)[0].reason
 
 
-def test_auto_picks_the_llm_only_for_instruction_tuned_models(tmp_path) -> None:
+def test_auto_asks_only_instruction_tuned_models_that_earned_it(tmp_path) -> None:
+    """A base model is never measured nor asked; an instruction-tuned one must earn
+    it first (tests/test_calibration.py), and a model that finds nothing earns nothing."""
     cfg = Config(embedder="fake", extractor="auto")
     with Memory(path=tmp_path / "a.db", config=cfg, llm=ScriptedLLM(chat_template=False)) as m:
         assert m.extractor.name == "rules"
     with Memory(path=tmp_path / "b.db", config=cfg, llm=ScriptedLLM(chat_template=True)) as m:
-        assert m.extractor.name == "llm"
+        assert m.extractor.name == "rules"

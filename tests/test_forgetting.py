@@ -176,7 +176,8 @@ def test_consolidation_needs_a_group_and_valid_settings(tmp_path) -> None:
 def test_consolidation_summary_by_an_instruction_tuned_model_falls_back_on_failure(tmp_path) -> None:
     from memcli.models.scripted import ScriptedLLM
 
-    with Memory(path=tmp_path / "m.db", config=Config(embedder="fake", user="u")) as m:
+    # summaries = "llm": the model writes them without being measured first (see test_calibration.py)
+    with Memory(path=tmp_path / "m.db", config=Config(embedder="fake", user="u", summaries="llm")) as m:
         for n, text in enumerate(HIKES):
             aged(m, text, 400 + n)
         m.llm = ScriptedLLM(["Went hiking on Seorak, Jirisan and Hallasan."], chat_template=True)

@@ -98,21 +98,34 @@ def reindex(user: Optional[str] = typer.Option(None, "--user", "-u", help="Only 
 @handled
 def config_(as_json: bool = JsonOpt) -> None:
     """Show the resolved settings and where everything lives."""
+    from ..calibration import trust_report
+
     st = state()
     data = st.config.to_dict()
+    data["model_trust"] = trust_report(st.config)
     if as_json:
         st.render.json(data)
         return
     paths = data.pop("paths")
     chat = data.pop("chat")
+    privacy = data.pop("privacy")
+    trust = data.pop("model_trust")
     st.render.fields(paths, width=8)
     st.render.line("")
     for key, value in data.items():
         if key != "config_path":
             st.render.line(f"{key} = {value!r}")
-    st.render.line("[chat]")
-    for key, value in chat.items():
-        st.render.line(f"{key} = {value!r}")
+    for section, values in (("[chat]", chat), ("[privacy]", privacy)):
+        st.render.line(section)
+        for key, value in values.items():
+            st.render.line(f"{key} = {value!r}")
+    st.render.line("")
+    st.render.line(f"chat model: {trust['model']}: {trust['status']}")
+    verdict = trust.get("verdict")
+    if verdict:
+        for task, other in (("extraction", "rules"), ("summaries", "extractive")):
+            mine, theirs = verdict[task]["llm"], verdict[task][other]
+            st.render.line(f"  {task}: model {mine}, {other} {theirs} -> {verdict[task]['use']}")
 
 
 @handled
