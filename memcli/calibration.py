@@ -48,6 +48,9 @@ SUMMARY_CASES = [
      ["No need to apologise!", "Good luck on Monday!"], ["paramedic", "leeds", "job"]),
 ]
 LLM_PRECISION_FLOOR = 0.9
+# Tokens a model may spend on one calibration line: enough JSON for four short
+# facts. A model that cannot finish in that many has not earned the work.
+CALIBRATION_TOKENS = 160
 GROUNDED_FLOOR = 0.8
 
 
@@ -142,7 +145,7 @@ def measure(llm: Any, key: str, progress: Progress | None = None) -> Verdict:
                 progress("measuring the model", Counting.done, steps)
             return facts
 
-    model = evaluate(Counting(llm, fallback=None, timeout_s=None, max_tokens=300), examples)["overall"]
+    model = evaluate(Counting(llm, fallback=None, timeout_s=None, max_tokens=CALIBRATION_TOKENS), examples)["overall"]
     rules = evaluate(RulesExtractor(), examples)["overall"]
 
     def scores(s: Any) -> dict[str, float]:

@@ -48,6 +48,7 @@ class Turn:
 
     user_text: str
     message_id: int = 0
+    profile: list[MemoryItem] = field(default_factory=list)  # the person's core facts, in every prompt
     memories: list[MemoryItem] = field(default_factory=list)
     short_term: int = 0  # messages of this session put back into the prompt
     prompt: str = ""
@@ -136,6 +137,7 @@ class ChatSession:
         turn.message_id = message_id
         query_vector = self.memory.embedder.embed([text])[0] if self.use_memory else None
         t_embed = time.perf_counter()
+        turn.profile = self.memory.profile(self.user_id) if self.use_memory else []
         turn.memories = self.recall(text, query_vector) if self.use_memory else []
         t_recall = time.perf_counter()
         prompt_obj = self.build_prompt(turn)
@@ -258,22 +260,36 @@ class ChatSession:
         if used > budget:
             raise InvalidInput(
                 f"the message is too long for the model's context ({used} tokens, budget {budget})")
-        # Memories get up to half of what is left; recent exchanges the rest.
+        # The profile and the memories get up to half of what is left (the profile
+        # first, whatever the line is about); recent exchanges the rest.
         memory_budget = (budget - used) // 2
-        memory_lines: list[str] = []
+        profile_budget = memory_budget // 2
+        profile_lines, memory_lines = [], []
+        shown: list[MemoryItem] = []
+        for item in turn.profile:
+            line = memory_line(item)
+            cost = self.tokens(line) + 1
+            if cost <= profile_budget:
+                profile_budget -= cost
+                memory_budget -= cost
+                used += cost
+                profile_lines.append(line)
+                shown.append(item)
+        turn.profile = list(shown)
+        in_profile = {item.id for item in shown}
         kept: list[MemoryItem] = []
         for item in turn.memories:
             line = memory_line(item)
             cost = self.tokens(line) + 1
-            if cost > memory_budget:
+            if item.id in in_profile or cost > memory_budget:
                 continue
             memory_budget -= cost
             used += cost
             memory_lines.append(line)
             kept.append(item)
         turn.memories = kept
-        if kept:
-            self.memory.touch([m.id for m in kept])  # reaching the prompt is what counts as use
+        if shown or kept:
+            self.memory.touch([m.id for m in shown + kept])  # reaching the prompt is what counts as use
         history = self.memory.recent_messages(
             self.session_id, 2 * self.settings.short_term_turns, before_id=turn.message_id)
         recent: list[tuple[str, str]] = []
@@ -291,6 +307,8 @@ class ChatSession:
             "What the assistant remembers about the user:\n" + "\n".join(memory_lines)
             if memory_lines else "The assistant does not remember anything relevant about the user yet."
         )
+        if profile_lines:
+            memory_block = "About the user:\n" + "\n".join(profile_lines) + "\n\n" + memory_block
         if self.use_chat_template():
             messages: list[ChatMessage] = [{"role": "system", "content": f"{header}\n\n{memory_block}"}]
             messages += [{"role": role, "content": content} for role, content in recent]

@@ -247,6 +247,13 @@ class Memory:
         return self._reader.get_all(self._core.user(user_id), limit, filters, since=since, as_of=as_of,
                                     include_past=include_past, sensitive=sensitive)
 
+    def profile(self, user_id: str | None = None, limit: int = 12) -> list[MemoryItem]:
+        """The person's current core facts: name, age, where they live and are from,
+        work and study, relationship, family, pets, diet, allergies, health and
+        languages; the newest of each attribute, in that order. ``memcli chat``
+        puts them in every prompt, whatever the line is about."""
+        return self._reader.profile(self._core.user(user_id), limit)
+
     def history(self, memory_id: int) -> list[HistoryEvent]:
         """Every change to a memory, oldest first (also after it was deleted)."""
         return self._reader.history(memory_id)

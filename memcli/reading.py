@@ -11,6 +11,12 @@ from .filters import as_of_moment, meta_match, since_moment, split_filters, vali
 from .records import HistoryEvent, MemoryItem
 
 
+# What a profile holds, in the order it is shown: who the person is, where they
+# live, what they do, who and what they live with, and what they must not eat.
+PROFILE = ("name", "age", "birthday", "location", "hometown", "job", "employer", "study", "school", "relationship",
+           "family", "pet", "diet", "allergy", "avoids", "health", "language")
+
+
 class Reader:
     """The read-only half of :class:`memcli.Memory`."""
 
@@ -38,6 +44,15 @@ class Reader:
             if limit is not None:
                 items = items[:limit]
         return items
+
+    def profile(self, user: str, limit: int) -> list[MemoryItem]:
+        """See :meth:`memcli.Memory.profile`."""
+        found: dict[str, MemoryItem] = {}
+        for item in self.core.store.memories.current_facts_about(user, PROFILE):
+            found.setdefault(item.attribute or "", item)  # the newest of each attribute
+        order = {head: n for n, head in enumerate(PROFILE)}
+        items = sorted(found.values(), key=lambda i: (order[(i.attribute or "").split(":")[0]], i.attribute or ""))
+        return items[:limit]
 
     def history(self, memory_id: Any) -> list[HistoryEvent]:
         """Every change to a memory, oldest first (also after it was deleted)."""

@@ -293,3 +293,25 @@ def test_the_chat_command_reports_a_crash_in_one_line(cli, fake_chat_home: Path,
     with Memory() as m:
         [session] = m.sessions("alice")
         assert session.ended_at is not None
+
+
+def test_the_profile_is_in_every_prompt_whatever_the_line(mem: Memory) -> None:
+    mem.add("Hi! I'm Jo. I live in Busan and I work as a nurse. My dog is called Biscuit.", infer=True)
+    for n in range(60):  # plenty of other memories competing on similarity
+        mem.add(f"note {n}: the weather, the bus, lunch and a film about the sea, part {n}")
+    llm = ScriptedLLM(["ok", "ok"])
+    out = io.StringIO()
+    chat = ChatSession(mem, llm, mem.config.chat, "alice")
+    Repl(chat, interactive=False, out=out).run(["What do you know about me?", "/why"])
+    prompt = llm.prompts[0]
+    profile = prompt.split("About the user:\n", 1)[1].split("\n\n", 1)[0]
+    assert profile.splitlines() == ["- Name is Jo", "- Lives in Busan", "- Works as a nurse",
+                                    "- Has a dog named Biscuit"]
+    assert prompt.index("About the user:") < prompt.index("What the assistant remembers")
+    assert "Profile (4 facts, in every prompt):" in out.getvalue() and "Lives in Busan" in out.getvalue()
+
+
+def test_a_superseded_fact_leaves_the_profile(mem: Memory) -> None:
+    mem.add("I live in Seoul.", infer=True, timestamp="2025-01-01")
+    mem.add("Quick update: I moved to Leeds last month!", infer=True, timestamp="2026-03-10")
+    assert [i.memory for i in mem.profile()] == ["Lives in Leeds"]

@@ -46,19 +46,3 @@ def test_a_few_real_tokens_through_the_router(models_dir: Path, tmp_path: Path) 
         assert llm.count_tokens(chat.last.prompt) <= 512 - 12
         # grounded in the memory the router supplied
         assert "biscuit" in answer.lower()
-
-
-def test_the_grammar_constrained_extraction_call_runs(models_dir: Path) -> None:
-    """The bundled model is a base model, so 'auto' never picks it; here the LLM
-    path is forced to prove the JSON-schema grammar works end to end."""
-    from datetime import datetime, timezone
-
-    from memcli.extract.llm import LLMExtractor
-    from memcli.extract.rules import RulesExtractor
-
-    llm = make_llm("", models_dir=models_dir, n_ctx=1024, threads=2, config_hint="test")
-    extractor = LLMExtractor(llm, fallback=RulesExtractor(), max_tokens=600, timeout_s=120)
-    facts = extractor.extract("I live in Busan.", datetime.now(timezone.utc))
-    # the grammar guaranteed JSON of the schema's shape: parsed without falling back
-    assert extractor.failures == 0
-    assert all(f.text and not f.extra.get("fallback") for f in facts)

@@ -250,6 +250,9 @@ class Repl:
         if last is None:
             self.say("nothing answered yet in this session", "dim")
             return
+        if last.profile:
+            self.say(f"Profile ({len(last.profile)} facts, in every prompt):")
+            self.show_memories(last.profile)
         self.say(f"The last answer used {len(last.memories)} memories and {last.short_term} recent "
                  f"messages ({last.prompt_tokens} prompt tokens):")
         self.show_memories(last.memories, scores=True)

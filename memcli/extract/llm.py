@@ -4,8 +4,8 @@ JSON. Any failure (an exception, a timeout, JSON that does not validate) falls
 back to the rules; the turn is never dropped silently.
 
 Grammar makes the shape right, not the content: a small model invents freely.
-A fact is kept only when its value (or, without one, its words) is supported
-by the person's own words in that message (:mod:`memcli.grounding`); the
+A fact is kept only when its words and its value are supported by the
+person's own words in that message (:mod:`memcli.grounding`); the
 others are dropped and kept aside in ``last_dropped`` (the caller notes them
 in the history) and counted in ``dropped``."""
 
@@ -82,7 +82,7 @@ class LLMExtractor:
             return facts
         kept = []
         for fact in facts:
-            if supported(fact.value or fact.text, text):
+            if supported(fact.text, text) and supported(fact.value or "", text):
                 kept.append(fact)
             else:
                 self.last_dropped.append(fact)
@@ -96,14 +96,19 @@ class LLMExtractor:
 
 def parse_facts(raw: str, text: str, said_at: datetime) -> list[Fact]:
     """Validate the model's JSON against :data:`SCHEMA`; raise ValueError if it does not fit."""
-    data = json.loads(raw)
+    # llama.cpp's JSON grammar lets raw control characters into strings: accepted here
+    data = json.loads(raw, strict=False)
     if not isinstance(data, dict) or not isinstance(data.get("facts"), list):
         raise ValueError("model output has no 'facts' list")
     when = resolve(text, said_at)
     facts: list[Fact] = []
+    seen: set[str] = set()
     for item in data["facts"]:
         if not isinstance(item, dict) or not isinstance(item.get("fact"), str) or not item["fact"].strip():
             raise ValueError("a fact without text")
+        if item["fact"].strip().lower() in seen:
+            continue  # a small model repeats itself
+        seen.add(item["fact"].strip().lower())
         attribute = item.get("attribute") if isinstance(item.get("attribute"), str) else None
         event = bool(item.get("event"))
         facts.append(Fact(

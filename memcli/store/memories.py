@@ -175,6 +175,16 @@ class Memories:
             " AND valid_to IS NULL ORDER BY COALESCE(valid_from, created_at) DESC, id DESC",
             [user_id, *args, Kind.FACT])
 
+    def current_facts_about(self, user_id: str, heads: Sequence[str], limit: int = 200) -> list[MemoryItem]:
+        """The user's facts still true whose attribute starts with one of ``heads``
+        ("location", "family", ...), newest first."""
+        marks = ",".join("?" * len(heads))
+        return self._items(
+            f"SELECT {MEMORY_COLUMNS} FROM memories WHERE user_id = ? AND kind = ? AND valid_to IS NULL"
+            f" AND substr(attribute, 1, instr(attribute || ':', ':') - 1) IN ({marks})"
+            " ORDER BY COALESCE(valid_from, created_at) DESC, id DESC LIMIT ?",
+            [user_id, Kind.FACT, *heads, limit])
+
     def select(self, user_id: str | None, *, kind: str | None = None, since: str | None = None,
                agent_id: str | None = None, session_id: str | None = None, limit: int | None = None,
                newest_first: bool = False, current_only: bool = False) -> list[MemoryItem]:
