@@ -106,6 +106,16 @@ class Core:
             raise NotFound(f"no memory with id {value}")
         return number
 
+    @staticmethod
+    def check_limit(limit: int | None) -> None:
+        """A result limit: a whole number from 0 to what SQLite can count."""
+        if limit is None:
+            return
+        if isinstance(limit, bool) or not isinstance(limit, int):
+            raise InvalidInput(f"limit must be a whole number, not {limit!r}")
+        if limit < 0 or limit > MAX_ID:
+            raise InvalidInput(f"limit must be from 0 to {MAX_ID}, not {limit}")
+
     def screen(self, text: str) -> "Screened":
         """The privacy policy's decision on text about to be stored as a memory:
         store, redact (the text comes back masked), ask, or never."""

@@ -85,7 +85,7 @@ class Eraser:
     def forget_before(self, before: str | datetime, user: str, actor: str) -> dict[str, int]:
         """See :meth:`memcli.Memory.forget_before`."""
         cutoff = iso(before if before.tzinfo else before.replace(tzinfo=timezone.utc)) \
-            if isinstance(before, datetime) else iso(parse_when(before))
+            if isinstance(before, datetime) else iso(parse_when(before, what="before date"))
         ids = self.core.store.memories.ids_before(user, cutoff)
         removed = self.delete_many(ids, actor=actor, reason=f"forgotten: everything before {cutoff[:10]}")
         with self.core.write() as w:

@@ -44,7 +44,7 @@ def as_of_moment(value: str | datetime | None) -> str | None:
         return None
     if isinstance(value, datetime):
         return iso(value if value.tzinfo else value.replace(tzinfo=timezone.utc))
-    moment = parse_when(value)
+    moment = parse_when(value, what="as-of date")
     if len(value.strip()) == 10:
         moment = moment + timedelta(days=1) - timedelta(microseconds=1)
     return iso(moment)
@@ -54,7 +54,7 @@ def since_moment(value: str | datetime | None) -> str | None:
     """A ``since`` bound (datetime, ISO date or an age like ``7d``) as stored ISO text."""
     if value is None:
         return None
-    return iso(value if isinstance(value, datetime) else parse_when(value))
+    return iso(value if isinstance(value, datetime) else parse_when(value, what="since"))
 
 
 def valid_at(item: MemoryItem, moment: str | None, include_past: bool) -> bool:

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any, Mapping
 
 from .core import Core
-from .errors import InvalidInput, NotFound
+from .errors import NotFound
 from .filters import as_of_moment, meta_match, since_moment, split_filters, valid_at
 from .records import HistoryEvent, MemoryItem
 
@@ -31,8 +31,7 @@ class Reader:
                 sensitive: bool) -> list[MemoryItem]:
         """See :meth:`memcli.Memory.get_all`."""
         columns, meta = split_filters(filters)
-        if limit is not None and limit < 0:
-            raise InvalidInput("limit must not be negative")
+        self.core.check_limit(limit)
         moment = as_of_moment(as_of)
         post = bool(meta) or moment is not None or sensitive
         items = self.core.store.memories.select(

@@ -54,6 +54,7 @@ class Searcher:
         user = self.core.user(user_id)
         if limit <= 0:
             raise InvalidInput("limit must be positive")
+        self.core.check_limit(limit)
         if self.core.store.memories.count(user) == 0:
             return []
         vector = self.core.embed([query])[0]

@@ -35,7 +35,23 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(normal.encode("utf-8")).hexdigest()
 
 
-def parse_when(value: str, *, now: datetime | None = None) -> datetime:
+# Dates memcli stores and compares: years 1 to 9999 in UTC, a day's margin inside
+# either end so that a time zone or an as-of's end of day never leaves the range.
+EARLIEST = datetime(1, 1, 2, tzinfo=timezone.utc)
+LATEST = datetime(9999, 12, 30, tzinfo=timezone.utc)
+
+
+def _in_range(parsed: datetime, value: str, what: str) -> datetime:
+    try:
+        moment = parsed.astimezone(timezone.utc)
+    except (OverflowError, ValueError):
+        moment = None
+    if moment is None or not EARLIEST <= moment <= LATEST:
+        raise InvalidInput(f"{what} {value!r} is out of range (years 1 to 9999, UTC)")
+    return moment
+
+
+def parse_when(value: str, *, now: datetime | None = None, what: str = "date") -> datetime:
     """Parse an ISO 8601 date or datetime, or a relative age such as ``30m``,
     ``12h``, ``7d``, ``2w``, or ``today`` / ``yesterday``. Naive times are UTC."""
     now = now or datetime.now(timezone.utc)
@@ -46,18 +62,19 @@ def parse_when(value: str, *, now: datetime | None = None) -> datetime:
     rel = _RELATIVE.match(raw)
     if rel:
         amount, unit = int(rel.group(1)), rel.group(2)
-        delta = {"m": timedelta(minutes=amount), "h": timedelta(hours=amount),
-                 "d": timedelta(days=amount), "w": timedelta(weeks=amount)}[unit]
-        return now - delta
+        days = amount * {"m": 1 / 1440, "h": 1 / 24, "d": 1, "w": 7}[unit]
+        if days > (now - EARLIEST).days:
+            raise InvalidInput(f"{what} {value!r} reaches back before the year 1")
+        return now - timedelta(days=days)
     try:
         parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
         raise InvalidInput(
-            f"cannot read the date {value!r}: use ISO 8601 (2026-11-20), or 7d, 12h, today"
+            f"cannot read the {what} {value!r}: use ISO 8601 (2026-11-20), or 7d, 12h, today"
         ) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+    return _in_range(parsed, value, what)
 
 
 def iso(dt: datetime) -> str:
@@ -74,7 +91,7 @@ def normalise_timestamp(value: str | None, what: str) -> str | None:
         raise InvalidInput(f"{what} is not an ISO 8601 timestamp: {value!r}") from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=timezone.utc)
-    return iso(parsed)
+    return iso(_in_range(parsed, value, what))
 
 
 def said_at_text(timestamp: str | datetime | None, now: Callable[[], str]) -> str:
@@ -82,7 +99,8 @@ def said_at_text(timestamp: str | datetime | None, now: Callable[[], str]) -> st
     if timestamp is None:
         return now()
     if isinstance(timestamp, datetime):
-        return iso(timestamp if timestamp.tzinfo else timestamp.replace(tzinfo=timezone.utc))
+        aware = timestamp if timestamp.tzinfo else timestamp.replace(tzinfo=timezone.utc)
+        return iso(_in_range(aware, str(timestamp), "timestamp"))
     stamp = normalise_timestamp(str(timestamp), "timestamp")
     if stamp is None:
         raise InvalidInput("timestamp is empty")

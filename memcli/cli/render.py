@@ -3,12 +3,17 @@ errors on stderr, and progress bars for long work.
 
 Every table and every one-line description of a result is built here; the
 commands only choose what to show. Memory text is always wrapped in
-``Text`` (never read as rich markup).
+``Text`` (never read as rich markup), and every text shown on a terminal
+passes through :func:`visible`: a memory may hold anything anyone wrote (an
+import, a pasted message, another program through the API), and an escape
+sequence in it must not clear the screen or retitle the window. ``--json``
+output stays exact.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Iterable
 
 from rich.console import Console, RenderableType
@@ -18,6 +23,23 @@ from rich.text import Text
 from ..records import AddResult, HistoryEvent, MemoryItem
 from ..vocab import Event
 from .environment import Environment
+
+
+# C0 and C1 control characters (but tab and newline), DEL, and the bidirectional
+# overrides that reorder what a terminal shows.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(text: str) -> str:
+    """``text`` with control characters shown as escapes (``\\x1b``) instead of
+    acting on the terminal."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
+                        else f"\\u{ord(m.group()):04x}", text)
+
+
+def shown(text: str | None) -> Text:
+    """Text for a table cell or a line: visible, never markup."""
+    return Text(visible(text or ""))
 
 
 class Renderer:
@@ -37,7 +59,7 @@ class Renderer:
 
     def line(self, text: str) -> None:
         """One line of plain text on stdout (no markup, no highlighting)."""
-        self.out.print(text, markup=False, highlight=False)
+        self.out.print(shown(text), highlight=False)
 
     def json(self, data: Any) -> None:
         """One JSON document on stdout, nothing else (no colour, no wrapping)."""
@@ -48,17 +70,17 @@ class Renderer:
     def error(self, message: str) -> None:
         # The message is plain text: "[chat] model" must not be read as markup.
         line = Text("error:", style="bold red")
-        line.append(f" {message}")
+        line.append(f" {visible(message)}")
         self.err.print(line, highlight=False, soft_wrap=True)
 
     def note(self, message: str) -> None:
-        self.err.print(message, highlight=False, soft_wrap=True, markup=False)
+        self.err.print(shown(message), highlight=False, soft_wrap=True)
 
     def fields(self, data: dict[str, Any], width: int) -> None:
         """``key: value`` lines, keys right-aligned to ``width`` in bold."""
         for key, value in data.items():
             line = Text(f"{key:>{width}}: ", style="bold")
-            line.append(str(value))
+            line.append(visible(str(value)))
             self.out.print(line)
 
 
@@ -120,7 +142,7 @@ def memory_table(items: Iterable[MemoryItem], *, scores: bool = False, users: bo
             start = item.started[:10]
             row.append(f"{start} .. {item.valid_to[:10]}" if item.valid_to else f"since {start}")
         row.append(short_time(item.created_at))
-        table.add_row(*[Text(x) for x in row])
+        table.add_row(*[shown(x) for x in row])
     return table
 
 
@@ -131,7 +153,7 @@ def episode_table(items: Iterable[MemoryItem]) -> Table:
     table.add_column("type", no_wrap=True)
     table.add_column("episode", overflow="fold", ratio=1)
     for item in items:
-        table.add_row(str(item.id), item.started[:10], Text(item.attribute or ""), Text(item.memory))
+        table.add_row(str(item.id), item.started[:10], shown(item.attribute), shown(item.memory))
     return table
 
 
@@ -140,8 +162,8 @@ def history_table(memory_id: int, events: Iterable[HistoryEvent]) -> Table:
     for col in ("when (UTC)", "event", "old", "new", "by", "why"):
         table.add_column(col, overflow="fold")
     for e in events:
-        table.add_row(short_time(e.created_at), e.event, Text(e.old_memory or ""), Text(e.new_memory or ""),
-                      e.actor or "", Text(e.reason or ""))
+        table.add_row(short_time(e.created_at), shown(e.event), shown(e.old_memory), shown(e.new_memory),
+                      shown(e.actor), shown(e.reason))
     return table
 
 
@@ -150,7 +172,7 @@ def prune_table(rows: Iterable[dict[str, Any]], applied: bool) -> Table:
     for col in ("id", "retention", "memory", "importance", "uses", "last used"):
         table.add_column(col, overflow="fold")
     for r in rows:
-        table.add_row(str(r["id"]), f"{r['retention']:.3f}", Text(r["memory"]), f"{r['importance']:.1f}",
+        table.add_row(str(r["id"]), f"{r['retention']:.3f}", shown(r["memory"]), f"{r['importance']:.1f}",
                       str(r["access_count"]), str(r["last_used"])[:10])
     return table
 
@@ -160,7 +182,7 @@ def consolidation_table(groups: Iterable[Any], applied: bool) -> Table:
     for col in ("summary", "memory", "replaces"):
         table.add_column(col, overflow="fold")
     for g in groups:
-        table.add_row(str(g.memory_id) if g.memory_id else "new", Text(g.summary),
+        table.add_row(str(g.memory_id) if g.memory_id else "new", shown(g.summary),
                       Text(", ".join(f"#{m.id}" for m in g.members)))
     return table
 
@@ -168,7 +190,7 @@ def consolidation_table(groups: Iterable[Any], applied: bool) -> Table:
 def why_lines(data: dict[str, Any]) -> list[Text]:
     """A memory, its validity, its source messages and its history, as lines."""
     m = data["memory"]
-    lines = [Text(f"memory {m['id']}: ", style="bold") + Text(m["memory"])]
+    lines = [Text(f"memory {m['id']}: ", style="bold") + shown(m["memory"])]
     span = f"true from {short_time(m.get('valid_from'))}" if m.get("valid_from") else ""
     if m.get("valid_to"):
         span += f" until {short_time(m['valid_to'])}"
@@ -176,14 +198,14 @@ def why_lines(data: dict[str, Any]) -> list[Text]:
         lines.append(Text(f"  {span}"))
     lines.append(Text("source messages:" if data["messages"] else "source messages: none (added directly)"))
     for msg in data["messages"]:
-        lines.append(Text(f"  [{short_time(msg['said_at'])}, session {msg['session_id']}] {msg['role']}: ")
-                     + Text(msg["content"]))
+        lines.append(shown(f"  [{short_time(msg['said_at'])}, session {msg['session_id']}] {msg['role']}: ")
+                     + shown(msg["content"]))
     lines.append(Text("history:"))
     for e in data["history"]:
-        line = Text(f"  {short_time(e['created_at'])} {e['event']}: ") + Text(e.get("new_memory") or
-                                                                             e.get("old_memory") or "")
+        line = shown(f"  {short_time(e['created_at'])} {e['event']}: ") + shown(e.get("new_memory") or
+                                                                               e.get("old_memory"))
         if e.get("reason"):
-            line.append(f"  ({e['reason']})", style="dim")
+            line.append(f"  ({visible(e['reason'])})", style="dim")
         lines.append(line)
     return lines
 

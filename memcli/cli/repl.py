@@ -18,7 +18,7 @@ from ..errors import MemcliError
 from ..files import touch_private
 from ..records import MemoryItem
 from ..vocab import Actor, Event
-from .render import describe, memory_table, sentence
+from .render import describe, memory_table, sentence, visible
 
 COMMANDS = {
     "/help": "show this help",
@@ -43,6 +43,7 @@ class Repl:
     # output -------------------------------------------------------------------
 
     def say(self, text: str, style: str | None = None) -> None:
+        text = visible(text)  # what anyone stored must not drive the terminal
         if self.interactive and style:
             from rich.console import Console
 
@@ -148,7 +149,7 @@ class Repl:
                 if not wrote:
                     piece = piece.lstrip()
                     wrote = True
-                self.out.write(piece)
+                self.out.write(visible(piece))
                 self.out.flush()
         except KeyboardInterrupt:
             stream.close()  # type: ignore[attr-defined]  # a generator

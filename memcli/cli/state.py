@@ -82,6 +82,13 @@ def handled(func: F) -> F:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         st = state()
+        said: list[str] = []  # the error already reported, so closing does not say it twice
+
+        def report(message: str) -> None:
+            if message not in said:
+                said.append(message)
+                st.render.error(message)
+
         try:
             return func(*args, **kwargs)
         except (typer.Exit, typer.Abort, click.ClickException):
@@ -89,7 +96,7 @@ def handled(func: F) -> F:
         except MemcliError as exc:
             if st.debug:
                 raise
-            st.render.error(str(exc))
+            report(str(exc))
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             st.render.note("interrupted")
@@ -99,13 +106,16 @@ def handled(func: F) -> F:
         except Exception as exc:  # noqa: BLE001 - the last resort: one line, never a traceback
             if st.debug:
                 raise
-            st.render.error(unexpected(exc))
+            report(unexpected(exc))
             raise typer.Exit(1) from None
         finally:
             try:
                 st.close()
             except Exception as exc:  # noqa: BLE001 - e.g. an index that cannot be saved
-                st.render.error(str(exc) if isinstance(exc, MemcliError) else unexpected(exc))
+                first = not said
+                report(str(exc) if isinstance(exc, MemcliError) else unexpected(exc))
+                if first:
+                    raise typer.Exit(1) from None  # noqa: B012 - the command's work is done; closing failed
 
     return wrapper  # type: ignore[return-value]
 

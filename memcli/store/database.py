@@ -32,6 +32,23 @@ def now_iso() -> str:
     return utc_now().isoformat(timespec="microseconds")
 
 
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def _check_is_sqlite(path: Path) -> None:
+    """Refuse any existing, non-empty file that is not an SQLite database: SQLite
+    would otherwise turn a short file of anything into a database over it."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(len(SQLITE_MAGIC))
+    except (FileNotFoundError, NotADirectoryError):
+        return  # nothing there yet (a missing folder is reported when it is created)
+    except OSError as exc:
+        raise StorageError(f"cannot read {path}: {exc.strerror}") from None
+    if head and head != SQLITE_MAGIC:
+        raise StorageError(f"{path} is not a memcli database (not an SQLite file); nothing was changed")
+
+
 class Store:
     """One SQLite file: WAL journal, secure_delete on, owner-only permissions.
 
@@ -49,6 +66,7 @@ class Store:
         self.clock = clock
         if self.path.exists() and self.path.is_dir():
             raise StorageError(f"database path {self.path} is a folder")
+        _check_is_sqlite(self.path)
         touch_private(self.path)
         try:
             self.conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
