@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Iterator, Sequence
 from .config import Config
 from .errors import InvalidInput, NotFound
 from .files import shred
-from .index import Progress, UserIndex
+from .index import Progress, UserIndex, ids_digest
 from .models.embedder import Embedder, make_embedder
 from .records import MemoryItem
 from .store import Clock, Store, utc_now
@@ -179,12 +179,15 @@ class Core:
         if index is not None and index.loaded and index.generation == generation:
             return index
         if index is None:
-            index = UserIndex(self.index_dir, user_id, self.embedder.dim, self.embedder.id)
+            index = self._new_index(user_id)
             self._indexes[user_id] = index
-            if index.try_load(generation) is None:
+            if index.try_load(generation, ids_digest(self.store.memories.ids(user_id))) is None:
                 return index
         self.rebuild(index)
         return index
+
+    def _new_index(self, user_id: str) -> UserIndex:
+        return UserIndex(self.index_dir, user_id, self.embedder.dim, self.embedder.id, self.store.identity())
 
     def rebuild(self, index: UserIndex) -> None:
         """Rebuild a user's index from the BLOBs in SQLite, re-embedding only rows
@@ -220,7 +223,7 @@ class Core:
         report: dict[str, Any] = {"users": {}, "seconds": 0.0}
         started = time.perf_counter()
         for user in users:
-            index = self._indexes.get(user) or UserIndex(self.index_dir, user, self.embedder.dim, self.embedder.id)
+            index = self._indexes.get(user) or self._new_index(user)
             self._indexes[user] = index
             self.rebuild(index)
             report["users"][user] = len(index.live)

@@ -59,6 +59,38 @@ def encode_vector(blob: bytes | None) -> str | None:
     return base64.b64encode(blob).decode("ascii") if blob is not None else None
 
 
+# The largest document read (an export of 200,000 memories with their vectors
+# is about 450 MB); anything larger, or endless, is refused before it fills memory.
+MAX_DOCUMENT_BYTES = 1 << 30
+
+
+def read_document(path: str, stdin: Any = None) -> tuple[bytes, str]:
+    """The bytes of an import file ('-': ``stdin``'s), at most :data:`MAX_DOCUMENT_BYTES`."""
+    import os
+    import stat
+
+    if path == "-":
+        stream = getattr(stdin, "buffer", stdin)
+        raw = stream.read(MAX_DOCUMENT_BYTES + 1)
+        raw = raw.encode("utf-8") if isinstance(raw, str) else raw
+        name = "stdin"
+    else:
+        try:
+            info = os.stat(path)
+            if not stat.S_ISREG(info.st_mode):
+                raise InvalidInput(f"{path} is not a regular file")
+            if info.st_size > MAX_DOCUMENT_BYTES:
+                raise InvalidInput(f"{path} is larger than {MAX_DOCUMENT_BYTES >> 20} MB")
+            with open(path, "rb") as fh:
+                raw = fh.read(MAX_DOCUMENT_BYTES + 1)
+        except OSError as exc:
+            raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
+        name = path
+    if len(raw) > MAX_DOCUMENT_BYTES:
+        raise InvalidInput(f"{name} is larger than {MAX_DOCUMENT_BYTES >> 20} MB")
+    return raw, name
+
+
 def load_json(raw: bytes, name: str) -> Any:
     """Decode and parse an export file with a one-line error for every way it can be bad."""
     try:
@@ -74,6 +106,10 @@ def load_json(raw: bytes, name: str) -> Any:
             f"{name} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
             "is the file truncated?"
         ) from None
+    except RecursionError:
+        raise InvalidInput(f"{name} is nested too deeply to be an export") from None
+    except ValueError as exc:  # e.g. a number of 100,000 digits
+        raise InvalidInput(f"{name} holds a value that cannot be read: {str(exc)[:80]}") from None
 
 
 def parse_document(doc: Any, default_user: str) -> Document:
@@ -128,13 +164,31 @@ def _time(value: Any, where: str) -> str | None:
     return normalise_timestamp(_opt_str(value, where), where)
 
 
+def _key(value: Any, where: str) -> int | str | None:
+    """An id from another store: a whole number or a string (or absent)."""
+    if value is None or (isinstance(value, (int, str)) and not isinstance(value, bool)):
+        return value
+    raise InvalidInput(f"{where} must be a number or a string, not {type(value).__name__}")
+
+
+def _source(value: Any, where: str) -> dict[str, Any]:
+    source = _object(value, where)
+    ids = source.get("message_ids")
+    if ids is not None and (not isinstance(ids, list) or not all(isinstance(i, (int, str)) and not isinstance(i, bool)
+                                                                 for i in ids)):
+        raise InvalidInput(f"{where}.message_ids must be a list of message ids")
+    return source
+
+
 def _read_field(name: str, value: Any, where: str) -> Any:
     """One stored field of a memory, checked by what the field holds."""
     if name == "memory":
         return clean_text(value, where)
     if name == "kind":
         return _opt_str(value, where) or Kind.FACT
-    if name in ("metadata", "source"):
+    if name == "source":
+        return _source(value, where)
+    if name == "metadata":
         return _object(value, where)
     if name in ("reinforced", "access_count"):
         return _count(value, where)
@@ -177,17 +231,30 @@ def _parse_memcli(doc: dict[str, Any]) -> Document:
                 blob = base64.b64decode(raw["embedding"], validate=True)
             except (ValueError, TypeError):
                 raise InvalidInput(f"{where}: embedding is not base64") from None
-        incoming.append(Incoming(MemoryItem(0, **values), blob, raw.get("id")))
+        incoming.append(Incoming(MemoryItem(0, **values), blob, _key(raw.get("id"), f"{where}.id")))
     history = _list_of_objects(doc.get("history", []), "history")
     sessions = _list_of_objects(doc.get("sessions", []), "sessions")
     messages = _list_of_objects(doc.get("messages", []), "messages")
+    for n, h in enumerate(history):
+        where = f"history[{n}]"
+        h["memory_id"] = _key(h.get("memory_id"), f"{where}.memory_id")
+        for key in ("user_id", "event", "old_memory", "new_memory", "actor", "reason"):
+            _opt_str(h.get(key), f"{where}.{key}")
+        h["created_at"] = _time(h.get("created_at"), f"{where}.created_at")
     for n, s in enumerate(sessions):
         if not isinstance(s.get("id"), str) or not isinstance(s.get("user_id"), str):
             raise InvalidInput(f"sessions[{n}] needs string id and user_id")
+        _opt_str(s.get("title"), f"sessions[{n}].title")
+        for key in ("started_at", "ended_at"):
+            s[key] = _time(s.get(key), f"sessions[{n}].{key}")
     for n, m in enumerate(messages):
         for key in ("session_id", "user_id", "role", "content"):
             if not isinstance(m.get(key), str):
                 raise InvalidInput(f"messages[{n}] needs a string {key}")
+        m["id"] = _key(m.get("id"), f"messages[{n}].id")
+        m["created_at"] = _time(m.get("created_at"), f"messages[{n}].created_at")
+        if m.get("metadata") is not None and not isinstance(m["metadata"], (dict, str)):
+            raise InvalidInput(f"messages[{n}].metadata must be an object")
     return Document("memcli", incoming, history, sessions, messages)
 
 

@@ -17,7 +17,7 @@ from .errors import StorageError
 def private_dir(path: Path) -> Path:
     """Create ``path`` (and parents) as owner-only folders; return it."""
     if path.exists() and not path.is_dir():
-        raise StorageError(f"{path} should be a folder but is a file; move it away (memcli recreates what it held)")
+        raise StorageError(f"{path} is a file where a folder is needed")
     try:
         missing = []
         p = path

@@ -11,17 +11,27 @@ Why one index per user rather than one shared index with a filter:
 - a personal tool has few users, so the number of files stays small.
 
 Labels are SQLite rowids (AUTOINCREMENT, so a label is never reused). A JSON
-manifest beside each index records the embedder id, dimension, live count,
-the database generation it reflects, and the index file's size and blake2b
-digest. A missing, stale (generation differs), mismatched or damaged index is
-rebuilt from the stored BLOBs; the digest is checked before hnswlib reads the
-file, because hnswlib can crash on a damaged file instead of raising.
+manifest beside each index records whose index it is (the user's key and the
+database's identity), the embedder id, dimension, live ids and a digest of
+them, the database generation it reflects, and the index file's size and
+blake2b digest. A missing, stale (generation differs), mismatched (another
+user's or another database's, or ids the database does not hold) or damaged
+index is rebuilt from the stored BLOBs; the digest is checked before hnswlib
+reads the file, because hnswlib can crash on a damaged file instead of raising.
+
+A user with few memories is searched exactly (every stored vector, from the
+index's own copy): at that size it costs no more than the graph walk, and
+HNSW can leave near-duplicate memories unreachable.
+
+Temporary files a killed process left behind (``.<key>.hnsw.<pid>.tmp``) are
+shredded the next time the index is loaded or saved, and always on erasure.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
@@ -35,7 +45,28 @@ Progress = Callable[[str, int, int], None]
 M = 16
 EF_CONSTRUCTION = 100
 EF_SEARCH = 64
-MANIFEST_FORMAT = 1
+MANIFEST_FORMAT = 2  # 2: the user's key, the database's identity and a digest of the ids
+# Below this many memories a user is searched exactly: 0.2 ms for 5,000 vectors
+# of 384 dimensions on 2 cores, the same as the graph walk.
+EXACT_BELOW = 5000
+
+
+def ids_digest(ids: Sequence[int]) -> str:
+    """A digest of a set of labels (sorted), to compare an index with the database."""
+    h = hashlib.blake2b(digest_size=16)
+    for label in sorted(ids):
+        h.update(label.to_bytes(8, "little", signed=True))
+    return h.hexdigest()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _file_digest(path: Path) -> str:
@@ -52,15 +83,17 @@ def _file_digest(path: Path) -> str:
 class UserIndex:
     """The in-memory HNSW graph of one user's memories and its files on disk."""
 
-    def __init__(self, folder: Path, user_id: str, dim: int, embedder_id: str) -> None:
+    def __init__(self, folder: Path, user_id: str, dim: int, embedder_id: str, store_id: str = "") -> None:
         self.folder = folder
         self.user_id = user_id
         self.dim = dim
         self.embedder_id = embedder_id
-        key = user_key(user_id)
-        self.path = folder / f"{key}.hnsw"
-        self.manifest_path = folder / f"{key}.json"
+        self.store_id = store_id
+        self.key = user_key(user_id)
+        self.path = folder / f"{self.key}.hnsw"
+        self.manifest_path = folder / f"{self.key}.json"
         self._index: Any = None
+        self._exact: tuple[Any, Any] | None = None  # (ids, vectors) for exact search, built on demand
         self.live: set[int] = set()
         self.deleted = 0
         self.generation = -1
@@ -75,20 +108,26 @@ class UserIndex:
             return None
         return data if isinstance(data, dict) else None
 
-    def try_load(self, generation: int) -> str | None:
+    def try_load(self, generation: int, expected_ids: str | None = None) -> str | None:
         """Load the index from disk if it matches; return None on success or the
-        reason it cannot be used ("missing", "stale", "damaged", ...)."""
+        reason it cannot be used ("missing", "stale", "damaged", ...).
+        ``expected_ids``: the :func:`ids_digest` of the user's memories in the database."""
         import hnswlib
 
+        self.clean_temporary_files()
         manifest = self.read_manifest()
         if manifest is None or not self.path.exists():
             return "missing"
         if manifest.get("format") != MANIFEST_FORMAT:
             return "old format"
+        if manifest.get("user") != self.key or manifest.get("store") != self.store_id:
+            return "another user's or another database's"
         if manifest.get("embedder") != self.embedder_id or manifest.get("dim") != self.dim:
             return "built with another embedder"
         if manifest.get("generation") != generation:
             return "stale"
+        if expected_ids is not None and manifest.get("ids") != expected_ids:
+            return "holds other ids than the database"
         if self.path.stat().st_size != manifest.get("size") or _file_digest(self.path) != manifest.get("digest"):
             return "damaged"
         index = hnswlib.Index(space="cosine", dim=self.dim)
@@ -97,10 +136,11 @@ class UserIndex:
         except (RuntimeError, ValueError, KeyError, TypeError):
             return "damaged"
         live = set(int(x) for x in manifest.get("live", []))
-        if len(live) != int(manifest.get("count", -1)):
+        if len(live) != int(manifest.get("count", -1)) or ids_digest(live) != manifest.get("ids"):
             return "damaged"
         index.set_ef(EF_SEARCH)
         self._index = index
+        self._exact = None
         self.live = live
         self.deleted = int(manifest.get("deleted", 0))
         self.generation = generation
@@ -128,6 +168,7 @@ class UserIndex:
         if progress and total == 0:
             progress("indexing", 0, 0)
         self._index = index
+        self._exact = None
         self.live = set(int(i) for i in ids)
         self.deleted = 0
         self.generation = generation
@@ -151,6 +192,7 @@ class UserIndex:
             index.resize_index(max(needed, int(index.get_max_elements() * 1.5)))
         index.add_items(np.asarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64))
         self.live.update(int(i) for i in ids)
+        self._exact = None
         self.dirty = True
 
     def remove(self, ids: Sequence[int]) -> None:
@@ -168,6 +210,7 @@ class UserIndex:
             self._index.mark_deleted(label)
             self.live.discard(label)
         self.deleted += len(present)
+        self._exact = None
         self.dirty = True
 
     def needs_compaction(self, ratio: float) -> bool:
@@ -183,6 +226,8 @@ class UserIndex:
         k = min(k, len(self.live))
         if k <= 0:
             return []
+        if len(self.live) < EXACT_BELOW:
+            return self._search_exact(np.asarray(vector, dtype=np.float32).reshape(-1), k)
         index = self._index
         index.set_ef(max(EF_SEARCH, k))
         query = np.asarray(vector, dtype=np.float32).reshape(1, -1)
@@ -197,13 +242,41 @@ class UserIndex:
                 k = max(1, k // 2)
         return [(int(label), 1.0 - float(dist)) for label, dist in zip(labels[0], distances[0])]
 
+    def _search_exact(self, query: "np.ndarray", k: int) -> list[tuple[int, float]]:
+        import numpy as np
+
+        if self._exact is None:
+            ids = np.asarray(sorted(self.live), dtype=np.int64)
+            vectors = np.asarray(self._index.get_items(ids), dtype=np.float32).reshape(len(ids), self.dim)
+            self._exact = (ids, vectors)
+        ids, vectors = self._exact
+        scores = vectors @ (query / max(float(np.linalg.norm(query)), 1e-12))
+        top = np.argpartition(-scores, k - 1)[:k] if k < len(ids) else np.arange(len(ids))
+        top = top[np.lexsort((ids[top], -scores[top]))]  # best first; ties by id, so runs repeat
+        return [(int(ids[i]), float(scores[i])) for i in top]
+
     # persistence -------------------------------------------------------------------
+
+    def temporary_files(self) -> list[Path]:
+        """Files this index's writers leave while saving (``.<key>.hnsw.<pid>.tmp``)."""
+        return sorted(self.folder.glob(f".{self.key}.*.tmp")) if self.folder.is_dir() else []
+
+    def clean_temporary_files(self) -> None:
+        """Shred what killed processes left half-written (their vectors included)."""
+        for path in self.temporary_files():
+            try:
+                pid = int(path.name.rsplit(".", 2)[-2])
+            except ValueError:
+                pid = -1
+            if pid != os.getpid() and not _alive(pid):
+                shred(path)
 
     def save(self) -> None:
         """Write the index (temporary file, then rename) and its manifest, 0600."""
         if self._index is None:
             return
         private_dir(self.folder)
+        self.clean_temporary_files()
         tmp = private_tmp_path(self.path)
         try:
             self._index.save_index(str(tmp))
@@ -213,6 +286,9 @@ class UserIndex:
             tmp.unlink(missing_ok=True)
         manifest = {
             "format": MANIFEST_FORMAT,
+            "user": self.key,
+            "store": self.store_id,
+            "ids": ids_digest(self.live),
             "embedder": self.embedder_id,
             "dim": self.dim,
             "count": len(self.live),
@@ -227,8 +303,9 @@ class UserIndex:
         self.dirty = False
 
     def destroy(self) -> None:
-        """Overwrite and delete this user's index files."""
+        """Overwrite and delete this user's index files, half-written ones included."""
         self._index = None
+        self._exact = None
         self.live = set()
-        shred(self.path)
-        shred(self.manifest_path)
+        for path in [self.path, self.manifest_path, *self.temporary_files()]:
+            shred(path)

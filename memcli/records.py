@@ -250,6 +250,7 @@ class ImportReport:
     reembedded: int = 0
     refused: int = 0  # left out by the privacy policy (e.g. credentials)
     users: list[str] = field(default_factory=list)
+    already_imported: list[str] = field(default_factory=list)  # users this very document was imported for before
     source: str = "memcli"
 
     def to_dict(self) -> dict[str, Any]:

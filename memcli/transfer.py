@@ -65,6 +65,7 @@ class Transfer:
         import numpy as np
 
         parsed = parse_document(document, self.core.user(user_id))
+        digest = document_digest(document)
         report = ImportReport(source=parsed.source)
         keep = self._screened(parsed, report)
         dim, embedder = self.core.embedder.dim, self.core.embedder.id
@@ -79,8 +80,17 @@ class Transfer:
                 self.core.progress("embedding", min(start + 256, len(redo)), len(redo))
         report.reembedded = len(redo)
         id_map: dict[Any, int] = {}
+        everyone = sorted({r.item.user_id for r in parsed.memories} | {s["user_id"] for s in parsed.sessions})
+        # The write lock is held from here to the commit: a second import of the
+        # same document (another process, at the same moment) waits, then finds
+        # it recorded, or finds its memories stored, and adds nothing.
         with self.core.write() as w:
-            message_ids = self._import_sessions(w, parsed)
+            done = {u for u in everyone if self.core.store.imported(digest, u)}
+            report.already_imported = sorted(done)
+            keep = [r for r in keep if r.item.user_id not in done]
+            keep = [r for r in keep if not self.core.store.memories.holds(*_key(r))]
+            report.skipped_duplicates = len(parsed.memories) - report.refused - len(keep)
+            message_ids = self._import_sessions(w, parsed, done)
             for rec in keep:
                 item = rec.item
                 if item.source.get("message_ids"):
@@ -91,6 +101,9 @@ class Transfer:
                 if rec.old_id is not None:
                     id_map[(item.user_id, rec.old_id)] = item.id
             self._import_history(w, parsed.history, id_map)
+            for user in everyone:
+                if user not in done:
+                    self.core.store.record_import(digest, user, sum(1 for r in keep if r.item.user_id == user))
         report.imported = len(keep)
         report.users = sorted({r.item.user_id for r in keep})
         return report
@@ -112,11 +125,8 @@ class Transfer:
             item.sensitivity = screened.label or item.sensitivity
             if item.context:
                 item.context = self.core.log_text(item.context)
-            # A superseded fact and the later one can share their text, so the
-            # validity interval is part of what makes a record the same.
-            key = (item.user_id, content_hash(item.memory), item.valid_from, item.valid_to)
-            if key in seen or self.core.store.memories.holds(*key):
-                report.skipped_duplicates += 1
+            key = _key(rec)
+            if key in seen:
                 continue
             seen.add(key)
             keep.append(rec)
@@ -133,12 +143,16 @@ class Transfer:
                              h.get("new_memory"), str(h.get("actor") or Actor.IMPORT), h.get("reason"),
                              h.get("created_at"))
 
-    def _import_sessions(self, w: Any, parsed: Document) -> dict[Any, int]:
-        """Sessions and messages not yet stored; old message ids -> new."""
+    def _import_sessions(self, w: Any, parsed: Document, done: set[str]) -> dict[Any, int]:
+        """Sessions and messages not yet stored (of users this document was not
+        imported for already); old message ids -> new."""
         mapping: dict[Any, int] = {}
         for s in parsed.sessions:
-            w.open_session(s["id"], s["user_id"], s.get("started_at"), s.get("ended_at"), s.get("title"))
+            if s["user_id"] not in done:
+                w.open_session(s["id"], s["user_id"], s.get("started_at"), s.get("ended_at"), s.get("title"))
         for m in parsed.messages:
+            if m["user_id"] in done:
+                continue
             stamp = m.get("created_at") or self.core.now_iso()
             content = self.core.log_text(m["content"])
             known = self.core.store.sessions.find_message(m["session_id"], m["user_id"], stamp, content)
@@ -147,6 +161,21 @@ class Transfer:
                               created_at=stamp)
             mapping[m.get("id")] = known
         return mapping
+
+
+def _key(rec: Incoming) -> tuple[str, str, str | None, str | None]:
+    """What makes an imported memory the same as one stored: user, text, and the
+    validity interval (a superseded fact and the later one can share their text)."""
+    item = rec.item
+    return (item.user_id, content_hash(item.memory), item.valid_from, item.valid_to)
+
+
+def document_digest(document: Any) -> str:
+    """The identity of an import document: its content, whatever its layout."""
+    import hashlib
+
+    canonical = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _message_meta(meta: Any) -> dict[str, Any]:

@@ -8,7 +8,6 @@ from typing import Any, Optional
 
 import typer
 
-from ..errors import InvalidInput
 from ..vocab import Actor
 from . import render
 from .state import JsonOpt, UserOpt, YesOpt, confirm, handled, state, user_of
@@ -48,21 +47,15 @@ def import_(
     as_json: bool = JsonOpt,
 ) -> None:
     """Import an export file (validated before anything is written)."""
-    from ..export_format import load_json
+    from ..export_format import load_json, read_document
 
     st = state()
-    if file == "-":
-        stream = st.env.input
-        buffer = getattr(stream, "buffer", None)
-        raw, name = (buffer.read() if buffer is not None else stream.read().encode("utf-8")), "stdin"
-    else:
-        try:
-            raw, name = Path(file).read_bytes(), file
-        except OSError as exc:
-            raise InvalidInput(f"cannot read {file}: {exc.strerror}") from None
+    raw, name = read_document(file, st.env.input)
     report = st.memory().import_data(load_json(raw, name), user_id=user_of(user))
     if as_json:
         st.render.json(report.to_dict())
+    elif report.already_imported and not report.imported:
+        st.render.line(f"Nothing new: this document was imported before (for {', '.join(report.already_imported)})")
     else:
         st.render.line(
             f"Imported {report.imported} memories ({report.skipped_duplicates} already known, "

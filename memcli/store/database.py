@@ -11,6 +11,7 @@ it belongs to, as a sqlite-utils ``Table`` holds its ``Database``.
 from __future__ import annotations
 
 import sqlite3
+import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -21,6 +22,8 @@ from ..files import touch_private
 from . import migrations
 
 Clock = Callable[[], datetime]
+# Seconds a process waits for another that is setting up a new database file.
+OPEN_PATIENCE = 30.0
 
 
 def utc_now() -> datetime:
@@ -68,25 +71,47 @@ class Store:
             raise StorageError(f"database path {self.path} is a folder")
         _check_is_sqlite(self.path)
         touch_private(self.path)
-        try:
-            self.conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
-            self.conn.row_factory = sqlite3.Row
-            self.conn.execute("PRAGMA busy_timeout = 5000")
-            mode = self.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            if str(mode).lower() != "wal":
-                raise StorageError(f"cannot use WAL journal for {self.path} (got {mode})")
-            self.conn.execute("PRAGMA synchronous = NORMAL")
-            # Deleted content is overwritten with zeros, so forgotten text does
-            # not survive in free pages of the file.
-            self.conn.execute("PRAGMA secure_delete = ON")
-            migrations.migrate(self.conn)
-        except sqlite3.DatabaseError as exc:
-            raise StorageError(f"cannot open database {self.path}: {exc}") from None
+        self.conn = self._open()
         self._depth = 0
+        self._identity: str | None = None
         self.memories = Memories(self)
         self.keywords = KeywordIndex(self)
         self.history = History(self)
         self.sessions = Sessions(self)
+
+    def _open(self) -> sqlite3.Connection:
+        """Connect, switch to WAL and migrate. Several processes opening a new file
+        at once can find it locked while one of them sets it up (switching the
+        journal takes an exclusive lock that SQLite's busy handler does not wait
+        for): they try again, with growing pauses, for up to OPEN_PATIENCE seconds."""
+        deadline = time.monotonic() + OPEN_PATIENCE
+        pause = 0.02
+        while True:
+            conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
+            try:
+                conn.row_factory = sqlite3.Row
+                conn.execute("PRAGMA busy_timeout = 5000")
+                mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                if str(mode).lower() != "wal":
+                    raise StorageError(f"cannot use WAL journal for {self.path} (got {mode})")
+                conn.execute("PRAGMA synchronous = NORMAL")
+                # Deleted content is overwritten with zeros, so forgotten text does
+                # not survive in free pages of the file.
+                conn.execute("PRAGMA secure_delete = ON")
+                migrations.migrate(conn)
+                return conn
+            except sqlite3.OperationalError as exc:
+                conn.close()
+                if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > deadline:
+                    raise StorageError(f"cannot open database {self.path}: {exc}") from None
+                time.sleep(pause)
+                pause = min(pause * 2, 0.5)
+            except sqlite3.DatabaseError as exc:
+                conn.close()
+                raise StorageError(f"cannot open database {self.path}: {exc}") from None
+            except BaseException:
+                conn.close()
+                raise
 
     def close(self) -> None:
         try:
@@ -159,6 +184,26 @@ class Store:
             " ON CONFLICT(user_id) DO UPDATE SET generation = generation + 1",
             [user_id],
         )
+
+    def identity(self) -> str:
+        """This database's own random id (kept in index manifests)."""
+        if self._identity is None:
+            row = self.conn.execute("SELECT value FROM store_meta WHERE key = 'store_id'").fetchone()
+            self._identity = str(row[0]) if row else ""
+        return self._identity
+
+    # imports ----------------------------------------------------------------------
+
+    def imported(self, digest: str, user_id: str) -> str | None:
+        """When this document was imported for this user, if it was."""
+        row = self.conn.execute("SELECT imported_at FROM imports WHERE digest = ? AND user_id = ?",
+                                [digest, user_id]).fetchone()
+        return str(row[0]) if row else None
+
+    def record_import(self, digest: str, user_id: str, memories: int) -> None:
+        """Call inside :meth:`transaction`, with the import's own writes."""
+        self.conn.execute("INSERT OR REPLACE INTO imports (digest, user_id, imported_at, memories) VALUES (?,?,?,?)",
+                          [digest, user_id, self.now(), memories])
 
     # whole users and the whole file ---------------------------------------------
 

@@ -254,6 +254,11 @@ class Memories:
         return self._items(f"SELECT {MEMORY_COLUMNS} FROM memories WHERE user_id = ? AND created_at = ?"
                            " AND context IS NOT NULL", [user_id, created_at])
 
+    def ids(self, user_id: str) -> list[int]:
+        """Every memory id of the user, ascending."""
+        return [int(r[0]) for r in self.conn.execute("SELECT id FROM memories WHERE user_id = ? ORDER BY id",
+                                                     [user_id])]
+
     def count(self, user_id: str | None = None) -> int:
         if user_id is None:
             return int(self.conn.execute("SELECT COUNT(*) FROM memories").fetchone()[0])

@@ -219,6 +219,20 @@ def _m0007_embedding_context(db: Any) -> None:
     db.execute("INSERT INTO memories_fts(memories_fts) VALUES ('rebuild')")
 
 
+def _m0008_identity_and_imports(db: Any) -> None:
+    # The database's identity, written into every index manifest: an index file
+    # copied over from another database is then known as foreign and rebuilt.
+    db.execute("CREATE TABLE store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    db.execute("INSERT INTO store_meta (key, value) VALUES ('store_id', lower(hex(randomblob(16))))")
+    # The documents imported, by content digest and user: importing one again,
+    # at once from two processes or a year later, adds nothing. Erasing a user
+    # removes their rows here too (the table has a user_id).
+    db.execute(
+        "CREATE TABLE imports (digest TEXT NOT NULL, user_id TEXT NOT NULL, imported_at TEXT NOT NULL,"
+        " memories INTEGER NOT NULL, PRIMARY KEY (digest, user_id))"
+    )
+
+
 MIGRATIONS: list[tuple[str, Any]] = [
     ("0001_memories", _m0001_memories),
     ("0002_sessions_messages", _m0002_sessions_messages),
@@ -227,6 +241,7 @@ MIGRATIONS: list[tuple[str, Any]] = [
     ("0005_forgetting_and_privacy", _m0005_forgetting_and_privacy),
     ("0006_keyword_index_per_user", _m0006_keyword_index_per_user),
     ("0007_embedding_context", _m0007_embedding_context),
+    ("0008_identity_and_imports", _m0008_identity_and_imports),
 ]
 
 
