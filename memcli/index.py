@@ -33,7 +33,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 from .files import private_dir, private_tmp_path, shred, user_key, write_private
 
@@ -51,7 +51,7 @@ MANIFEST_FORMAT = 2  # 2: the user's key, the database's identity and a digest o
 EXACT_BELOW = 5000
 
 
-def ids_digest(ids: Sequence[int]) -> str:
+def ids_digest(ids: Iterable[int]) -> str:
     """A digest of a set of labels (sorted), to compare an index with the database."""
     h = hashlib.blake2b(digest_size=16)
     for label in sorted(ids):
