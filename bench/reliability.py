@@ -257,6 +257,7 @@ def kill_trial(folder: Path, rng: random.Random, what: str = "add") -> tuple[boo
         assert proc.stdin is not None
         proc.stdin.write(lines)
         proc.stdin.close()
+        proc.stdin = None  # written and closed: nothing for communicate() to flush
     else:
         proc = subprocess.Popen([sys.executable, "-c", WRITER, "400", "bees"], env=env, stdout=subprocess.PIPE,
                                 stderr=subprocess.DEVNULL)

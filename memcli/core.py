@@ -178,6 +178,8 @@ class Core:
         index = self._indexes.get(user_id)
         if index is not None and index.loaded and index.generation == generation:
             return index
+        if index is not None and index.loaded and 0 <= index.generation < generation and self._catch_up(index):
+            return index
         if index is None:
             index = self._new_index(user_id)
             self._indexes[user_id] = index
@@ -185,6 +187,28 @@ class Core:
                 return index
         self.rebuild(index)
         return index
+
+    def _catch_up(self, index: UserIndex) -> bool:
+        """Apply what other processes changed since the index's generation, from
+        the change log; False when the log does not reach back (then rebuild)."""
+        import numpy as np
+
+        changes = self.store.changes_since(index.user_id, index.generation)
+        if changes is None:
+            return False
+        final: dict[int, str] = {}
+        for _, memory_id, change in changes:
+            if change != "none":
+                final[memory_id] = change
+        wanted = [i for i, c in final.items() if c == "set"]
+        vectors = dict(self.store.memories.embeddings(wanted, index.user_id))
+        if len(vectors) != len(wanted):
+            return False  # deleted since, or another user's: the log and the rows disagree
+        if wanted:
+            index.add(wanted, np.stack([np.frombuffer(vectors[i], dtype=np.float32) for i in wanted]))
+        index.remove([i for i, c in final.items() if c == "remove"])
+        index.generation = max(g for g, _, _ in changes) if changes else index.generation
+        return True
 
     def _new_index(self, user_id: str) -> UserIndex:
         return UserIndex(self.index_dir, user_id, self.embedder.dim, self.embedder.id, self.store.identity())
@@ -317,7 +341,7 @@ class Write:
         self._user(item.user_id)
         self.store.memories.set_embedding(item.id, vector.tobytes(), self.core.embedder.id,
                                           drop_context=drop_context)
-        self.store.bump_generation(item.user_id)
+        self.store.bump_generation(item.user_id, item.id, "set")
         self._vector(item.user_id, item.id, vector)
 
     def delete(self, memory_id: int, *, actor: str, reason: str | None = None) -> MemoryItem:

@@ -173,3 +173,20 @@ def test_keyword_search_for_a_user_owning_most_of_the_file_stays_scoped(mem: Mem
     tea = store.keywords.search("alice", ["tea", "zebra"], 40, population=30)
     assert len(tea) == 30 and tea == store.keywords.search("alice", ["tea", "zebra"], 40)
     assert all(mem.get(i).user_id == "bob" for i, _ in store.keywords.search("bob", ["zebra"], 20, 12))
+
+
+def test_another_process_writes_are_caught_up_without_a_rebuild(config: Config) -> None:
+    seed(config)
+    rec = Recorder()
+    with Memory(config=config, progress=rec) as first, Memory(config=config) as second:
+        first.search("anything")  # loaded from the file
+        assert not rec.rebuilt
+        added = second.add("My sister moved to Vancouver")[0].id
+        edited = second.add("I work as a nurse")[0].id
+        second.update(edited, "I work as a paramedic")
+        second.delete(second.search("dog Pixel", limit=1)[0].id)
+        hits = [h.memory for h in first.search("sister moved Vancouver", limit=2)]
+        assert hits[0] == "My sister moved to Vancouver" and added
+        assert first.search("paramedic", limit=1)[0].memory == "I work as a paramedic"
+        assert "My dog is called Pixel" not in {h.memory for h in first.search("dog Pixel", limit=10)}
+        assert not rec.rebuilt  # caught up from the change log

@@ -22,6 +22,8 @@ from ..files import touch_private
 from . import migrations
 
 Clock = Callable[[], datetime]
+# Generations of vector changes kept per user for other processes to catch up from.
+CHANGES_KEPT = 2000
 # Seconds a process waits for another that is setting up a new database file.
 OPEN_PATIENCE = 30.0
 
@@ -178,12 +180,30 @@ class Store:
         row = self.conn.execute("SELECT generation FROM index_state WHERE user_id = ?", [user_id]).fetchone()
         return int(row[0]) if row else 0
 
-    def bump_generation(self, user_id: str) -> None:
-        self.conn.execute(
+    def bump_generation(self, user_id: str, memory_id: int, change: str) -> None:
+        """A new generation for the user, and what it changed in their vectors
+        (``set``, ``remove`` or ``none``). Call inside :meth:`transaction`."""
+        generation = self.conn.execute(
             "INSERT INTO index_state (user_id, generation) VALUES (?, 1)"
-            " ON CONFLICT(user_id) DO UPDATE SET generation = generation + 1",
+            " ON CONFLICT(user_id) DO UPDATE SET generation = generation + 1 RETURNING generation",
             [user_id],
-        )
+        ).fetchone()[0]
+        self.conn.execute("INSERT INTO index_changes (user_id, generation, memory_id, change) VALUES (?,?,?,?)",
+                          [user_id, generation, memory_id, change])
+        if generation % CHANGES_KEPT == 0:
+            self.conn.execute("DELETE FROM index_changes WHERE user_id = ? AND generation <= ?",
+                              [user_id, generation - CHANGES_KEPT])
+
+    def changes_since(self, user_id: str, generation: int) -> list[tuple[int, int, str]] | None:
+        """(generation, memory id, change) after ``generation``, oldest first; None
+        when the log no longer reaches back that far (the index must be rebuilt)."""
+        rows = [(int(r[0]), int(r[1]), str(r[2])) for r in self.conn.execute(
+            "SELECT generation, memory_id, change FROM index_changes WHERE user_id = ? AND generation > ?"
+            " ORDER BY generation", [user_id, generation])]
+        current = self.generation(user_id)
+        if len({g for g, _, _ in rows}) != current - generation:
+            return None
+        return rows
 
     def identity(self) -> str:
         """This database's own random id (kept in index manifests)."""

@@ -62,7 +62,7 @@ class Memories:
         memory_id = int(cur.lastrowid)  # type: ignore[arg-type]
         item.id = memory_id
         self.store.history.add(memory_id, item.user_id, event, None, item.memory, actor, reason)
-        self.store.bump_generation(item.user_id)
+        self.store.bump_generation(item.user_id, memory_id, "set")
         return memory_id
 
     def update_text(self, memory_id: int, text: str, digest: str, embedding: bytes, embedder: str, actor: str,
@@ -79,7 +79,7 @@ class Memories:
             args.append(json.dumps(value, sort_keys=True) if column == "source" else value)
         self.conn.execute(sql + " WHERE id = ?", [*args, memory_id])
         self.store.history.add(memory_id, old.user_id, Event.UPDATE, old.memory, text, actor, reason)
-        self.store.bump_generation(old.user_id)
+        self.store.bump_generation(old.user_id, memory_id, "set")
         return old
 
     def end_validity(self, memory_id: int, when: str, actor: str, event: Event, reason: str) -> None:
@@ -88,7 +88,7 @@ class Memories:
         self.conn.execute("UPDATE memories SET valid_to = ?, updated_at = ? WHERE id = ?",
                           [when, self.store.now(), memory_id])
         self.store.history.add(memory_id, row.user_id, event, row.memory, None, actor, reason)
-        self.store.bump_generation(row.user_id)
+        self.store.bump_generation(row.user_id, memory_id, "none")
 
     def reinforce(self, memory_id: int, source: dict[str, Any], actor: str, reason: str) -> None:
         """The same fact was said again: count it and remember where."""
@@ -122,7 +122,7 @@ class Memories:
         self.conn.execute("DELETE FROM memories WHERE id = ?", [memory_id])
         self.store.history.forget_text(memory_id)
         self.store.history.add(memory_id, old.user_id, Event.DELETE, None, None, actor, reason)
-        self.store.bump_generation(old.user_id)
+        self.store.bump_generation(old.user_id, memory_id, "remove")
         return old
 
     # reading -----------------------------------------------------------------------

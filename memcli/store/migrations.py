@@ -219,7 +219,7 @@ def _m0007_embedding_context(db: Any) -> None:
     db.execute("INSERT INTO memories_fts(memories_fts) VALUES ('rebuild')")
 
 
-def _m0008_identity_and_imports(db: Any) -> None:
+def _m0008_identity_imports_changes(db: Any) -> None:
     # The database's identity, written into every index manifest: an index file
     # copied over from another database is then known as foreign and rebuilt.
     db.execute("CREATE TABLE store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
@@ -231,6 +231,15 @@ def _m0008_identity_and_imports(db: Any) -> None:
         "CREATE TABLE imports (digest TEXT NOT NULL, user_id TEXT NOT NULL, imported_at TEXT NOT NULL,"
         " memories INTEGER NOT NULL, PRIMARY KEY (digest, user_id))"
     )
+    # What each generation changed in a user's vectors ('set': added or
+    # replaced, 'remove', 'none'), written in the same transaction as the bump:
+    # another process's index catches up from here instead of rebuilding. Only
+    # the recent past is kept; an index further behind is rebuilt.
+    db.execute(
+        "CREATE TABLE index_changes (user_id TEXT NOT NULL, generation INTEGER NOT NULL,"
+        " memory_id INTEGER NOT NULL, change TEXT NOT NULL)"
+    )
+    db.execute("CREATE INDEX idx_index_changes ON index_changes(user_id, generation)")
 
 
 MIGRATIONS: list[tuple[str, Any]] = [
@@ -241,7 +250,7 @@ MIGRATIONS: list[tuple[str, Any]] = [
     ("0005_forgetting_and_privacy", _m0005_forgetting_and_privacy),
     ("0006_keyword_index_per_user", _m0006_keyword_index_per_user),
     ("0007_embedding_context", _m0007_embedding_context),
-    ("0008_identity_and_imports", _m0008_identity_and_imports),
+    ("0008_identity_imports_changes", _m0008_identity_imports_changes),
 ]
 
 
