@@ -106,6 +106,14 @@ class Core:
             raise NotFound(f"no memory with id {value}")
         return number
 
+    def owned(self, memory_id: Any, user_id: str | None = None) -> MemoryItem:
+        """The memory with this id; with ``user_id``, only if it is that user's
+        (another user's memory is NotFound, with the same words as a missing one)."""
+        item = self.store.memories.get(self.memory_id(memory_id))
+        if user_id is not None and item.user_id != self.user(user_id):
+            raise NotFound(f"no memory with id {memory_id}")
+        return item
+
     @staticmethod
     def check_limit(limit: int | None) -> None:
         """A result limit: a whole number from 0 to what SQLite can count."""

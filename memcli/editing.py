@@ -17,12 +17,12 @@ class Editor:
     def __init__(self, core: Core) -> None:
         self.core = core
 
-    def update(self, memory_id: Any, text: str, actor: str) -> MemoryItem:
-        memory_id = self.core.memory_id(memory_id)
+    def update(self, memory_id: Any, text: str, actor: str, user_id: str | None = None) -> MemoryItem:
+        item = self.core.owned(memory_id, user_id)
+        memory_id = item.id
         screened = self.core.screen(clean_text(text))
         if screened.action == Policy.NEVER:
             raise InvalidInput(f"not stored: {screened.reason}")
-        item = self.core.store.memories.get(memory_id)
         if screened.text == item.memory:
             return item
         vector = self.core.embed([embedding_input(screened.text, item.context)])[0]

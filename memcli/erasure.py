@@ -27,12 +27,12 @@ class Eraser:
     def __init__(self, core: Core) -> None:
         self.core = core
 
-    def delete_many(self, ids: Sequence[Any], *, actor: str, reason: str | None = None) -> int:
+    def delete_many(self, ids: Sequence[Any], *, actor: str, reason: str | None = None,
+                    user_id: str | None = None) -> int:
         """See :meth:`memcli.Memory.delete_many`."""
-        store = self.core.store
         by_user: dict[str, list[MemoryItem]] = {}
         for memory_id in ids:
-            item = store.memories.get(self.core.memory_id(memory_id))
+            item = self.core.owned(memory_id, user_id)  # all are checked before any is deleted
             by_user.setdefault(item.user_id, []).append(item)
         for user, items in by_user.items():
             rewritten = self._contexts_holding(user, items)

@@ -68,9 +68,9 @@ class Forgetter:
             with self.core.write() as w:
                 w.touch([self.core.memory_id(i) for i in ids])
 
-    def pin(self, memory_id: Any, pinned: bool, actor: str) -> MemoryItem:
+    def pin(self, memory_id: Any, pinned: bool, actor: str, user_id: str | None = None) -> MemoryItem:
         """Pinned memories never fade and are never pruned."""
-        memory_id = self.core.memory_id(memory_id)
+        memory_id = self.core.owned(memory_id, user_id).id
         with self.core.write() as w:
             w.pin(memory_id, pinned, actor=actor)
         return self.core.store.memories.get(memory_id)

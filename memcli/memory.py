@@ -230,9 +230,10 @@ class Memory:
         return self._searcher.search_vector(vector, user_id, limit, filters, threshold, as_of=as_of,
                                             include_past=include_past, text=text)
 
-    def get(self, memory_id: int) -> MemoryItem:
-        """One memory by id; :class:`NotFound` if there is none."""
-        return self._reader.get(memory_id)
+    def get(self, memory_id: int, user_id: str | None = None) -> MemoryItem:
+        """One memory by id; :class:`NotFound` if there is none (or, with
+        ``user_id``, if it is another user's: every id-based method takes it)."""
+        return self._reader.get(memory_id, user_id)
 
     def get_all(self, user_id: str | None = None, limit: int | None = None,
                 filters: Mapping[str, Any] | None = None, *, since: str | datetime | None = None,
@@ -254,13 +255,13 @@ class Memory:
         puts them in every prompt, whatever the line is about."""
         return self._reader.profile(self._core.user(user_id), limit)
 
-    def history(self, memory_id: int) -> list[HistoryEvent]:
+    def history(self, memory_id: int, user_id: str | None = None) -> list[HistoryEvent]:
         """Every change to a memory, oldest first (also after it was deleted)."""
-        return self._reader.history(memory_id)
+        return self._reader.history(memory_id, user_id)
 
-    def why(self, memory_id: int) -> dict[str, Any]:
+    def why(self, memory_id: int, user_id: str | None = None) -> dict[str, Any]:
         """Where a memory came from: the messages it was extracted from, and its history."""
-        return self._reader.why(memory_id)
+        return self._reader.why(memory_id, user_id)
 
     def episodes(self, user_id: str | None = None, type: str | None = None, since: str | datetime | None = None,
                  limit: int | None = 10) -> list[MemoryItem]:
@@ -277,13 +278,14 @@ class Memory:
 
     # changing ---------------------------------------------------------------------------------
 
-    def update(self, memory_id: int, text: str, *, actor: str = Actor.API) -> MemoryItem:
+    def update(self, memory_id: int, text: str, *, actor: str = Actor.API, user_id: str | None = None) -> MemoryItem:
         """Replace a memory's text (re-embedded; the old text stays in its history)."""
-        return self._editor.update(memory_id, text, actor)
+        return self._editor.update(memory_id, text, actor, user_id)
 
-    def pin(self, memory_id: int, pinned: bool = True, *, actor: str = Actor.API) -> MemoryItem:
+    def pin(self, memory_id: int, pinned: bool = True, *, actor: str = Actor.API,
+            user_id: str | None = None) -> MemoryItem:
         """Pinned memories never fade and are never pruned."""
-        return self._forgetter.pin(memory_id, pinned, actor)
+        return self._forgetter.pin(memory_id, pinned, actor, user_id)
 
     def touch(self, ids: Sequence[int]) -> None:
         """Record that these memories reached a prompt (slows their fading).
@@ -300,19 +302,21 @@ class Memory:
 
     # forgetting ---------------------------------------------------------------------------------
 
-    def delete(self, memory_id: int, *, actor: str = Actor.API, reason: str | None = None) -> None:
+    def delete(self, memory_id: int, *, actor: str = Actor.API, reason: str | None = None,
+               user_id: str | None = None) -> None:
         """Forget one memory: gone from search at once, its vector scrubbed from the
         index file, its text removed from the database, the WAL and the history
         (which keeps a DELETE tombstone)."""
-        self._eraser.delete_many([memory_id], actor=actor, reason=reason)
+        self._eraser.delete_many([memory_id], actor=actor, reason=reason, user_id=user_id)
 
-    def delete_many(self, ids: Sequence[int], *, actor: str = Actor.API, reason: str | None = None) -> int:
+    def delete_many(self, ids: Sequence[int], *, actor: str = Actor.API, reason: str | None = None,
+                    user_id: str | None = None) -> int:
         """Delete several memories (of any users) in one transaction per user, with
         one index save and one scrub of the WAL and keyword index. A sentence
         kept from the same conversation whose context held words of a deleted
         memory loses that context and is re-embedded from its own text, so the
         words leave no trace there either."""
-        return self._eraser.delete_many(ids, actor=actor, reason=reason)
+        return self._eraser.delete_many(ids, actor=actor, reason=reason, user_id=user_id)
 
     def delete_all(self, user_id: str | None = None) -> int:
         """Erase everything about a user: memories, history, sessions, messages,

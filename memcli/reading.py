@@ -23,8 +23,8 @@ class Reader:
     def __init__(self, core: Core) -> None:
         self.core = core
 
-    def get(self, memory_id: Any) -> MemoryItem:
-        return self.core.store.memories.get(self.core.memory_id(memory_id))
+    def get(self, memory_id: Any, user_id: str | None = None) -> MemoryItem:
+        return self.core.owned(memory_id, user_id)
 
     def get_all(self, user: str, limit: int | None, filters: Mapping[str, Any] | None, *,
                 since: str | datetime | None, as_of: str | datetime | None, include_past: bool,
@@ -53,16 +53,16 @@ class Reader:
         items = sorted(found.values(), key=lambda i: (order[(i.attribute or "").split(":")[0]], i.attribute or ""))
         return items[:limit]
 
-    def history(self, memory_id: Any) -> list[HistoryEvent]:
+    def history(self, memory_id: Any, user_id: str | None = None) -> list[HistoryEvent]:
         """Every change to a memory, oldest first (also after it was deleted)."""
         events = self.core.store.history.of(self.core.memory_id(memory_id))
-        if not events:
+        if not events or (user_id is not None and events[0].user_id != self.core.user(user_id)):
             raise NotFound(f"no memory with id {memory_id}")
         return events
 
-    def why(self, memory_id: Any) -> dict[str, Any]:
+    def why(self, memory_id: Any, user_id: str | None = None) -> dict[str, Any]:
         """Where a memory came from: the messages it was extracted from, and its history."""
-        item = self.get(memory_id)
+        item = self.get(memory_id, user_id)
         messages = [{"id": m.id, "session_id": m.session_id, "role": m.role, "content": m.content,
                      "said_at": m.created_at} for m in self.core.store.sessions.by_ids(item.message_ids, item.user_id)]
         return {"memory": item.to_dict(), "messages": messages,

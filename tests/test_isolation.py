@@ -6,6 +6,7 @@ import json
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -69,3 +70,17 @@ def test_no_query_of_one_user_shows_another_users_data(ops) -> None:
                 # the question itself names every marker; nothing else in the prompt may
                 prompt_body = prompt_llm.prompts[0].replace(question, "")
                 assert not any(f in prompt_body for f in foreign), prompt_body
+
+
+def test_id_based_calls_with_a_user_never_reach_another_users_memory(tmp_path) -> None:
+    from memcli import NotFound
+
+    with Memory(path=tmp_path / "m.db", config=Config(embedder="fake")) as m:
+        [bob] = m.add("bob's secret recipe", user_id="bob")
+        for call in (lambda: m.get(bob.id, user_id="alice"), lambda: m.why(bob.id, user_id="alice"),
+                     lambda: m.history(bob.id, user_id="alice"), lambda: m.update(bob.id, "x", user_id="alice"),
+                     lambda: m.pin(bob.id, user_id="alice"), lambda: m.delete(bob.id, user_id="alice"),
+                     lambda: m.delete_many([bob.id], user_id="alice")):
+            with pytest.raises(NotFound, match=f"no memory with id {bob.id}"):
+                call()
+        assert m.get(bob.id, user_id="bob").memory == "bob's secret recipe"

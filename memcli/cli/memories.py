@@ -176,11 +176,9 @@ def forget(
         result = {"user": who, **counts}
         message = f"Erased {what}: {counts['memories']} memories, {counts['messages']} messages"
     elif memory_id is not None:
-        item = mem.get(memory_id)
-        if user is not None and item.user_id != user:
-            raise InvalidInput(f"memory {memory_id} does not belong to user {user!r}")
+        item = mem.get(memory_id, user_id=user)
         confirm(f"Forget memory {memory_id} ({item.memory[:60]!r})?", yes)
-        mem.delete(memory_id, actor=Actor.CLI)
+        mem.delete(memory_id, actor=Actor.CLI, user_id=user)
         result, message = {"forgotten": [memory_id]}, f"Forgot memory {memory_id}"
     elif user is not None:
         confirm(f"Erase everything memcli knows about user {user!r}?", yes)

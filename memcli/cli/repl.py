@@ -239,11 +239,8 @@ class Repl:
         if not arg.isdigit():
             self.say("usage: /forget ID (ids are shown by /memories)", "yellow")
             return
-        item = self.chat.memory.get(int(arg))
-        if item.user_id != self.chat.user_id:
-            self.say(f"error: no memory with id {arg}", "bold red")
-            return
-        self.chat.memory.delete(item.id, actor=Actor.CHAT)
+        item = self.chat.memory.get(int(arg), user_id=self.chat.user_id)
+        self.chat.memory.delete(item.id, actor=Actor.CHAT, user_id=self.chat.user_id)
         self.say(f"Forgot memory {item.id}", "green")
 
     def cmd_why(self, _: str) -> None:
