@@ -265,7 +265,10 @@ def kill_trial(folder: Path, rng: random.Random, what: str = "add") -> tuple[boo
     proc.send_signal(signal.SIGKILL)
     out, _ = proc.communicate()
     reported = [int(x) for x in out.decode().split() if x.isdigit()] if what == "add" else []
-    listed = json.loads(memcli(["list", "--limit", "0", "--json"], env).stdout)["results"]
+    after = memcli(["list", "--limit", "0", "--json"], env)
+    if after.returncode != 0:
+        return False, f"{what} killed: the store does not open: {after.stderr.decode().strip()[-200:]}"
+    listed = json.loads(after.stdout)["results"]
     ids = {r["id"] for r in listed}
     if what == "import":
         imported = [r for r in listed if r["memory"].startswith("imported memory")]
