@@ -7,9 +7,18 @@ optionally the vector), the history of every change, and chat sessions with
 their messages. Each memory is read back field by field from the same
 declaration it was written from, so a new column needs no change here.
 
-Also accepted on import: a Mem0 ``get_all`` dump, either ``{"results": [...]}``
-or a bare list of records with ``memory`` (and usually ``user_id``, ``metadata``,
-``created_at``, ``updated_at``, ``id``).
+Also accepted on import, so a person can move over from other memory servers:
+
+- a Mem0 ``get_all`` dump, either ``{"results": [...]}`` or a bare list of
+  records with ``memory`` (and usually ``user_id``, ``metadata``,
+  ``created_at``, ``updated_at``, ``id``);
+- an OpenMemory export: the zip its ``/api/v1/backup/export`` writes, its
+  ``memories.json`` or its ``memories.jsonl.gz`` (records with ``content``;
+  deleted ones are left out);
+- the reference MCP memory server's ``memory.json``: JSON lines of entities
+  (``name``, ``entityType``, ``observations``) and relations (``from``,
+  ``relationType``, ``to``); each observation and relation becomes a memory
+  that names its entity in its metadata.
 """
 
 from __future__ import annotations
@@ -112,10 +121,61 @@ def load_json(raw: bytes, name: str) -> Any:
         raise InvalidInput(f"{name} holds a value that cannot be read: {str(exc)[:80]}") from None
 
 
+def load_document(raw: bytes, name: str) -> Any:
+    """An import file's content: JSON, JSON lines, or a zip or gzip of them
+    (OpenMemory's export), each unpacked to at most :data:`MAX_DOCUMENT_BYTES`."""
+    import gzip
+    import io
+    import zipfile
+
+    if raw[:4] == b"PK\x03\x04":
+        try:
+            with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+                members = {m.filename.rsplit("/", 1)[-1]: m for m in zf.infolist() if not m.is_dir()}
+                member = members.get("memories.json") or members.get("memories.jsonl.gz")
+                if member is None:
+                    raise InvalidInput(f"{name} is a zip without memories.json (not an OpenMemory export)")
+                if member.file_size > MAX_DOCUMENT_BYTES:
+                    raise InvalidInput(f"{name}: {member.filename} is larger than {MAX_DOCUMENT_BYTES >> 20} MB")
+                return load_document(zf.read(member), f"{name}:{member.filename}")
+        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            raise InvalidInput(f"{name} is a damaged zip file ({exc})") from None
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            with gzip.GzipFile(fileobj=io.BytesIO(raw)) as gz:
+                unpacked = gz.read(MAX_DOCUMENT_BYTES + 1)
+        except (OSError, EOFError) as exc:
+            raise InvalidInput(f"{name} is a damaged gzip file ({exc})") from None
+        if len(unpacked) > MAX_DOCUMENT_BYTES:
+            raise InvalidInput(f"{name} unpacks to more than {MAX_DOCUMENT_BYTES >> 20} MB")
+        return load_document(unpacked, name)
+    try:
+        return load_json(raw, name)
+    except InvalidInput as whole:
+        lines = [line for line in raw.splitlines() if line.strip()]
+        if len(lines) < 2:
+            raise
+        try:
+            return [json.loads(line) for line in lines]  # JSON lines
+        except (ValueError, RecursionError):
+            raise whole from None
+
+
 def parse_document(doc: Any, default_user: str) -> Document:
-    """Validate an export (memcli or Mem0) before anything is written."""
+    """Validate an export (memcli, Mem0, OpenMemory, the MCP memory server)
+    before anything is written."""
     if isinstance(doc, dict) and doc.get("format") == FORMAT:
         return _parse_memcli(doc)
+    if isinstance(doc, list) and doc and all(isinstance(x, dict) and x.get("type") in ("entity", "relation")
+                                             for x in doc):
+        return _parse_mcp_memory(doc, default_user)
+    if isinstance(doc, dict) and isinstance(doc.get("memories"), list) and ("export_meta" in doc or "user" in doc):
+        owner = doc.get("user")
+        named = owner.get("user_id") if isinstance(owner, dict) else None
+        return _parse_openmemory(doc["memories"], named or default_user)
+    if isinstance(doc, list) and doc and all(isinstance(x, dict) and "content" in x and "memory" not in x
+                                             for x in doc):
+        return _parse_openmemory(doc, default_user)
     if isinstance(doc, dict) and isinstance(doc.get("results"), list):
         return _parse_mem0(doc["results"], default_user)
     if isinstance(doc, list):
@@ -284,3 +344,61 @@ def _parse_mem0(items: list[Any], default_user: str) -> Document:
                           updated_at=_time(raw.get("updated_at"), f"{where}.updated_at") or "")
         incoming.append(Incoming(item))
     return Document("mem0", incoming)
+
+
+def _parse_openmemory(items: list[Any], user: str) -> Document:
+    if not isinstance(user, str) or not user.strip():
+        raise InvalidInput("the OpenMemory export names no user")
+    incoming: list[Incoming] = []
+    for n, raw in enumerate(items):
+        where = f"memories[{n}]"
+        if not isinstance(raw, dict):
+            raise InvalidInput(f"{where} is not an object")
+        if raw.get("state") == "deleted":
+            continue
+        metadata = dict(_object(raw.get("metadata"), f"{where}.metadata"))
+        for key, value in (("openmemory_id", raw.get("id")), ("app", raw.get("app")),
+                           ("categories", raw.get("categories")), ("state", raw.get("state"))):
+            if value:
+                metadata.setdefault(key, value if isinstance(value, (str, list)) else str(value))
+        item = MemoryItem(0, clean_text(raw.get("content"), f"{where}.content"), user, metadata=metadata,
+                          created_at=_time(raw.get("created_at"), f"{where}.created_at") or "",
+                          updated_at=_time(raw.get("updated_at"), f"{where}.updated_at") or "")
+        incoming.append(Incoming(item))
+    return Document("openmemory", incoming)
+
+
+def _parse_mcp_memory(items: list[dict[str, Any]], user: str) -> Document:
+    """The reference MCP memory server's knowledge graph: what it observed of each
+    entity, and the relations between them, each one memory of ``user``."""
+    import re
+
+    def spoken(name: str) -> str:
+        return re.sub(r"[_\s]+", " ", name).strip()
+
+    me = {user.casefold(), "user", "me", "default_user", "the user"}
+    incoming: list[Incoming] = []
+    for n, raw in enumerate(items):
+        where = f"line {n + 1}"
+        if raw["type"] == "entity":
+            entity = _opt_str(raw.get("name"), f"{where}.name")
+            if not entity:
+                raise InvalidInput(f"{where}: an entity without a name")
+            kind = _opt_str(raw.get("entityType"), f"{where}.entityType")
+            observations = raw.get("observations") or []
+            if not isinstance(observations, list):
+                raise InvalidInput(f"{where}.observations must be a list")
+            for observation in observations:
+                said = clean_text(observation, f"{where}.observations")
+                text = said if entity.casefold() in me else f"{spoken(entity)}: {said}"
+                incoming.append(Incoming(MemoryItem(0, text, user, kind=Kind.NOTE, metadata={
+                    "entity": entity, "entity_type": kind, "imported_from": "mcp-memory"})))
+        else:
+            parts = [_opt_str(raw.get(k), f"{where}.{k}") for k in ("from", "relationType", "to")]
+            if not all(parts):
+                raise InvalidInput(f"{where}: a relation needs from, relationType and to")
+            source, relation, target = (str(p) for p in parts)
+            text = f"{spoken(source)} {spoken(relation)} {spoken(target)}"
+            incoming.append(Incoming(MemoryItem(0, text, user, kind=Kind.NOTE, metadata={
+                "relation": relation, "from": source, "to": target, "imported_from": "mcp-memory"})))
+    return Document("mcp-memory", incoming)

@@ -12,7 +12,9 @@ importance:
 - every time a memory reaches a prompt (an access) or is said again (a
   reinforcement) the half-life grows, logarithmically, as spaced repetition
   does: the first few uses matter most;
-- "last use" is the last access, else when the memory was said or stored.
+- "last use" is the last access, else when the memory was said, else when it
+  was stored (:attr:`MemoryItem.last_used`; a fact's start of validity does not
+  count: "I moved last month", said today, is fresh).
 
 R decreases monotonically with time, increases with use and importance, and
 stays in (0, 1]. In ranking, relevance is scaled by ``(1 - w) + w * R`` (``w`` =
@@ -45,8 +47,7 @@ def retention(item: MemoryItem, now: datetime | None = None, base_half_life: flo
     if item.pinned:
         return 1.0
     now = now or datetime.now(timezone.utc)
-    last_used = item.last_accessed or item.valid_from or item.created_at
-    days = max(0.0, (now - parse_iso(last_used)).total_seconds() / 86400.0)
+    days = max(0.0, (now - parse_iso(item.last_used)).total_seconds() / 86400.0)
     return 0.5 ** (days / half_life_days(base_half_life, item.importance, item.access_count, item.reinforced))
 
 

@@ -66,6 +66,21 @@ class MemoryItem:
         return [i for i in self.source.get("message_ids", []) or [] if isinstance(i, int)]
 
     @property
+    def last_used(self) -> str:
+        """When it was last used: reached a prompt, else when it was said, else
+        stored. A fact's or event's ``valid_from`` is when it became true or
+        happened ("moved last month"), not when anyone said it, so it does not
+        count; a sentence kept from a message has its time said there."""
+        said = self.source.get("said_at")
+        if self.last_accessed:
+            return self.last_accessed
+        if isinstance(said, str) and said:
+            return said
+        if self.kind not in (Kind.FACT, Kind.EPISODE, Kind.SUMMARY) and self.valid_from:
+            return self.valid_from
+        return self.created_at
+
+    @property
     def started(self) -> str:
         """When it became true, or else when it was stored."""
         return self.valid_from or self.created_at

@@ -55,6 +55,7 @@ class Searcher:
         if limit <= 0:
             raise InvalidInput("limit must be positive")
         self.core.check_limit(limit)
+        as_of_moment(as_of), split_filters(filters)  # bad input is refused even when nothing is stored
         if self.core.store.memories.count(user) == 0:
             return []
         vector = self.core.embed([query])[0]

@@ -176,3 +176,45 @@ def test_bad_fading_fields_are_rejected(mem: Memory) -> None:
         with pytest.raises(InvalidInput):
             mem.import_data(doc)
     assert mem.get_all("a") == []
+
+
+def test_moving_over_from_the_mcp_memory_server(mem: Memory, tmp_path) -> None:
+    """The reference MCP memory server's memory.json: JSON lines of entities and relations."""
+    from memcli.export_format import load_document
+
+    lines = [
+        {"type": "entity", "name": "default_user", "entityType": "person",
+         "observations": ["Lives in Porto", "Is allergic to penicillin"]},
+        {"type": "entity", "name": "Ana_Silva", "entityType": "person", "observations": ["Is the user's sister"]},
+        {"type": "relation", "from": "default_user", "to": "Ana_Silva", "relationType": "is_sibling_of"},
+    ]
+    raw = "\n".join(json.dumps(line) for line in lines).encode()
+    report = mem.import_data(load_document(raw, "memory.json"))
+    assert report.source == "mcp-memory" and report.imported == 4
+    items = {i.memory: i for i in mem.get_all()}
+    assert set(items) == {"Lives in Porto", "Is allergic to penicillin", "Ana Silva: Is the user's sister",
+                          "default user is sibling of Ana Silva"}
+    assert items["Ana Silva: Is the user's sister"].metadata["entity"] == "Ana_Silva"
+    assert mem.search("Porto", limit=1)[0].memory == "Lives in Porto"
+    assert mem.import_data(load_document(raw, "memory.json")).imported == 0
+
+
+def test_moving_over_from_openmemory(mem: Memory, tmp_path) -> None:
+    """OpenMemory's backup zip: memories.json inside (deleted memories stay behind)."""
+    import io
+    import zipfile
+
+    from memcli.export_format import load_document
+
+    export = {"user": {"user_id": "mina"}, "export_meta": {"version": "1"}, "memories": [
+        {"id": "a1", "content": "Prefers tea over coffee", "metadata": {}, "state": "active",
+         "created_at": "2025-02-01T10:00:00+00:00", "categories": ["preferences"]},
+        {"id": "a2", "content": "Old address on Baker Street", "state": "deleted"}]}
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        zf.writestr("memories.json", json.dumps(export))
+    report = mem.import_data(load_document(buffer.getvalue(), "export.zip"))
+    assert report.source == "openmemory" and report.imported == 1 and report.users == ["mina"]
+    [tea] = mem.get_all("mina")
+    assert tea.memory == "Prefers tea over coffee" and tea.created_at.startswith("2025-02-01")
+    assert tea.metadata["openmemory_id"] == "a1" and tea.metadata["categories"] == ["preferences"]

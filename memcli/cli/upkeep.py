@@ -42,16 +42,17 @@ def export(
 
 @handled
 def import_(
-    file: str = typer.Argument(..., metavar="FILE", help="A memcli export or a Mem0 get_all dump ('-': stdin)."),
+    file: str = typer.Argument(..., metavar="FILE", help="A memcli export, a Mem0 dump, an OpenMemory export (zip) "
+                                                         "or an MCP memory server's memory.json ('-': stdin)."),
     user: Optional[str] = typer.Option(None, "--user", "-u", help="User for records that name none."),
     as_json: bool = JsonOpt,
 ) -> None:
     """Import an export file (validated before anything is written)."""
-    from ..export_format import load_json, read_document
+    from ..export_format import load_document, read_document
 
     st = state()
     raw, name = read_document(file, st.env.input)
-    report = st.memory().import_data(load_json(raw, name), user_id=user_of(user))
+    report = st.memory().import_data(load_document(raw, name), user_id=user_of(user))
     if as_json:
         st.render.json(report.to_dict())
     elif report.already_imported and not report.imported:
@@ -146,7 +147,7 @@ def prune(
         confirm(f"Delete {len(faded)} faded memories of {who!r}?", yes)
         mem.delete_many([item.id for item, _ in faded], actor=Actor.CLI, reason=f"pruned: retention below {threshold}")
     rows = [{"id": i.id, "memory": i.memory, "retention": round(r, 4), "importance": i.importance,
-             "access_count": i.access_count, "last_used": i.last_accessed or i.started} for i, r in faded]
+             "access_count": i.access_count, "last_used": i.last_used} for i, r in faded]
     if as_json:
         st.render.json({"applied": apply, "threshold": threshold, "results": rows})
     elif not rows:
