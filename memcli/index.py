@@ -190,9 +190,15 @@ class UserIndex:
         needed = index.get_current_count() + len(ids)
         if needed > index.get_max_elements():
             index.resize_index(max(needed, int(index.get_max_elements() * 1.5)))
-        index.add_items(np.asarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64))
+        vectors = np.asarray(vectors, dtype=np.float32).reshape(len(ids), self.dim)
+        labels = np.asarray(ids, dtype=np.int64)
+        index.add_items(vectors, labels)
         self.live.update(int(i) for i in ids)
-        self._exact = None
+        if self._exact is not None:  # kept in step: rebuilding it from hnswlib costs 60 us a vector
+            kept = ~np.isin(self._exact[0], labels)
+            unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+            self._exact = (np.concatenate([self._exact[0][kept], labels]),
+                           np.concatenate([self._exact[1][kept], unit]))
         self.dirty = True
 
     def remove(self, ids: Sequence[int]) -> None:
@@ -210,7 +216,9 @@ class UserIndex:
             self._index.mark_deleted(label)
             self.live.discard(label)
         self.deleted += len(present)
-        self._exact = None
+        if self._exact is not None:
+            kept = ~np.isin(self._exact[0], np.asarray(present, dtype=np.int64))
+            self._exact = (self._exact[0][kept], self._exact[1][kept])
         self.dirty = True
 
     def needs_compaction(self, ratio: float) -> bool:
