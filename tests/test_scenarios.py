@@ -353,3 +353,22 @@ def test_a_move_after_a_lead_in_supersedes_the_old_city_in_search_and_the_prompt
 ])
 def test_no_fact_from_conditions_uncertainty_others_or_questions(m: Memory, line: str) -> None:
     assert facts_of(m, line) == set()
+
+
+def test_a_kept_sentence_naming_the_old_city_leaves_with_it(tmp_path) -> None:
+    config = Config(embedder="fake", user="mina", extractor="rules", keep_messages=True)
+    with Memory(path=tmp_path / "k.db", config=config) as m:
+        say(m, "2026-11-20T10:00:00", "I live in Seoul and I work as a nurse.", "My dog is called Biscuit.")
+        assert any("Seoul" in s for s in current(m, "message"))
+        say(m, "2026-11-25T10:00:00", "I moved to Busan last month.")
+        said_now = current(m, "message")
+        assert not any("Seoul" in s for s in said_now)  # recall no longer offers the old city
+        assert "My dog is called Biscuit." in said_now  # sentences not about the old value stay
+        assert {"Lives in Busan", "Works as a nurse"} <= current(m)
+        hits = m.search("where do I live", user_id="mina", limit=10)
+        assert not any("Seoul" in h.memory for h in hits)
+        past = [i for i in m.get_all(filters={"kind": "message"}, limit=None, include_past=True)
+                if "Seoul" in i.memory]
+        assert len(past) == 1 and past[0].valid_to  # kept, with the date it stopped being current
+        [event] = [e for e in m.history(past[0].id) if e.event == "SUPERSEDE"]
+        assert "Seoul" in (event.reason or "")

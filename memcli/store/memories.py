@@ -175,6 +175,16 @@ class Memories:
             " AND valid_to IS NULL ORDER BY COALESCE(valid_from, created_at) DESC, id DESC",
             [user_id, *args, Kind.FACT])
 
+    def current_said_in(self, user_id: str, message_ids: Sequence[int]) -> list[MemoryItem]:
+        """Kept sentences (kind message) still current that came from these messages."""
+        if not message_ids:
+            return []
+        marks = ",".join("?" * len(message_ids))
+        return self._items(
+            f"SELECT {MEMORY_COLUMNS} FROM memories WHERE user_id = ? AND kind = ? AND valid_to IS NULL"
+            f" AND EXISTS (SELECT 1 FROM json_each(memories.source, '$.message_ids') WHERE value IN ({marks}))",
+            [user_id, Kind.MESSAGE, *message_ids])
+
     def current_facts_about(self, user_id: str, heads: Sequence[str], limit: int = 200) -> list[MemoryItem]:
         """The user's facts still true whose attribute starts with one of ``heads``
         ("location", "family", ...), newest first."""
