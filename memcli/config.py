@@ -46,12 +46,17 @@ def login_name() -> str:
 class ChatConfig:
     """Settings of the local chat model and the REPL."""
 
-    model: str = ""  # empty: the bundled Gemma 3 270M, assembled into the data folder
-    n_ctx: int = 2048
+    # empty: the bundled Gemma 3 270M; else a name from `memcli models`, a prefix of one, or a .gguf path
+    model: str = ""
+    n_ctx: int = 0  # 0: the model's trained context, capped by a memory budget
+    model_dirs: list = field(default_factory=list)  # more folders searched for .gguf files
     threads: int = 2
     temperature: float = 0.3
     max_tokens: int = 160
     short_term_turns: int = 4  # exchanges of the current session put back into the prompt
+    # whether the assistant's earlier answers go back into the prompt too: auto keeps them
+    # for models of 1B parameters and more (smaller ones copy them instead of answering)
+    history_answers: str = "auto"  # auto | keep | drop
     prompt_format: str = "auto"  # auto | chat | transcript
     memory_results: int = 8  # long-term memories considered per turn
     min_score: float = 0.2  # similarity below which a memory is not put in the prompt
@@ -165,10 +170,15 @@ class Config:
         if cfg.half_life_days <= 0 or not 0.0 <= cfg.retention_weight <= 1.0:
             raise ConfigError(f"{source}: half_life_days must be > 0 and retention_weight in [0, 1]")
         cfg.config_path = source
+        if cfg.chat.history_answers not in ("auto", "keep", "drop"):
+            raise ConfigError(f"{source}: [chat] history_answers must be auto, keep or drop")
         if cfg.chat.prompt_format not in ("auto", "chat", "transcript"):
             raise ConfigError(f"{source}: [chat] prompt_format must be auto, chat or transcript")
-        if cfg.chat.n_ctx <= cfg.chat.max_tokens + 64:
-            raise ConfigError(f"{source}: [chat] n_ctx must leave room for max_tokens and a prompt")
+        if cfg.chat.n_ctx < 0 or 0 < cfg.chat.n_ctx <= cfg.chat.max_tokens + 64:
+            raise ConfigError(f"{source}: [chat] n_ctx must be 0 (from the model) or leave room for max_tokens "
+                              "and a prompt")
+        if not all(isinstance(d, str) and d for d in cfg.chat.model_dirs):
+            raise ConfigError(f"{source}: [chat] model_dirs must be a list of folder paths")
         if cfg.extractor not in set(ExtractorChoice):
             raise ConfigError(f"{source}: extractor must be auto, rules, llm or off, not {cfg.extractor!r}")
         if cfg.summaries not in ("auto", "llm", "extractive"):
@@ -195,3 +205,32 @@ def _checked(kind: type, raw: dict[str, Any], source: str, skip: frozenset[str] 
             raise ConfigError(f"{source}: {key} must be {expected.__name__}, not {value!r}")
         out[key] = value
     return out
+
+
+def set_chat_model(path: Path, model: str) -> None:
+    """Write ``[chat] model = model`` into the config file at ``path`` (created
+    if missing), keeping its comments and every other setting as they are."""
+    import tomlkit
+
+    from .files import private_dir, write_private
+
+    try:
+        text = path.read_text(encoding="utf-8") if path.exists() else ""
+        doc = tomlkit.parse(text)
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+    except Exception as exc:  # tomlkit's own parse errors
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    chat = doc.get("chat")
+    if chat is None:
+        chat = tomlkit.table()
+        doc["chat"] = chat
+    elif not isinstance(chat, dict):
+        raise ConfigError(f"{path}: [chat] must be a table")
+    chat["model"] = model
+    Config.from_dict(tomllib.loads(tomlkit.dumps(doc)), source=str(path))  # never write a config that won't load
+    try:
+        private_dir(path.parent)
+        write_private(path, tomlkit.dumps(doc).encode("utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot write config file {path}: {exc.strerror}") from None

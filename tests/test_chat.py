@@ -9,6 +9,7 @@ import pytest
 
 from memcli import Config, Memory
 from memcli.chat import ChatSession
+from memcli.errors import ConfigError
 from memcli.cli.repl import Repl
 from memcli.models.scripted import ScriptedLLM
 
@@ -187,9 +188,16 @@ def test_interactive_terminal_mode(mem: Memory) -> None:
     assert (history.stat().st_mode & 0o777) == 0o600
 
 
-def test_real_config_defaults_are_sane() -> None:
+def test_context_defaults_to_the_model_and_a_set_one_must_fit_an_answer(tmp_path: Path) -> None:
     cfg = Config()
-    assert cfg.chat.max_tokens < cfg.chat.n_ctx and cfg.chat.threads >= 1
+    assert cfg.chat.n_ctx == 0 and cfg.chat.threads >= 1  # 0: sized from the model (tests/test_models.py)
+    bad = tmp_path / "c.toml"
+    bad.write_text("[chat]\nn_ctx = 100\n")
+    with pytest.raises(ConfigError, match="n_ctx"):
+        Config.load(bad)
+    bad.write_text('[chat]\nmodel_dirs = "/models"\n')
+    with pytest.raises(ConfigError, match="model_dirs"):
+        Config.load(bad)
 
 
 def test_config_example_is_the_defaults() -> None:
@@ -315,3 +323,23 @@ def test_a_superseded_fact_leaves_the_profile(mem: Memory) -> None:
     mem.add("I live in Seoul.", infer=True, timestamp="2025-01-01")
     mem.add("Quick update: I moved to Leeds last month!", infer=True, timestamp="2026-03-10")
     assert [i.memory for i in mem.profile()] == ["Lives in Leeds"]
+
+
+def test_small_models_get_the_persons_earlier_lines_without_their_own_answers(mem: Memory) -> None:
+    class Tiny(ScriptedLLM):
+        parameters = 135_000_000
+
+    for llm, kept in ((ScriptedLLM(["Hello!"] * 4, n_ctx=2048), True), (Tiny(["Hello!"] * 4, n_ctx=2048), False)):
+        chat = ChatSession(mem, llm, mem.config.chat, "alice")
+        for line in ("I'm Jo.", "Nice weather today.", "How are you?"):
+            "".join(chat.turn(line))
+        prompt = chat.last.prompt  # type: ignore[union-attr]
+        assert "I'm Jo." in prompt and "Nice weather today." in prompt
+        assert ("Assistant: Hello!" in prompt) is kept
+        chat.close()
+    mem.config.chat.history_answers = "keep"
+    chat = ChatSession(mem, Tiny(["Hello!"] * 3, n_ctx=2048, chat_template=True), mem.config.chat, "alice")
+    "".join(chat.turn("I'm Jo."))
+    "".join(chat.turn("Thanks."))
+    assert "assistant: Hello!" in chat.last.prompt  # type: ignore[union-attr]
+    chat.close()

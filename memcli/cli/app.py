@@ -16,7 +16,7 @@ from typing import Any, Optional
 
 import typer
 
-from . import chatting, memories, serving, upkeep
+from . import chatting, memories, models, serving, upkeep
 from .environment import Environment
 from .state import State, set_state
 
@@ -59,7 +59,7 @@ COMMANDS: dict[str, Any] = {
     "edit": memories.edit, "forget": memories.forget, "history": memories.history, "export": upkeep.export,
     "import": upkeep.import_, "stats": upkeep.stats, "reindex": upkeep.reindex, "config": upkeep.config_,
     "pin": memories.pin, "unpin": memories.unpin, "prune": upkeep.prune, "episodes": memories.episodes,
-    "why": memories.why, "chat": chatting.chat, "mcp": serving.mcp, "serve": serving.serve,
+    "why": memories.why, "chat": chatting.chat, "models": models.models, "mcp": serving.mcp, "serve": serving.serve,
 }
 for name, command in COMMANDS.items():
     app.command(name)(command)

@@ -1,12 +1,14 @@
-"""``memcli chat``: load the model, open a session, run the REPL."""
+"""``memcli chat``: pick the model, open a session, run the REPL while the
+models load in the background."""
 
 from __future__ import annotations
 
-from typing import Optional
+import threading
+from typing import Any, Optional
 
 import typer
 
-from ..errors import InvalidInput
+from ..errors import InvalidInput, ModelError
 from .state import UserOpt, handled, state, user_of
 
 
@@ -15,12 +17,12 @@ def chat(
     user: Optional[str] = UserOpt,
     session: Optional[str] = typer.Option(None, "--session", help="Continue (or start) the session with this id."),
     resume: bool = typer.Option(False, "--resume", help="Continue your last session."),
-    model: Optional[str] = typer.Option(None, "--model", help="A .gguf file to use instead of the configured model."),
+    model: Optional[str] = typer.Option(None, "--model", help="The model for this chat: a name 'memcli models' "
+                                                               "lists, a prefix of one, or a .gguf path."),
     no_memory: bool = typer.Option(False, "--no-memory", help="Leave long-term memory out (to compare)."),
 ) -> None:
     """Talk with the local model; it remembers you across sessions."""
     from ..chat import ChatSession
-    from ..models.factory import make_llm
     from .repl import Repl
 
     st = state()
@@ -35,10 +37,53 @@ def chat(
         session_id = ChatSession.last_session_id(mem, who)
         if session_id is None:
             st.render.note("no earlier session to resume; starting a new one")
-    if interactive:
-        st.render.note("loading the model...")
-    llm = make_llm(model if model is not None else cfg.chat.model, models_dir=cfg.models_dir, n_ctx=cfg.chat.n_ctx,
-                   threads=cfg.chat.threads, config_hint=cfg.config_path or "the config file",
-                   progress=st.render.progress)
-    conversation = ChatSession(mem, llm, cfg.chat, who, session_id, use_memory=not no_memory)
-    Repl(conversation, interactive=interactive, out=st.env.output).run(None if interactive else st.env.input)
+    llm = open_model(model if model is not None else cfg.chat.model, interactive)
+    if not no_memory:
+        warm = getattr(mem.embedder, "warm", None)
+        if warm is not None:  # the embedder loads while the person types
+            threading.Thread(target=_quietly, args=(warm,), name="memcli-embedder-load", daemon=True).start()
+    try:
+        conversation = ChatSession(mem, llm, cfg.chat, who, session_id, use_memory=not no_memory)
+        Repl(conversation, interactive=interactive, out=st.env.output,
+             open_model=lambda name: open_model(name, interactive=False)).run(
+            None if interactive else st.env.input)
+    finally:
+        close = getattr(mem.llm if mem.llm is not None else llm, "close", None)
+        if close is not None:
+            close()
+
+
+def open_model(name: str, interactive: bool) -> Any:
+    """The chat model, loading in the background (llama.cpp's load is not waited
+    for here: the first turn waits only if it must). A model that cannot be
+    used is a one-line error; on a terminal memcli offers the bundled one."""
+    from ..models.catalog import BUNDLED_BASE
+    from ..models.loading import BackgroundModel, ModelOpener
+
+    st = state()
+    if name == "fake":
+        from ..models.factory import make_llm
+
+        return make_llm("fake", models_dir=st.config.models_dir, n_ctx=st.config.chat.n_ctx)
+    opener = ModelOpener.from_config(st.config, progress=st.render.progress)
+    try:
+        choice = opener.choose(name)
+    except ModelError as exc:
+        if not name or name == BUNDLED_BASE:
+            raise
+        if not interactive:
+            raise ModelError(f"{exc} (--model {BUNDLED_BASE} uses the bundled model)") from None
+        st.render.error(str(exc))
+        from .repl import ask
+
+        if not ask(f"Use the bundled model ({BUNDLED_BASE}) instead? [Y/n] ", default=True):
+            raise typer.Exit(1) from None
+        choice = opener.choose(BUNDLED_BASE)
+    return BackgroundModel(choice, opener.load)
+
+
+def _quietly(func: Any) -> None:
+    try:
+        func()
+    except Exception:  # the turn that needs it will report the error itself
+        pass

@@ -57,9 +57,10 @@ class Renderer:
     def print(self, renderable: RenderableType) -> None:
         self.out.print(renderable)
 
-    def line(self, text: str) -> None:
-        """One line of plain text on stdout (no markup, no highlighting)."""
-        self.out.print(shown(text), highlight=False)
+    def line(self, text: str, wrap: bool = False) -> None:
+        """One line of plain text on stdout (no markup, no highlighting); ``wrap``
+        leaves a long line whole for the terminal to wrap (paths stay copyable)."""
+        self.out.print(shown(text), highlight=False, soft_wrap=wrap)
 
     def json(self, data: Any) -> None:
         """One JSON document on stdout, nothing else (no colour, no wrapping)."""

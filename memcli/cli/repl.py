@@ -11,10 +11,10 @@ stdout as plain text, without prompts or escape codes, so it can be scripted.
 from __future__ import annotations
 
 import sys
-from typing import Callable, Iterable, TextIO
+from typing import Any, Callable, Iterable, TextIO
 
 from ..chat import ChatSession
-from ..errors import MemcliError
+from ..errors import MemcliError, ModelError
 from ..files import touch_private
 from ..records import MemoryItem
 from ..vocab import Actor, Event
@@ -28,6 +28,7 @@ COMMANDS = {
     "/why": "which memories fed the last answer, and what your message taught me",
     "/new": "start a new session",
     "/user": "/user NAME: talk as another user (starts a new session)",
+    "/model": "/model [NAME]: the model in use, or switch to NAME (see 'memcli models')",
     "/exit": "leave (Ctrl-D works too)",
 }
 
@@ -35,10 +36,12 @@ COMMANDS = {
 class Repl:
     """Reads lines, runs slash commands, and streams the model's answers."""
 
-    def __init__(self, chat: ChatSession, *, interactive: bool, out: TextIO | None = None) -> None:
+    def __init__(self, chat: ChatSession, *, interactive: bool, out: TextIO | None = None,
+                 open_model: Callable[[str], Any] | None = None) -> None:
         self.chat = chat
         self.interactive = interactive
         self.out = out or sys.stdout
+        self.open_model = open_model  # name -> a model (loading): what /model switches to
 
     # output -------------------------------------------------------------------
 
@@ -113,8 +116,9 @@ class Repl:
 
         session = make_session()
         user = self.chat.user_id
-        self.say(f"memcli chat, {user} (session {self.chat.session_id}). /help for commands, Ctrl-D to leave.",
-                 "dim")
+        loading = "" if getattr(self.chat.llm, "ready", True) else ", loading"
+        self.say(f"memcli chat, {user} (session {self.chat.session_id}), {model_label(self.chat.llm)}{loading}. "
+                 "/help for commands, Ctrl-D to leave.", "dim")
         while True:
             if self.chat.user_id != user:  # /user switched: history is per user
                 user = self.chat.user_id
@@ -137,9 +141,23 @@ class Repl:
             if line.lstrip().startswith("/"):
                 return self.command(line.strip())
             self.answer(line)
+        except ModelError as exc:
+            self.say(f"error: {exc}", "bold red")
+            if not self.interactive:
+                raise  # from a pipe nobody can answer; the line is logged, memcli exits 1
+            self.offer_bundled()
         except MemcliError as exc:
             self.say(f"error: {exc}", "bold red")
         return True
+
+    def offer_bundled(self) -> None:
+        """After a model failed to load: offer the bundled one."""
+        from ..models.catalog import BUNDLED_BASE
+
+        if self.ask(f"Use the bundled model ({BUNDLED_BASE}) instead? [Y/n] ", default=True):
+            self.switch_model(BUNDLED_BASE)
+        else:
+            self.say("/model NAME switches to another model", "dim")
 
     def answer(self, text: str) -> None:
         stream = self.chat.turn(text)
@@ -183,13 +201,31 @@ class Repl:
             elif result.event != Event.NONE:
                 self.say(f"({describe(result)})", "dim")
 
-    def ask(self, question: str) -> bool:
-        from prompt_toolkit import prompt
+    def ask(self, question: str, default: bool = False) -> bool:
+        return ask(question, default)
 
+    def switch_model(self, name: str) -> None:
+        """Load ``name`` now (with a note) and use it from the next turn."""
+        if self.open_model is None:
+            self.say("this chat cannot switch models", "yellow")
+            return
+        self.say(f"loading {name or 'the bundled model'}...", "dim")
         try:
-            return prompt(question).strip().lower() in ("y", "yes")
-        except (EOFError, KeyboardInterrupt):
-            return False
+            llm = self.open_model(name)
+            wait = getattr(llm, "wait", None)
+            if wait is not None:
+                wait()  # a broken model is reported here, not on the next turn
+        except ModelError as exc:
+            self.say(f"error: {exc}; still talking to {model_label(self.chat.llm)}", "bold red")
+            return
+        old = self.chat.use_model(llm)
+        close = getattr(old, "close", None)
+        if close is not None:
+            try:
+                close()
+            except MemcliError:
+                pass  # the old model had failed to load: nothing to free
+        self.say(f"now talking to {model_label(llm)} (context {llm.n_ctx:,} tokens)", "dim")
 
     # slash commands ----------------------------------------------------------------
 
@@ -199,6 +235,7 @@ class Repl:
         handler: Callable[[str], bool | None] | None = {
             "/help": self.cmd_help, "/memories": self.cmd_memories, "/remember": self.cmd_remember,
             "/forget": self.cmd_forget, "/why": self.cmd_why, "/new": self.cmd_new, "/user": self.cmd_user,
+            "/model": self.cmd_model,
             "/exit": lambda _: False, "/quit": lambda _: False,
         }.get(name)
         if handler is None:
@@ -251,13 +288,24 @@ class Repl:
         if last.profile:
             self.say(f"Profile ({len(last.profile)} facts, in every prompt):")
             self.show_memories(last.profile)
+        reused = last.timings.get("reused_tokens")
+        cache = f", {int(reused)} of them kept from the last turn's cache" if reused else ""
         self.say(f"The last answer used {len(last.memories)} memories and {last.short_term} recent "
-                 f"messages ({last.prompt_tokens} prompt tokens):")
+                 f"messages ({last.prompt_tokens} prompt tokens{cache}):")
         self.show_memories(last.memories, scores=True)
         if last.learned:
             self.say("From your message:")
             for result in last.learned:
                 self.say(f"  {describe(result)}")
+
+    def cmd_model(self, name: str) -> None:
+        if not name:
+            llm = self.chat.llm
+            state = "" if getattr(llm, "ready", True) else ", still loading"
+            self.say(f"{model_label(llm)} (context {llm.n_ctx:,} tokens{state}); /model NAME switches, "
+                     "'memcli models' lists the models found", "dim")
+            return
+        self.switch_model(name)
 
     def cmd_new(self, _: str) -> None:
         self.chat.close()
@@ -269,3 +317,18 @@ class Repl:
             return
         self.chat.switch_user(name)
         self.say(f"now talking as {self.chat.user_id} (session {self.chat.session_id})", "dim")
+
+
+def ask(question: str, default: bool = False) -> bool:
+    """A yes/no question on the terminal; Enter gives ``default``."""
+    from prompt_toolkit import prompt
+
+    try:
+        answer = prompt(question).strip().lower()
+    except (EOFError, KeyboardInterrupt):
+        return False
+    return default if not answer else answer in ("y", "yes")
+
+
+def model_label(llm: object) -> str:
+    return str(getattr(llm, "label", None) or getattr(llm, "id", "the model"))

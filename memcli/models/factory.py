@@ -12,23 +12,24 @@ def make_llm(
     model: str,
     *,
     models_dir: Path,
-    n_ctx: int,
-    threads: int,
-    config_hint: str,
+    n_ctx: int = 0,
+    threads: int = 2,
+    config_hint: str = "the config",
     progress: Callable[[str, int, int], None] | None = None,
+    model_dirs: tuple[Path, ...] = (),
 ) -> LLM:
-    """Build the LLM named by ``model``: empty for the bundled Gemma, ``fake`` for
-    the scripted test model, otherwise a path to a GGUF file."""
+    """Build and load the LLM named by ``model``: empty for the bundled Gemma,
+    ``fake`` for the scripted test model, a name from ``memcli models`` (or a
+    prefix of one), or a path to a GGUF file. ``n_ctx`` 0 sizes the context
+    from the model."""
     if model == "fake":
         from .scripted import ScriptedLLM
 
-        return ScriptedLLM(n_ctx=n_ctx)
-    from .llama import LlamaCppLLM
+        return ScriptedLLM(n_ctx=n_ctx or 2048)
+    from .catalog import Places
+    from .loading import ModelOpener
 
-    if not model:
-        from .bundled import ensure_bundled_model
-
-        path = ensure_bundled_model(models_dir, progress)
-    else:
-        path = Path(model).expanduser()
-    return LlamaCppLLM(path, n_ctx=n_ctx, threads=threads, config_hint=config_hint)
+    opener = ModelOpener(Places.default(model_dirs, models_dir), models_dir,
+                         cache_file=models_dir / "catalog-cache.json", n_ctx=n_ctx, threads=threads,
+                         config_hint=config_hint, progress=progress)
+    return opener.load(opener.choose(model))

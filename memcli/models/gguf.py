@@ -1,8 +1,13 @@
-"""GGUF model files: a quick check that a path is one, before llama.cpp is loaded."""
+"""GGUF model files: what a file holds (architecture, size, quantisation, context,
+chat template), read from its header without loading the weights, and a quick
+check before llama.cpp is asked to load it."""
 
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..errors import ModelError
 
@@ -80,3 +85,203 @@ def read_metadata(path: Path, keep_arrays: int = 16) -> dict[str, object]:
             return meta
     except OSError as exc:
         raise ModelError(f"cannot read model file {path}: {exc.strerror}") from None
+
+
+# --- what a model is, from its header and tensor table ---------------------------------
+
+# ggml tensor types: (elements per block, bytes per block); used to work out how
+# long a complete file must be, so a truncated download is caught before loading.
+_TENSOR_TYPES = {
+    0: (1, 4), 1: (1, 2), 2: (32, 18), 3: (32, 20), 6: (32, 22), 7: (32, 24), 8: (32, 34), 9: (32, 36),
+    10: (256, 84), 11: (256, 110), 12: (256, 144), 13: (256, 176), 14: (256, 210), 15: (256, 292),
+    16: (256, 66), 17: (256, 74), 18: (256, 98), 19: (256, 50), 20: (32, 18), 21: (256, 110),
+    22: (256, 82), 23: (256, 136), 24: (1, 1), 25: (1, 2), 26: (1, 4), 27: (1, 8), 28: (1, 8),
+    29: (256, 56), 30: (1, 2), 34: (256, 54), 35: (256, 66), 39: (32, 17),
+}
+# general.file_type (llama.cpp's llama_ftype) as people name quantisations
+_FILE_TYPES = {
+    0: "F32", 1: "F16", 2: "Q4_0", 3: "Q4_1", 7: "Q8_0", 8: "Q5_0", 9: "Q5_1", 10: "Q2_K", 11: "Q3_K_S",
+    12: "Q3_K_M", 13: "Q3_K_L", 14: "Q4_K_S", 15: "Q4_K_M", 16: "Q5_K_S", 17: "Q5_K_M", 18: "Q6_K",
+    19: "IQ2_XXS", 20: "IQ2_XS", 21: "Q2_K_S", 22: "IQ3_XS", 23: "IQ3_XXS", 24: "IQ1_S", 25: "IQ4_NL",
+    26: "IQ3_S", 27: "IQ3_M", 28: "IQ2_S", 29: "IQ2_M", 30: "IQ4_XS", 31: "IQ1_M", 32: "BF16",
+    36: "TQ1_0", 37: "TQ2_0", 38: "MXFP4_MOE",
+}
+# architectures that embed or encode rather than chat
+_EMBEDDING_ARCHS = {"bert", "nomic-bert", "nomic-bert-moe", "jina-bert-v2", "jina-bert-v3", "t5encoder", "neo-bert",
+                    "modern-bert"}
+
+
+@dataclass(frozen=True)
+class GGUFInfo:
+    """What a GGUF file's header says about the model, read without the weights."""
+
+    path: Path
+    size: int  # bytes on disk (all parts of a split model)
+    architecture: str
+    name: str  # general.name, may be empty
+    kind: str  # model | embedding | adapter | mmproj | vocab
+    quantization: str
+    parameters: int
+    context_length: int  # trained context, 0 if the header does not say
+    chat_template: str
+    kv_bytes_per_token: int  # f16 K and V for every layer: what one token of context costs
+    expected_size: int  # how long a complete file is (0 if unknown)
+    split_count: int  # >1: a model in several files, this being the first
+
+    @property
+    def truncated(self) -> bool:
+        return self.split_count <= 1 and self.expected_size > self.size
+
+    @property
+    def has_chat_template(self) -> bool:
+        return bool(self.chat_template)
+
+    def as_dict(self) -> dict[str, object]:
+        out = {k: getattr(self, k) for k in ("architecture", "name", "kind", "quantization", "parameters",
+                                             "context_length", "size")}
+        out.update(path=str(self.path), chat_template=self.has_chat_template, truncated=self.truncated)
+        return out
+
+
+def inspect(path: Path) -> GGUFInfo:
+    """Read ``path``'s header and tensor table (never the weights). Raises
+    ModelError, naming the file, for anything that is not a readable GGUF."""
+    import mmap
+    import struct
+
+    try:
+        with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size < 24:
+                raise ModelError(f"{path} is not a GGUF model file (only {size} bytes)")
+            with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as buf:
+                return _parse(path, buf, size, struct)
+    except OSError as exc:
+        raise ModelError(f"cannot read model file {path}: {exc.strerror}") from None
+
+
+def _parse(path: Path, buf: Any, size: int, struct: Any) -> GGUFInfo:
+    pos = 0
+
+    def take(fmt: str) -> Any:
+        nonlocal pos
+        width = struct.calcsize(fmt)
+        if pos + width > size:
+            raise ModelError(f"{path} ends inside its header (truncated download?)")
+        value = struct.unpack_from(fmt, buf, pos)[0]
+        pos += width
+        return value
+
+    def string(keep: bool = True) -> str:
+        nonlocal pos
+        length = take("<Q")
+        if length > 1 << 26 or pos + length > size:
+            raise ModelError(f"{path} has a damaged or truncated header")
+        start, pos = pos, pos + length
+        return bytes(buf[start:pos]).decode("utf-8", "replace") if keep else ""
+
+    def value(kind: int) -> Any:
+        nonlocal pos
+        if kind in _SCALARS:
+            return take(_SCALARS[kind])
+        if kind == _STRING:
+            return string()
+        if kind == _ARRAY:
+            inner, count = take("<I"), take("<Q")
+            if inner in _SCALARS:
+                width = struct.calcsize(_SCALARS[inner])
+                if count <= 16:
+                    return [take(_SCALARS[inner]) for _ in range(count)]
+                pos += width * count  # a vocabulary's scores: stepped over
+                return {"array_length": count}
+            if inner == _STRING:
+                if count <= 16:
+                    return [string() for _ in range(count)]
+                for _ in range(count):
+                    string(keep=False)
+                return {"array_length": count}
+            return [value(inner) for _ in range(count)]
+        raise ModelError(f"{path} has a metadata value of unknown type {kind} (damaged header?)")
+
+    if bytes(buf[:4]) != b"GGUF":
+        raise ModelError(f"{path} is not a GGUF model file")
+    pos = 4
+    version = take("<I")
+    if version < 2:
+        raise ModelError(f"{path} is GGUF version {version}; only version 2 and later are read")
+    n_tensors, n_meta = take("<Q"), take("<Q")
+    meta: dict[str, Any] = {}
+    for _ in range(n_meta):
+        key = string()
+        meta[key] = value(take("<I"))
+    parameters, end = 0, 0
+    known = True
+    for _ in range(n_tensors):
+        string(keep=False)
+        dims = [take("<Q") for _ in range(take("<I"))]
+        ttype, offset = take("<I"), take("<Q")
+        count = 1
+        for d in dims:
+            count *= d
+        parameters += count
+        block = _TENSOR_TYPES.get(ttype)
+        if block is None:
+            known = False
+        else:
+            end = max(end, offset + count // block[0] * block[1])
+    align = int(meta.get("general.alignment", 32) or 32)
+    data_start = (pos + align - 1) // align * align
+
+    arch = str(meta.get("general.architecture", ""))
+    general_type = str(meta.get("general.type", "model"))
+    if arch == "clip" or general_type == "mmproj":
+        kind = "mmproj"
+    elif general_type in ("adapter", "vocab"):
+        kind = general_type
+    elif arch in _EMBEDDING_ARCHS or (n_tensors == 0):
+        kind = "embedding" if n_tensors else "vocab"
+    else:
+        kind = "model"
+    file_type = meta.get("general.file_type")
+    quant = _FILE_TYPES.get(file_type, f"type {file_type}") if isinstance(file_type, int) else ""
+    if not quant:
+        quant = _quant_from_name(path.name)
+
+    def num(key: str) -> int:
+        v = meta.get(f"{arch}.{key}")
+        if isinstance(v, list):
+            v = max(v) if v else 0
+        return int(v) if isinstance(v, (int, float)) else 0
+
+    layers, heads, embd = num("block_count"), num("attention.head_count"), num("embedding_length")
+    kv_heads = num("attention.head_count_kv") or heads
+    key_len = num("attention.key_length") or (embd // heads if heads else 0)
+    value_len = num("attention.value_length") or key_len
+    kv_per_token = 2 * layers * kv_heads * (key_len + value_len)  # f16: 2 bytes each
+    split = int(meta.get("split.count", 1) or 1)
+    total = size
+    if split > 1:
+        total = sum(p.stat().st_size for p in split_parts(path, split) if p.exists())
+    template = meta.get("tokenizer.chat_template", "")
+    return GGUFInfo(
+        path=path, size=total, architecture=arch, name=str(meta.get("general.name", "") or ""), kind=kind,
+        quantization=quant, parameters=parameters, context_length=num("context_length"),
+        chat_template=template if isinstance(template, str) else "", kv_bytes_per_token=kv_per_token,
+        expected_size=data_start + end if known and n_tensors else 0, split_count=split)
+
+
+def split_parts(path: Path, count: int) -> list[Path]:
+    """The files of a model split as ``name-00001-of-00003.gguf``."""
+    import re
+
+    match = re.match(r"(.*)-(\d{5})-of-(\d{5})\.gguf$", path.name)
+    if not match:
+        return [path]
+    return [path.with_name(f"{match.group(1)}-{i:05d}-of-{count:05d}.gguf") for i in range(1, count + 1)]
+
+
+def _quant_from_name(name: str) -> str:
+    import re
+
+    match = re.search(r"(?i)[-_.]((?:I?Q\d[A-Z0-9_]*)|F16|BF16|F32)\.gguf$", name)
+    return match.group(1).upper() if match else ""

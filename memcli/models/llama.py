@@ -5,62 +5,163 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 from ..errors import ModelError
-from .gguf import check_gguf
+from .gguf import GGUFInfo, check_gguf
 from .llm import ChatMessage
 
 
-class LlamaCppLLM:
-    """A GGUF model run by llama.cpp on the CPU."""
+# End-of-turn markers of common chat templates: generation stops at the one the
+# template uses, should the model write it as text rather than as its token.
+_TURN_MARKERS = ("<|im_end|>", "<end_of_turn>", "<|eot_id|>", "<|end|>", "<|endoftext|>", "</s>",
+                 "<|END_OF_TURN_TOKEN|>", "<|return|>", "<｜end▁of▁sentence｜>")
+_TURN_STARTS = ("<|im_start|>user", "<start_of_turn>user", "<|start_header_id|>user", "<|user|>")
 
-    def __init__(self, path: Path, *, n_ctx: int = 2048, threads: int = 2, config_hint: str = "the config") -> None:
+
+class LlamaCppLLM:
+    """A GGUF model run by llama.cpp on the CPU.
+
+    Prompts are turned into tokens here and handed to llama.cpp as tokens, so
+    the KV cache keeps whatever prefix a new prompt shares with the last one:
+    a chat whose prompt starts the same way each turn evaluates only what is
+    new (``last_reused_tokens`` / ``last_prompt_tokens`` say how much)."""
+
+    def __init__(self, path: Path, *, n_ctx: int = 2048, threads: int = 2, config_hint: str = "the config",
+                 label: str = "", info: GGUFInfo | None = None) -> None:
         check_gguf(path, config_hint)
         try:
             from llama_cpp import Llama
         except ImportError:
             raise ModelError("llama-cpp-python is not installed (pip install llama-cpp-python)") from None
+        log = _LoadLog()
         try:
-            with quiet_stderr(), _without_amx_buffers():
+            with log, _without_amx_buffers():
+                # swa_full: a sliding-window model (Gemma 3) can otherwise not
+                # keep a prefix of its cache, and every turn would start cold.
                 self._llm: Any = Llama(
                     model_path=str(path), n_ctx=n_ctx, n_threads=threads, n_threads_batch=threads,
-                    verbose=False, seed=0,
+                    verbose=False, seed=0, swa_full=True,
                 )
         except (ValueError, RuntimeError) as exc:
-            raise ModelError(f"llama.cpp cannot load {path}: {exc}; set [chat] model in {config_hint}") from None
+            reason = log.reason() or str(exc)
+            raise ModelError(f"llama.cpp cannot load {path}: {reason}") from None
         self.path = path
         self.id = path.name
+        self.label = label or path.name
         self.n_ctx = n_ctx
-        template = self._llm.metadata.get("tokenizer.chat_template") if self._llm.metadata else None
-        self.has_chat_template = bool(template)
+        self.info = info
+        meta = self._llm.metadata or {}
+        self.chat_template: str = meta.get("tokenizer.chat_template") or ""
+        self.has_chat_template = bool(self.chat_template)
+        model = self._llm._model
+        self.parameters = info.parameters if info else int(model.n_params())
+        self._bos = model.token_get_text(model.token_bos()) if model.token_bos() >= 0 else ""
+        self._eos = model.token_get_text(model.token_eos()) if model.token_eos() >= 0 else ""
+        self._add_bos = bool(model.add_bos_token())
+        self.turn_stops = self._template_stops()
+        self._formatters: dict[bool, Any] = {}
         self._grammars: dict[str, Any] = {}
+        # one evaluation at a time: a turn, a background warm-up, an extraction
+        self._busy = threading.Lock()
+        self._warming: threading.Thread | None = None
+        self.last_prompt_tokens = 0
+        self.last_reused_tokens = 0
+
+    def _template_stops(self) -> list[str]:
+        """Stop strings from the chat template: its end-of-turn markers (and the
+        start of a user turn, should a small model run on into one)."""
+        stops = [m for m in _TURN_MARKERS if m in self.chat_template]
+        if self._eos and self._eos not in stops and self.chat_template:
+            stops.append(self._eos)
+        model = self._llm._model
+        eot = model.token_eot()
+        if eot >= 0:
+            text = model.token_get_text(eot)
+            if text and text not in stops:
+                stops.append(text)
+        stops += [m for m in _TURN_STARTS if m.split("user")[0] in self.chat_template]
+        return stops
 
     def count_tokens(self, text: str) -> int:
         return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
+    def render_chat(self, messages: Sequence[ChatMessage], answer: bool = True) -> str:
+        """``messages`` in the model's own chat template, ready for the answer
+        (``answer`` False: only the messages, for warming the cache)."""
+        if not self.chat_template:
+            raise ModelError(f"{self.path.name} has no chat template; use prompt_format = \"transcript\"")
+        formatter = self._formatters.get(answer)
+        if formatter is None:
+            from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+            formatter = self._formatters[answer] = Jinja2ChatFormatter(
+                self.chat_template, eos_token=self._eos, bos_token=self._bos, add_generation_prompt=answer)
+        try:
+            return str(formatter(messages=list(messages)).prompt)  # type: ignore[arg-type]
+        except Exception as exc:  # a template's own raise_exception, or a Jinja error
+            raise ModelError(f"the chat template of {self.path.name} failed: {exc}") from None
+
+    def _tokens(self, prompt: str) -> list[int]:
+        tokens = list(self._llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True))
+        bos = self._llm._model.token_bos()
+        if self._add_bos and bos >= 0 and (not tokens or tokens[0] != bos):
+            tokens.insert(0, bos)
+        return tokens
+
+    def _reusable(self, tokens: list[int]) -> int:
+        cached = self._llm._input_ids[: self._llm.n_tokens]
+        reused = 0
+        for a, b in zip(cached, tokens):
+            if a != b:
+                break
+            reused += 1
+        return min(reused, max(0, len(tokens) - 1))
+
+    def _stream(self, tokens: list[int], **kwargs: Any) -> Iterator[str]:
+        with self._busy:
+            self._check_open()
+            self.last_prompt_tokens, self.last_reused_tokens = len(tokens), self._reusable(tokens)
+            for chunk in self._llm.create_completion(tokens, stream=True, **kwargs):
+                text = chunk["choices"][0].get("text") or ""
+                if text:
+                    yield text
+
+    def warm(self, prompt: str | Sequence[ChatMessage], chat: bool = False) -> None:
+        """Evaluate ``prompt`` (the start of the next prompt) into the KV cache in
+        a background thread; the next generation waits for it if it must."""
+        if self._llm is None:
+            return
+        text = self.render_chat(prompt, answer=False) if chat else str(prompt)  # type: ignore[arg-type]
+        tokens = self._tokens(text)
+
+        def run() -> None:
+            with self._busy:
+                if self._llm is None or self._reusable(tokens) >= len(tokens) - 1:
+                    return
+                # one token is generated and dropped: what stays is the prompt's cache
+                for _ in self._llm.create_completion(tokens, max_tokens=1, temperature=0.0, stream=True):
+                    pass
+
+        self._warming = threading.Thread(target=run, name="memcli-warm", daemon=True)
+        self._warming.start()
+
+    def _check_open(self) -> None:
+        if self._llm is None:
+            raise ModelError(f"{self.label} was closed")
+
     def stream_completion(
         self, prompt: str, *, max_tokens: int, temperature: float, stop: Sequence[str]
     ) -> Iterator[str]:
-        for chunk in self._llm.create_completion(
-            prompt, max_tokens=max_tokens, temperature=temperature, stop=list(stop), stream=True,
-            repeat_penalty=1.1,
-        ):
-            text = chunk["choices"][0].get("text") or ""
-            if text:
-                yield text
+        return self._stream(self._tokens(prompt), max_tokens=max_tokens, temperature=temperature,
+                            stop=list(stop), repeat_penalty=1.1)
 
     def stream_chat(self, messages: Sequence[ChatMessage], *, max_tokens: int, temperature: float) -> Iterator[str]:
-        for chunk in self._llm.create_chat_completion(
-            messages=list(messages), max_tokens=max_tokens, temperature=temperature, stream=True,
-            repeat_penalty=1.1,
-        ):
-            delta = chunk["choices"][0].get("delta") or {}
-            if delta.get("content"):
-                yield delta["content"]
-
+        return self._stream(self._tokens(self.render_chat(messages)), max_tokens=max_tokens,
+                            temperature=temperature, stop=self.turn_stops, repeat_penalty=1.1)
 
     def generate_json(self, prompt: str, schema: dict[str, Any], *, max_tokens: int, timeout_s: float | None) -> str:
         import json
@@ -76,12 +177,94 @@ class LlamaCppLLM:
             self._grammars[key] = grammar
         deadline = time.monotonic() + timeout_s if timeout_s is not None else None
         pieces: list[str] = []
-        for chunk in self._llm.create_completion(prompt, max_tokens=max_tokens, temperature=0.0,
-                                                 grammar=grammar, stream=True):
-            pieces.append(chunk["choices"][0].get("text") or "")
-            if deadline is not None and time.monotonic() > deadline:
-                raise TimeoutError(f"no complete answer within {timeout_s:.0f} s")
+        with self._busy:
+            self._check_open()
+            for chunk in self._llm.create_completion(prompt, max_tokens=max_tokens, temperature=0.0,
+                                                     grammar=grammar, stream=True):
+                pieces.append(chunk["choices"][0].get("text") or "")
+                if deadline is not None and time.monotonic() > deadline:
+                    raise TimeoutError(f"no complete answer within {timeout_s:.0f} s")
         return "".join(pieces)
+
+    def close(self) -> None:
+        """Free the weights and the context now rather than at garbage collection
+        (after a warm-up still running; later calls raise ModelError)."""
+        with self._busy:
+            llm, self._llm = self._llm, None
+        if llm is not None:
+            llm.close()
+
+
+class _LoadLog:
+    """Catches what llama.cpp logs while a model loads, through its log
+    callback, so a refusal can say why ("unknown model architecture: 'x'") in
+    one line instead of llama-cpp-python's bare "Failed to load model", and
+    none of it reaches the terminal.
+
+    llama-cpp-python's own way of keeping a load quiet points file
+    descriptors 1 and 2 (and sys.stdout) at /dev/null for the whole load; with
+    the load in a background thread that blanked the REPL's prompt, drawn
+    meanwhile. It is switched off here: the callback already catches the log."""
+
+    _lock = threading.Lock()  # the callback is process-wide: one load at a time
+
+    def __init__(self) -> None:
+        self._lines: list[str] = []
+        self._callback: Any = None
+
+    def __enter__(self) -> "_LoadLog":
+        if os.environ.get("MEMCLI_DEBUG"):
+            return self
+        import ctypes
+
+        import llama_cpp
+        import llama_cpp._internals as internals
+        import llama_cpp.llama as llama_module
+
+        llama_module.suppress_stdout_stderr = internals.suppress_stdout_stderr = _Unsuppressed  # type: ignore
+        self._lock.acquire()
+
+        def collect(level: int, text: bytes, user_data: Any) -> None:
+            self._lines.append(text.decode("utf-8", "replace"))
+
+        self._callback = llama_cpp.llama_log_callback(collect)  # kept referenced while installed
+        llama_cpp.llama_log_set(self._callback, ctypes.c_void_p(0))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._callback is None:
+            return
+        import ctypes
+
+        import llama_cpp
+        from llama_cpp import _logger
+
+        llama_cpp.llama_log_set(_logger.llama_log_callback, ctypes.c_void_p(0))
+        self._lock.release()
+
+    def reason(self) -> str:
+        import re
+
+        text = "".join(self._lines)
+        found = re.findall(r"error loading model(?: [a-z ]+)?: (.+)", text)
+        if found:
+            # the innermost cause: "error loading model: error loading model architecture: unknown ..."
+            return re.sub(r"^(error loading model[a-z ]*: )+", "", found[-1]).strip()
+        lines = [line.strip() for line in text.splitlines() if "error" in line.lower() or "failed" in line.lower()]
+        return lines[-1] if lines else ""
+
+
+class _Unsuppressed:
+    """Stands in for llama-cpp-python's suppress_stdout_stderr (see _LoadLog)."""
+
+    def __init__(self, disable: bool = True) -> None:
+        pass
+
+    def __enter__(self) -> "_Unsuppressed":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
 
 
 @contextmanager

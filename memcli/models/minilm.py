@@ -63,6 +63,11 @@ class MiniLMEmbedder:
                 self._model = SentenceTransformer(str(bundled_model_dir()), device="cpu")
         return self._model
 
+    def warm(self) -> None:
+        """Load the model now (``memcli chat`` does it in the background while the
+        person types the first line)."""
+        self._load()
+
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
