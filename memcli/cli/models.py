@@ -42,7 +42,7 @@ def models(
         if as_json:
             st.render.json({"model": value, "config": str(target)})
         else:
-            st.render.line(f"chat model set to {value} in {target}")
+            st.render.line(f"chat model set to {value} in {target}", wrap=True)
         return
     current = cfg.chat.model
     if current and not looks_like_path(current):

@@ -223,8 +223,8 @@ class ProgressBar:
         self._tasks: dict[str, Any] = {}
 
     def __call__(self, label: str, done: int, total: int) -> None:
-        if total <= 0:
-            return
+        if total <= 0 or not self.console.is_terminal:
+            return  # a bar is for a person watching; in a log it is only stray lines
         if self._progress is None:
             from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
