@@ -61,7 +61,9 @@ def machine(home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path
     write_gguf(mine / "vision-mmproj.gguf", {"general.architecture": "clip", "general.type": "mmproj"})
     (mine / "broken.gguf").write_bytes(b"this is not a model at all" * 10)
     with open(home / "config.toml", "a") as fh:
-        fh.write(f'# my favourite settings\n[chat]\nmodel_dirs = ["{mine}"]\n')
+        # the rules and extractive summaries: SmolLM2's one-off calibration is tested elsewhere
+        fh.write(f'extractor = "rules"\nsummaries = "extractive"\n# my favourite settings\n[chat]\n'
+                 f'model_dirs = ["{mine}"]\n')
     return fake_home
 
 
@@ -259,7 +261,8 @@ def test_the_template_gives_the_prompt_format_and_the_stops(smol) -> None:
 @needs_smol
 @pytest.mark.real_models
 def test_the_kv_cache_keeps_the_prompt_prefix_turn_after_turn(mem: Memory, smol) -> None:
-    mem.config.extractor = "rules"  # the model is only asked to chat: its cache is not disturbed
+    # the model is only asked to chat: its cache is not disturbed, and it is not calibrated
+    mem.config.extractor, mem.config.summaries = "rules", "extractive"
     settings = mem.config.chat
     settings.temperature, settings.max_tokens = 0.0, 40
     chat = ChatSession(mem, smol, settings, "alice")
