@@ -196,7 +196,7 @@ def trust_report(config: Any) -> dict[str, Any]:
     """What ``memcli config`` says about the configured chat model: whether it is
     instruction-tuned (read from its file's header), and what it earned."""
     from .errors import MemcliError
-    from .models.gguf import read_metadata
+    from .models.gguf import inspect
 
     extractor, summaries = config.extractor, config.summaries
     report: dict[str, Any] = {"model": config.chat.model or "bundled Gemma 3 270M", "extractor": extractor,
@@ -228,7 +228,7 @@ def trust_report(config: Any) -> dict[str, Any]:
         report["status"] = f"{path} is not there yet" + ("" if config.chat.model else " (assembled on first chat)")
         return report
     try:
-        template = bool(read_metadata(path).get("tokenizer.chat_template"))
+        template = inspect(path).has_chat_template
     except MemcliError as exc:
         report["status"] = str(exc)
         return report
