@@ -9,14 +9,18 @@ A turn:
 2. the router gathers candidates: long-term memories similar to the line
    (cosine score), plus the few newest facts as a fallback for vague questions;
    ranks them; and takes them best first while they fit the memory budget;
-3. the last k exchanges of this session (short-term memory) fill what is left
-   of the prompt budget, newest first, and the prompt is assembled in the
-   model's own format;
+3. the prompt is assembled in the model's own format, stable part first so
+   llama.cpp's KV cache keeps it: a header and the profile, then this
+   session's recent exchanges (from an anchor that moves every few turns;
+   small models get the person's lines only), then this line's memories and
+   the line (see :meth:`ChatSession.build_prompt`);
 4. the answer streams; it is written to the log even when interrupted;
 5. facts and dated events are extracted from the user's line and reconciled
    with what is known (``extractor`` in the config); with
    ``store_user_messages`` the line itself is kept too, sentence by sentence
-   (not questions or small talk).
+   (not questions or small talk);
+6. while the person reads and types, the start of the next prompt is
+   evaluated in the background (:meth:`ChatSession.warm_next`).
 
 When a session ends (or an earlier one is resumed) it gets a summary in the
 episodic log: written by the model when it is instruction-tuned, otherwise
