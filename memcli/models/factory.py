@@ -27,9 +27,9 @@ def make_llm(
 
         return ScriptedLLM(n_ctx=n_ctx or 2048)
     from .catalog import Places
-    from .loading import ModelOpener
+    from .loading import CATALOG_CACHE, ModelOpener
 
     opener = ModelOpener(Places.default(model_dirs, models_dir), models_dir,
-                         cache_file=models_dir / "catalog-cache.json", n_ctx=n_ctx, threads=threads,
+                         cache_file=models_dir / CATALOG_CACHE, n_ctx=n_ctx, threads=threads,
                          config_hint=config_hint, progress=progress)
     return opener.load(opener.choose(model))

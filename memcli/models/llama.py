@@ -53,7 +53,6 @@ class LlamaCppLLM:
         self.id = path.name
         self.label = label or path.name
         self.n_ctx = n_ctx
-        self.info = info
         meta = self._llm.metadata or {}
         self.chat_template: str = meta.get("tokenizer.chat_template") or ""
         self.has_chat_template = bool(self.chat_template)
@@ -66,8 +65,7 @@ class LlamaCppLLM:
         self._formatters: dict[bool, Any] = {}
         self._grammars: dict[str, Any] = {}
         # one evaluation at a time: a turn, a background warm-up, an extraction
-        self._busy = threading.Lock()
-        self._warming: threading.Thread | None = None
+        self._busy = threading.Lock()  # a plain Lock: a warm-up thread releases what its caller took
         self.last_prompt_tokens = 0
         self.last_reused_tokens = 0
 
@@ -139,15 +137,23 @@ class LlamaCppLLM:
         tokens = self._tokens(text)
 
         def run() -> None:
-            with self._busy:
+            try:
                 if self._llm is None or self._reusable(tokens) >= len(tokens) - 1:
                     return
                 # one token is generated and dropped: what stays is the prompt's cache
                 for _ in self._llm.create_completion(tokens, max_tokens=1, temperature=0.0, stream=True):
                     pass
+            finally:
+                self._busy.release()
 
-        self._warming = threading.Thread(target=run, name="memcli-warm", daemon=True)
-        self._warming.start()
+        # Taken here, not in the thread: the next turn must find the warm-up
+        # under way (and wait for it), never slip in before the thread starts.
+        self._busy.acquire()
+        try:
+            threading.Thread(target=run, name="memcli-warm", daemon=True).start()
+        except BaseException:
+            self._busy.release()
+            raise
 
     def _check_open(self) -> None:
         if self._llm is None:

@@ -18,6 +18,7 @@ from .llm import LLM, ChatMessage
 Progress = Callable[[str, int, int], None]
 MIN_CTX = 512
 KV_CAP = 1 << 30  # no more than 1 GiB of KV cache however long the trained context
+CATALOG_CACHE = "catalog-cache.json"  # headers seen, in the data folder's models/
 
 
 @dataclass
@@ -87,7 +88,7 @@ class ModelOpener:
     def from_config(cls, cfg: Any, progress: Progress | None = None) -> "ModelOpener":
         dirs = tuple(Path(d).expanduser() for d in cfg.chat.model_dirs)
         return cls(Places.default(dirs, cfg.models_dir), cfg.models_dir,
-                   cache_file=cfg.models_dir / "catalog-cache.json", n_ctx=cfg.chat.n_ctx,
+                   cache_file=cfg.models_dir / CATALOG_CACHE, n_ctx=cfg.chat.n_ctx,
                    threads=cfg.chat.threads, config_hint=cfg.config_path or "the config file", progress=progress)
 
     def catalog(self) -> Catalog:
