@@ -18,12 +18,12 @@ _WHERE = {
     "ConfigError": "errors", "InvalidInput": "errors", "MemcliError": "errors", "ModelError": "errors",
     "NotFound": "errors", "StorageError": "errors", "Memory": "memory",
     "AddResult": "records", "HistoryEvent": "records", "ImportReport": "records", "MemoryItem": "records",
-    "Message": "records", "Session": "records", "Event": "vocab", "Kind": "vocab",
+    "Message": "records", "Session": "records", "TierPlan": "records", "Event": "vocab", "Kind": "vocab",
 }
 __all__ = [
     "AddResult", "ChatConfig", "Config", "ConfigError", "Consolidation", "Event", "HistoryEvent", "ImportReport",
     "InvalidInput", "Kind", "MemcliError", "Memory", "MemoryItem", "Message", "ModelError", "NotFound", "Session",
-    "StorageError", "__version__",
+    "StorageError", "TierPlan", "__version__",
 ]
 
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from .consolidation import Consolidation
     from .errors import ConfigError, InvalidInput, MemcliError, ModelError, NotFound, StorageError
     from .memory import Memory
-    from .records import AddResult, HistoryEvent, ImportReport, MemoryItem, Message, Session
+    from .records import AddResult, HistoryEvent, ImportReport, MemoryItem, Message, Session, TierPlan
     from .vocab import Event, Kind
 
 

@@ -36,6 +36,7 @@ class Adder:
             session_id: str | None, metadata: dict[str, Any], said_at: str, dated: bool, kind: str | None,
             actor: str, confirmed: bool) -> list[AddResult]:
         """Text, or each message of a conversation, as given (see :meth:`memcli.Memory.add`)."""
+        self.core.require_long_term()
         items: list[MemoryItem] = []
         valid_from = said_at if dated else None
         base = MemoryItem(0, "", user, agent_id=agent_id, session_id=session_id, valid_from=valid_from)

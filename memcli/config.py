@@ -77,11 +77,54 @@ class PrivacyConfig:
         return asdict(self)
 
 
+# The design's decision guide as presets: which kinds of memory to combine for
+# which use. A preset only sets defaults; a setting written in the config file
+# wins. Keys are settings, "section.key" inside [chat] or [privacy].
+PRESETS: dict[str, dict[str, Any]] = {
+    # a personal assistant: short-term and long-term memory, episodes, kept sentences
+    "assistant": {},
+    # a short chat: the session's buffer only; nothing long-term is written or read
+    "chat": {"long_term": False, "extractor": "off", "keep_messages": False,
+             "chat.store_user_messages": False, "auto_tier": False},
+    # a support agent: facts and episodes, sessions summarised, no kept sentences
+    "support": {"keep_messages": False, "chat.store_user_messages": False, "summaries": "extractive"},
+    # a coding assistant: memories belong to the project, decisions and conventions
+    # are kept, facts about the person's life are not
+    "coding": {"scope": "project", "facts": "project"},
+    # a health or finance assistant: everything, privacy first
+    "private": {"privacy.health": "ask", "privacy.financial": "ask", "privacy.credentials": "never",
+                "privacy.government_id": "ask", "sensitive_half_life_days": 7.0, "export_redact": True},
+}
+STRATEGY_HELP = {
+    "assistant": "everything: facts, episodes, kept sentences (the default)",
+    "chat": "the session's buffer only; nothing long-term",
+    "support": "facts and episodes, sessions summarised; no kept sentences",
+    "coding": "memories per project: decisions and conventions, not personal facts",
+    "private": "everything, sensitive data asked for, faded sooner, exports redacted",
+}
+PROJECT_PREFIX = "project:"
+
+
+def project_user(folder: str | Path) -> str:
+    """The owner id of a project's memories: ``project:`` and the project's root
+    (the nearest folder holding ``.git`` at or above ``folder``, else ``folder``)."""
+    start = Path(folder).expanduser().resolve()
+    if not start.is_dir():
+        raise ConfigError(f"project folder {start} does not exist")
+    for candidate in (start, *start.parents):
+        if (candidate / ".git").exists():
+            return PROJECT_PREFIX + str(candidate)
+    return PROJECT_PREFIX + str(start)
+
+
 @dataclass
 class Config:
-    """Resolved settings. Build with :meth:`load` to read the config file."""
+    """Resolved settings. Build with :meth:`load` (the config file) or
+    :meth:`from_dict` (e.g. ``Config.from_dict({"strategy": "coding"})``) so a
+    strategy's preset applies; the plain constructor gives the assistant's defaults."""
 
     user: str = field(default_factory=login_name)
+    strategy: str = "assistant"  # assistant | chat | support | coding | private (see PRESETS)
     embedder: str = "minilm"  # minilm | fake
     db: str = ""  # empty: <data home>/memcli.db
     compact_ratio: float = 0.2  # rebuild an index once this share of its entries is deleted
@@ -94,9 +137,22 @@ class Config:
     keep_messages: bool = True
     half_life_days: float = 30.0  # base half-life of a memory nobody uses (see memcli/forgetting.py)
     retention_weight: float = 0.3  # how much fading lowers a memory's rank (0: not at all)
+    sensitive_half_life_days: float = 0.0  # base half-life of sensitive memories (0: half_life_days)
+    # Tiers: an unpinned memory whose retention fell below cold_below goes cold on
+    # `memcli prune` (or the chat's daily review); cold memories are searched when
+    # the best hot match's similarity is below cold_floor, or when asked.
+    cold_below: float = 0.2
+    cold_floor: float = 0.45
+    auto_tier: bool = True  # the chat reviews tiers in the background, at most once a day
+    long_term: bool = True  # False: nothing long-term is written (the chat strategy)
+    scope: str = "person"  # person | project: whose memories commands use by default
+    project: str = ""  # scope = project: the project folder (empty: where memcli runs)
+    facts: str = "personal"  # personal | project | both: which facts are extracted
+    export_redact: bool = False  # exports mask sensitive values unless asked not to
     privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
     chat: ChatConfig = field(default_factory=ChatConfig)
     config_path: str = ""  # where this config came from (informational)
+    preset_decided: list = field(default_factory=list)  # settings the strategy's preset set (informational)
 
     @property
     def home(self) -> Path:
@@ -132,10 +188,17 @@ class Config:
         }
         return data
 
+    def half_life_for(self, sensitive: bool) -> float:
+        """The base half-life of a memory (sensitive ones may fade sooner)."""
+        return self.sensitive_half_life_days if sensitive and self.sensitive_half_life_days > 0 else self.half_life_days
+
     @classmethod
-    def load(cls, path: str | Path | None = None, **overrides: Any) -> "Config":
+    def load(cls, path: str | Path | None = None, *, strategy: str | None = None, project: str | Path | None = None,
+             **overrides: Any) -> "Config":
         """Read the TOML file at ``path`` (default location when None; a missing
-        default file is fine, a missing explicit file is an error)."""
+        default file is fine, a missing explicit file is an error). ``strategy``
+        replaces the file's strategy (``memcli chat --strategy``); ``project``
+        puts memories in that project's scope (``--project``)."""
         explicit = path is not None
         cfg_path = Path(path).expanduser() if path else default_config_path()
         raw: dict[str, Any] = {}
@@ -148,6 +211,10 @@ class Config:
                 raise ConfigError(f"cannot read config file {cfg_path}: {exc.strerror}") from None
         elif explicit:
             raise ConfigError(f"config file {cfg_path} does not exist")
+        if strategy is not None:
+            raw["strategy"] = strategy
+        if project is not None:
+            raw["scope"], raw["project"] = "project", str(project)
         cfg = cls.from_dict(raw, source=str(cfg_path))
         for key, value in overrides.items():
             if value is not None:
@@ -156,12 +223,25 @@ class Config:
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any], source: str = "") -> "Config":
-        chat_raw = raw.get("chat", {})
-        privacy_raw = raw.get("privacy", {})
-        if not isinstance(chat_raw, dict) or not isinstance(privacy_raw, dict):
+        """Settings from a parsed config file: the strategy's preset first, then
+        every setting the file writes (which wins), checked."""
+        chat_raw = dict(raw.get("chat", {})) if isinstance(raw.get("chat", {}), dict) else None
+        privacy_raw = dict(raw.get("privacy", {})) if isinstance(raw.get("privacy", {}), dict) else None
+        if chat_raw is None or privacy_raw is None:
             raise ConfigError(f"{source}: [chat] and [privacy] must be tables")
         top = {k: v for k, v in raw.items() if k not in ("chat", "privacy")}
-        cfg = cls(**_checked(cls, top, source, skip=frozenset({"chat", "privacy", "config_path"})))
+        strategy = top.get("strategy", "assistant")
+        if strategy not in PRESETS:
+            raise ConfigError(f"{source}: strategy must be one of {', '.join(PRESETS)}, not {strategy!r}")
+        decided = []
+        for dotted, value in PRESETS[strategy].items():
+            section, _, key = dotted.rpartition(".")
+            target = {"": top, "chat": chat_raw, "privacy": privacy_raw}[section]
+            if key not in target:
+                target[key] = value
+                decided.append(dotted)
+        cfg = cls(**_checked(cls, top, source, skip=frozenset({"chat", "privacy", "config_path", "preset_decided"})))
+        cfg.preset_decided = decided
         cfg.chat = ChatConfig(**_checked(ChatConfig, chat_raw, source + " [chat]"))
         cfg.privacy = PrivacyConfig(**_checked(PrivacyConfig, privacy_raw, source + " [privacy]"))
         for cls_name, policy in cfg.privacy.as_dict().items():
@@ -169,6 +249,17 @@ class Config:
                 raise ConfigError(f"{source}: [privacy] {cls_name} must be store, redact, ask or never")
         if cfg.half_life_days <= 0 or not 0.0 <= cfg.retention_weight <= 1.0:
             raise ConfigError(f"{source}: half_life_days must be > 0 and retention_weight in [0, 1]")
+        if cfg.sensitive_half_life_days < 0:
+            raise ConfigError(f"{source}: sensitive_half_life_days must be >= 0 (0: as half_life_days)")
+        if not 0.0 <= cfg.cold_below < 1.0 or not 0.0 <= cfg.cold_floor <= 1.0:
+            raise ConfigError(f"{source}: cold_below must be in [0, 1) and cold_floor in [0, 1]")
+        if cfg.scope not in ("person", "project"):
+            raise ConfigError(f"{source}: scope must be person or project, not {cfg.scope!r}")
+        if cfg.facts not in ("personal", "project", "both"):
+            raise ConfigError(f"{source}: facts must be personal, project or both, not {cfg.facts!r}")
+        if cfg.scope == "project":
+            # the project owns these memories (commands still take --user)
+            cfg.user = project_user(cfg.project or os.getcwd())
         cfg.config_path = source
         if cfg.chat.history_answers not in ("auto", "keep", "drop"):
             raise ConfigError(f"{source}: [chat] history_answers must be auto, keep or drop")

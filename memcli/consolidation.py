@@ -164,11 +164,9 @@ class Consolidator:
             return []
         vectors = {i: np.frombuffer(blob, dtype=np.float32)
                    for i, blob in self.core.store.memories.embeddings([item.id for item, _ in faded], user)}
-        index = self.core.index(user)
-
         def neighbours(item: MemoryItem) -> list[tuple[int, float]]:
-            vector = vectors.get(item.id)
-            return [] if vector is None else index.search(vector, max_group * 4)
+            vector = vectors.get(item.id)  # faded memories are mostly cold: both tiers are searched
+            return [] if vector is None else self.core.nearest_both_tiers(user, vector, max_group * 4)
 
         groups = group_faded(faded, neighbours, similarity=similarity, min_group=min_group, max_group=max_group)
         results = []

@@ -60,6 +60,7 @@ class Core:
         self._indexes: dict[str, UserIndex] = {}
         self._write: Write | None = None
         self._verdicts: dict[int, Any] = {}
+        self._cold: dict[str, tuple[int, Any, Any]] = {}
         self.store = Store(self.path, clock or utc_now)
 
     def close(self) -> None:
@@ -123,6 +124,12 @@ class Core:
             raise InvalidInput(f"limit must be a whole number, not {limit!r}")
         if limit < 0 or limit > MAX_ID:
             raise InvalidInput(f"limit must be from 0 to {MAX_ID}, not {limit}")
+
+    def require_long_term(self) -> None:
+        """Refuse a long-term write when the config keeps none (the chat strategy)."""
+        if not self.config.long_term:
+            raise InvalidInput(f"long-term memory is off (strategy {self.config.strategy!r}, long_term = false): "
+                               "nothing was stored")
 
     def screen(self, text: str) -> "Screened":
         """The privacy policy's decision on text about to be stored as a memory:
@@ -226,16 +233,42 @@ class Core:
         whose vectors came from another embedder."""
         import numpy as np
 
-        rows = self.store.memories.vectors(index.user_id)
-        foreign = [r[0] for r in rows if r[1] is None or r[2] != self.embedder.id]
+        every = self.store.memories.vectors(index.user_id, cold=None)  # cold vectors must match the embedder too
+        foreign = [r[0] for r in every if r[1] is None or r[2] != self.embedder.id]
         if foreign:
             self._reembed(foreign)
-            rows = self.store.memories.vectors(index.user_id)
+        rows = self.store.memories.vectors(index.user_id)
         ids = [r[0] for r in rows]
         vectors = (np.frombuffer(b"".join(r[1] or b"" for r in rows), dtype=np.float32).reshape(len(rows), index.dim)
                    if rows else np.zeros((0, index.dim), dtype=np.float32))
         index.build(ids, vectors, self.store.generation(index.user_id), self.progress)
         index.save()
+
+    def nearest_both_tiers(self, user_id: str, vector: Any, k: int) -> list[tuple[int, float]]:
+        """The ``k`` nearest memories of the user in either tier, (id, cosine), best first."""
+        from .index import exact_top
+
+        hot = self.index(user_id).search(vector, k)
+        ids, vectors = self.cold_vectors(user_id)
+        return sorted(hot + exact_top(ids, vectors, vector, k), key=lambda h: -h[1])[:k]
+
+    def cold_vectors(self, user_id: str) -> tuple["np.ndarray", "np.ndarray"]:
+        """(ids, unit vectors) of the user's cold memories, read from the database
+        and kept while the user's cold tier is unchanged (its cold generation)."""
+        import numpy as np
+
+        generation = self.store.cold_generation(user_id)
+        cached = self._cold.get(user_id)
+        if cached is not None and cached[0] == generation:
+            return cached[1], cached[2]
+        rows = [(i, blob) for i, blob, embedder in self.store.memories.vectors(user_id, cold=True)
+                if blob is not None and embedder == self.embedder.id]  # others wait for the next rebuild
+        ids = np.asarray([i for i, _ in rows], dtype=np.int64)
+        vectors = (np.frombuffer(b"".join(blob for _, blob in rows), dtype=np.float32).reshape(len(rows), -1)
+                   if rows else np.zeros((0, self.embedder.dim), dtype=np.float32))
+        vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        self._cold = {user_id: (generation, ids, vectors)}  # one user's at a time: they can be large
+        return ids, vectors
 
     def _reembed(self, ids: Sequence[int]) -> None:
         batch = 256
@@ -264,10 +297,12 @@ class Core:
 
     def drop_index(self, user_id: str) -> None:
         """Shred a user's index files (their memories are gone)."""
+        self._cold.pop(user_id, None)
         index = self._indexes.pop(user_id, None) or UserIndex(self.index_dir, user_id, 0, "")
         index.destroy()
 
     def drop_all_indexes(self) -> None:
+        self._cold.clear()
         for index in self._indexes.values():
             index.destroy()
         self._indexes.clear()
@@ -330,6 +365,7 @@ class Write:
         self._user(item.user_id)
         item.hash = content_hash(item.memory)
         item.embedder = self.core.embedder.id
+        item.cold = False  # new (and imported) memories start hot
         memory_id = self.store.memories.insert(item, vector.tobytes(), actor=actor, reason=reason, event=event)
         self._vector(item.user_id, memory_id, vector)
         return memory_id
@@ -349,6 +385,7 @@ class Write:
         self._user(item.user_id)
         self.store.memories.set_embedding(item.id, vector.tobytes(), self.core.embedder.id,
                                           drop_context=drop_context)
+        self.store.memories.set_cold([item.id], item.user_id, False)  # a changed vector is searched hot
         self.store.bump_generation(item.user_id, item.id, "set")
         self._vector(item.user_id, item.id, vector)
 
@@ -367,13 +404,46 @@ class Write:
         self.store.memories.end_validity(memory_id, when, actor, event, reason)
 
     def reinforce(self, memory_id: int, source: dict[str, Any], *, actor: str, reason: str) -> None:
+        """The memory was said again (a use: a cold one comes back)."""
         self.store.memories.reinforce(memory_id, source, actor, reason)
+        self._warm_any([memory_id])
 
     def pin(self, memory_id: int, pinned: bool, *, actor: str) -> None:
+        """Pinned memories never fade, so a cold one comes back to the hot tier."""
         self.store.memories.set_pinned(memory_id, pinned, actor)
+        if pinned:
+            self._warm_any([memory_id])
 
     def touch(self, ids: Sequence[int]) -> None:
+        """These memories reached a prompt: an access each, and cold ones come back."""
         self.store.memories.touch(ids, self.store.now())
+        self._warm_any(ids)
+
+    def _warm_any(self, ids: Sequence[int]) -> None:
+        for user, cold in self.store.memories.cold_among(ids).items():
+            self.warm(user, cold)
+
+    def warm(self, user_id: str, ids: Sequence[int]) -> list[int]:
+        """Bring the user's cold memories among ``ids`` back to the hot tier (into
+        the HNSW index and the default keyword ranking); returns those moved."""
+        import numpy as np
+
+        self._user(user_id)
+        moved = self.store.memories.set_cold(ids, user_id, False)
+        for memory_id, blob in self.store.memories.embeddings(moved, user_id):
+            self._vector(user_id, memory_id, np.frombuffer(blob, dtype=np.float32))
+        return moved
+
+    def cool(self, user_id: str, ids: Sequence[int]) -> list[int]:
+        """Move the user's hot memories among ``ids`` to the cold tier: out of the
+        HNSW index (their vectors stay in the database) and out of the default
+        keyword ranking. Returns those moved."""
+        self._user(user_id)
+        moved = self.store.memories.set_cold(ids, user_id, True)
+        for memory_id in moved:
+            self._added[user_id].pop(memory_id, None)
+        self._removed[user_id] += moved
+        return moved
 
     def note(self, memory_id: int, user_id: str, event: Event, reason: str, *, actor: str) -> None:
         """A history entry that changes nothing (e.g. a conflict the person rejected)."""

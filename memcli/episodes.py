@@ -39,6 +39,7 @@ class Episodes:
                occurred_at: str | datetime | None, session_id: str | None, actor: str,
                message_ids: list[int] | None = None) -> MemoryItem:
         """See :meth:`memcli.Memory.record_episode`."""
+        self.core.require_long_term()
         user = self.core.user(user_id)
         text = self.core.log_text(clean_text(summary, "episode summary"))
         kind_type = clean_text(type, "episode type")
@@ -61,8 +62,14 @@ class Episodes:
     def summarise_session(self, session_id: str, user_id: str, actor: str) -> MemoryItem | None:
         """Write (or rewrite) a session's summary in the episodic log; None when the
         person said nothing worth a summary."""
+        if not self.core.config.long_term:
+            return None
         rows = self.core.store.sessions.recent(session_id, 400)
         said = [r for r in rows if r.role == "user"]
+        if self.core.config.facts == "project":  # a project's summary leaves the person's life out
+            from .extract.project import about_life
+
+            said = [r for r in said if not about_life(r.content, self.core.now())]
         if not said:
             return None
         text = None

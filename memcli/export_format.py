@@ -42,7 +42,7 @@ FORMAT = "memcli-export"
 SCHEMA_VERSION = 3
 TIMES = ("created_at", "updated_at", "valid_from", "valid_to", "last_accessed")
 # Recomputed on import rather than trusted: the id is new, the hash follows the text.
-NOT_READ = ("id", "hash")
+NOT_READ = ("id", "hash", "cold")  # an imported memory starts hot; `memcli prune` decides its tier
 
 
 @dataclass

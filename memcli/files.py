@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from pathlib import Path
 
 from .errors import StorageError
@@ -45,7 +46,7 @@ def touch_private(path: Path) -> None:
 def write_private(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically (temporary file, then rename), mode 0600."""
     private_dir(path.parent)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = _tmp_sibling(path)
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as fh:
@@ -61,7 +62,21 @@ def write_private(path: Path, data: bytes) -> None:
 def private_tmp_path(path: Path) -> Path:
     """A temporary sibling of ``path`` for writers that need a file name (hnswlib)."""
     private_dir(path.parent)
-    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    return _tmp_sibling(path)
+
+
+def _tmp_sibling(path: Path) -> Path:
+    # pid and thread: two Memory objects of one process (the chat and its tier
+    # review) may save the same file at once
+    return path.with_name(f".{path.name}.{os.getpid()}-{threading.get_native_id()}.tmp")
+
+
+def tmp_owner(path: Path) -> int:
+    """The pid that wrote a temporary sibling (-1 when its name says none)."""
+    try:
+        return int(path.name.rsplit(".", 2)[-2].split("-")[0])
+    except ValueError:
+        return -1
 
 
 def shred(path: Path) -> None:

@@ -25,10 +25,11 @@ loses; ``memcli prune`` removes memories whose R fell below a threshold.
 from __future__ import annotations
 
 import math
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Sequence
 
-from .records import MemoryItem
+from .errors import InvalidInput
+from .records import MemoryItem, TierPlan
 from .text import parse_iso
 
 if TYPE_CHECKING:
@@ -78,7 +79,7 @@ class Forgetter:
 
     def retention(self, item: MemoryItem, now: datetime | None = None) -> float:
         """How much of ``item`` is retained now (see :mod:`memcli.forgetting`)."""
-        return retention(item, now or self.core.now(), self.core.config.half_life_days)
+        return retention(item, now or self.core.now(), self.core.config.half_life_for(bool(item.sensitivity)))
 
     def faded(self, user: str, threshold: float, now: datetime | None = None) -> list[tuple[MemoryItem, float]]:
         """The user's memories whose retention fell below ``threshold`` (pinned ones
@@ -86,11 +87,46 @@ class Forgetter:
         now = now or self.core.now()
         found = []
         for item in self.core.store.memories.unpinned(user):
-            r = retention(item, now, self.core.config.half_life_days)
+            r = self.retention(item, now)
             if r < threshold:
                 found.append((item, r))
         found.sort(key=lambda pair: pair[1])
         return found
+
+    def tier(self, user_id: str | None, *, apply: bool, now: datetime | None,
+             cold_below: float | None = None) -> TierPlan:
+        """See :meth:`memcli.Memory.tier`."""
+        user = self.core.user(user_id)
+        now = now or self.core.now()
+        below = self.core.config.cold_below if cold_below is None else cold_below
+        if not 0.0 <= below < 1.0:
+            raise InvalidInput(f"cold_below must be in [0, 1), not {below}")
+        to_cold, to_hot = [], []
+        for item in self.core.store.memories.unpinned(user):
+            r = self.retention(item, now)
+            if not item.cold and r < below:
+                to_cold.append((item, r))
+            elif item.cold and r >= below:
+                to_hot.append((item, r))
+        for memory_id in self.core.store.memories.cold_pinned(user):  # pinned never stay cold
+            to_hot.append((self.core.store.memories.get(memory_id), 1.0))
+        to_cold.sort(key=lambda pair: pair[1])
+        plan = TierPlan(user, below, to_cold, to_hot, applied=apply)
+        if apply:
+            with self.core.write() as w:
+                w.cool(user, [item.id for item, _ in to_cold])
+                w.warm(user, [item.id for item, _ in to_hot])
+                self.core.store.set_tiered_at(user, now.isoformat(timespec="seconds"))
+        return plan
+
+    def review_tiers(self, user_id: str | None, every: timedelta, now: datetime | None) -> TierPlan | None:
+        """See :meth:`memcli.Memory.review_tiers`."""
+        user = self.core.user(user_id)
+        now = now or self.core.now()
+        last = self.core.store.tiered_at(user)
+        if not self.core.config.auto_tier or (last is not None and now - parse_iso(last) < every):
+            return None
+        return self.tier(user, apply=True, now=now)
 
     def prune(self, user_id: str | None, threshold: float, *, apply: bool, now: datetime | None,
               actor: str) -> list[tuple[MemoryItem, float]]:

@@ -35,7 +35,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
-from .files import private_dir, private_tmp_path, shred, user_key, write_private
+from .files import private_dir, private_tmp_path, shred, tmp_owner, user_key, write_private
 
 if TYPE_CHECKING:
     import numpy as np
@@ -258,10 +258,8 @@ class UserIndex:
             vectors = np.asarray(self._index.get_items(ids), dtype=np.float32).reshape(len(ids), self.dim)
             self._exact = (ids, vectors)
         ids, vectors = self._exact
-        scores = vectors @ (query / max(float(np.linalg.norm(query)), 1e-12))
-        top = np.argpartition(-scores, k - 1)[:k] if k < len(ids) else np.arange(len(ids))
-        top = top[np.lexsort((ids[top], -scores[top]))]  # best first; ties by id, so runs repeat
-        return [(int(ids[i]), float(scores[i])) for i in top]
+        return exact_top(ids, vectors, query, k)
+
 
     # persistence -------------------------------------------------------------------
 
@@ -272,10 +270,7 @@ class UserIndex:
     def clean_temporary_files(self) -> None:
         """Shred what killed processes left half-written (their vectors included)."""
         for path in self.temporary_files():
-            try:
-                pid = int(path.name.rsplit(".", 2)[-2])
-            except ValueError:
-                pid = -1
+            pid = tmp_owner(path)
             if pid != os.getpid() and not _alive(pid):
                 shred(path)
 
@@ -317,3 +312,18 @@ class UserIndex:
         self.live = set()
         for path in [self.path, self.manifest_path, *self.temporary_files()]:
             shred(path)
+
+
+def exact_top(ids: "np.ndarray", vectors: "np.ndarray", query: "np.ndarray", k: int) -> list[tuple[int, float]]:
+    """The ``k`` rows of ``vectors`` (unit length) most similar to ``query``, as
+    (id, cosine), best first; ties by id, so runs repeat."""
+    import numpy as np
+
+    k = min(k, len(ids))
+    if k <= 0:
+        return []
+    query = np.asarray(query, dtype=np.float32).reshape(-1)
+    scores = vectors @ (query / max(float(np.linalg.norm(query)), 1e-12))
+    top = np.argpartition(-scores, k - 1)[:k] if k < len(ids) else np.arange(len(ids))
+    top = top[np.lexsort((ids[top], -scores[top]))]
+    return [(int(ids[i]), float(scores[i])) for i in top]

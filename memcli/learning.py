@@ -50,6 +50,10 @@ class Learner:
                 self._extractor = LLMExtractor(llm, fallback=RulesExtractor())
             else:
                 self._extractor = RulesExtractor()
+            if self.core.config.facts != "personal":
+                from .extract.project import ScopedExtractor
+
+                self._extractor = ScopedExtractor(self._extractor, self.core.config.facts)
             self._extractor_llm = llm
         return self._extractor
 
@@ -58,6 +62,7 @@ class Learner:
     def learn(self, messages: Any, user: str, *, agent_id: str | None, session_id: str | None,
               metadata: dict[str, Any], said_at: str, actor: str) -> list[AddResult]:
         """``Memory.add(..., infer=True)``: log, extract, reconcile, keep sentences."""
+        self.core.require_long_term()
         if isinstance(messages, str):
             messages = [{"role": "user", "content": messages}]
         items = parse_messages(messages, metadata)
@@ -94,7 +99,8 @@ class Learner:
         meta = {**(metadata or {}), "message_id": message_id}
         kept = []
         for piece in self.adder.pieces(base, self.core.log_text(text), meta, speaker, before):
-            if not worth_remembering(piece.memory.split(": ", 1)[1] if speaker else piece.memory):
+            words = piece.memory.split(": ", 1)[1] if speaker else piece.memory
+            if not worth_remembering(words) or (self.core.config.facts == "project" and self._about_life(words)):
                 continue
             screened = self.core.screen(piece.memory)
             if screened.action in (Policy.STORE, Policy.REDACT):
@@ -102,10 +108,16 @@ class Learner:
                 kept.append(piece)
         return kept
 
+    def _about_life(self, sentence: str) -> bool:
+        from .extract.project import about_life
+
+        return about_life(sentence, self.core.now())
+
     def keep_message(self, text: str, user_id: str, *, message_id: int, session_id: str, said_at: str,
                      speaker: str | None, metadata: dict[str, Any] | None, agent_id: str | None, before: str,
                      actor: str) -> list[AddResult]:
         """See :meth:`memcli.Memory.keep_message`."""
+        self.core.require_long_term()
         pieces = self.kept_pieces(text, user_id, metadata, speaker, message_id, session_id, said_at, agent_id,
                                   before)
         return self.adder.insert(pieces, actor) if pieces else []
@@ -116,6 +128,7 @@ class Learner:
                        said_at: str, speaker: str | None = None, metadata: dict[str, Any] | None = None,
                        agent_id: str | None = None, actor: str = Actor.API) -> list[AddResult]:
         """See :meth:`memcli.Memory.ingest_message`."""
+        self.core.require_long_term()
         facts = self.extractor.extract(text, parse_iso(said_at), speaker=speaker)
         results = self._note_dropped(user_id, getattr(self.extractor, "last_dropped", []), message_id, actor)
         if not facts:

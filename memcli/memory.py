@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import atexit
 import weakref
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
@@ -30,7 +30,7 @@ from .forgetting import Forgetter
 from .index import Progress
 from .learning import Learner
 from .reading import Reader
-from .records import AddResult, HistoryEvent, ImportReport, MemoryItem, Message, Session
+from .records import AddResult, HistoryEvent, ImportReport, MemoryItem, Message, Session, TierPlan
 from .search import Searcher
 from .short_term import ShortTerm
 from .store import Clock
@@ -213,22 +213,25 @@ class Memory:
 
     def search(self, query: str, user_id: str | None = None, limit: int = 10,
                filters: Mapping[str, Any] | None = None, threshold: float | None = None, *,
-               as_of: str | datetime | None = None, include_past: bool = False) -> list[MemoryItem]:
+               as_of: str | datetime | None = None, include_past: bool = False,
+               include_cold: bool = False) -> list[MemoryItem]:
         """The user's memories closest in meaning to ``query``, best first, each
         with ``score`` (cosine similarity). Never returns another user's memory.
         Only facts that are true now, unless ``as_of`` (what was true then) or
-        ``include_past``."""
+        ``include_past``. Cold memories (see :meth:`tier`) take part when the
+        best hot match is weak, or always with ``include_cold``."""
         return self._searcher.search(query, user_id, limit, filters, threshold, as_of=as_of,
-                                     include_past=include_past)
+                                     include_past=include_past, include_cold=include_cold)
 
     def search_vector(self, vector: Any, user_id: str, limit: int = 10, filters: Mapping[str, Any] | None = None,
                       threshold: float | None = None, *, as_of: str | datetime | None = None,
-                      include_past: bool = False, text: str | None = None) -> list[MemoryItem]:
+                      include_past: bool = False, text: str | None = None,
+                      include_cold: bool = False) -> list[MemoryItem]:
         """Like :meth:`search` with the query vector already embedded. With
         ``text``, vector hits are fused with keyword (BM25) hits by reciprocal
         rank; ``score`` stays the cosine similarity."""
         return self._searcher.search_vector(vector, user_id, limit, filters, threshold, as_of=as_of,
-                                            include_past=include_past, text=text)
+                                            include_past=include_past, text=text, include_cold=include_cold)
 
     def get(self, memory_id: int, user_id: str | None = None) -> MemoryItem:
         """One memory by id; :class:`NotFound` if there is none (or, with
@@ -345,6 +348,23 @@ class Memory:
         faded first, each with its retention. With ``apply`` they are deleted
         through the same path as :meth:`delete` (history keeps a tombstone)."""
         return self._forgetter.prune(user_id, threshold, apply=apply, now=now, actor=actor)
+
+    def tier(self, user_id: str | None = None, *, apply: bool = False, now: datetime | None = None,
+             cold_below: float | None = None) -> TierPlan:
+        """Which memories belong in the cold tier: unpinned ones whose retention is
+        below ``cold_below`` (default: the config's). Cold memories leave the HNSW
+        index and the default keyword ranking but stay stored, listed, exported
+        and explained; search reaches them when hot results are weak. Cold ones
+        whose retention rose (or that were pinned) go back. With ``apply`` the
+        moves are made (else only planned)."""
+        return self._forgetter.tier(user_id, apply=apply, now=now, cold_below=cold_below)
+
+    def review_tiers(self, user_id: str | None = None, *, every: timedelta = timedelta(days=1),
+                     now: datetime | None = None) -> TierPlan | None:
+        """:meth:`tier` with ``apply``, unless the user's tiers were reviewed less
+        than ``every`` ago or ``auto_tier`` is off (then None). The chat calls it
+        in the background as it starts."""
+        return self._forgetter.review_tiers(user_id, every, now)
 
     def consolidate(self, user_id: str | None = None, threshold: float = 0.05, *, apply: bool = False,
                     similarity: float = 0.45, min_group: int = 3, max_group: int = 8,

@@ -71,8 +71,12 @@ class Reader:
     def stats(self, user_id: str | None) -> dict[str, Any]:
         """Counts and sizes: memories per user and kind, sessions, messages, files."""
         counts = self.core.store.counts(user_id)
+        memories = self.core.store.memories
+        cold = memories.count(user_id, cold=True)
         return {
             "memories": sum(counts["users"].values()),
+            "hot": sum(counts["users"].values()) - cold,
+            "cold": cold,
             **counts,
             "database": str(self.core.path),
             "database_bytes": sum(self.core.store.file_sizes().values()),

@@ -51,6 +51,7 @@ class MemoryItem:
     importance: float = 0.5  # 0..1, set at extraction; slows fading
     pinned: bool = False  # never fades, never pruned
     sensitivity: str | None = None  # sensitive classes found at write time, e.g. "health"
+    cold: bool = False  # faded into the cold tier: searched only when hot results are weak (or asked)
     score: float | None = field(default=None, metadata={"stored": False})  # similarity to the query (search)
     # what was said just before a kept sentence: embedded with it, never shown
     context: str | None = _column(internal=True, default=None, repr=False)
@@ -126,7 +127,7 @@ def _decoder(name: str) -> Any:
     """How a column's value becomes the field's (None: as it is)."""
     if name in _JSON_FIELDS:
         return _json
-    if name == "pinned":
+    if name in ("pinned", "cold"):
         return bool
     if name in ("id", "reinforced", "access_count"):
         return lambda raw: int(raw or 0)
@@ -138,7 +139,7 @@ def _decoder(name: str) -> Any:
 def _encode(name: str, value: Any) -> Any:
     if name in _JSON_FIELDS:
         return json.dumps(value or {}, ensure_ascii=False, sort_keys=True)
-    if name == "pinned":
+    if name in ("pinned", "cold"):
         return 1 if value else 0
     if name == "context":
         return value or None
@@ -176,6 +177,25 @@ class AddResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+@dataclass
+class TierPlan:
+    """What :meth:`Memory.tier` moved (or, not applied, would move) between the
+    hot tier and the cold one: memories with their retention."""
+
+    user_id: str
+    cold_below: float
+    to_cold: list[tuple[MemoryItem, float]]
+    to_hot: list[tuple[MemoryItem, float]]
+    applied: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        def rows(pairs: list[tuple[MemoryItem, float]]) -> list[dict[str, Any]]:
+            return [{"id": m.id, "memory": m.memory, "retention": round(r, 4)} for m, r in pairs]
+
+        return {"user_id": self.user_id, "cold_below": self.cold_below, "applied": self.applied,
+                "to_cold": rows(self.to_cold), "to_hot": rows(self.to_hot)}
 
 
 @dataclass

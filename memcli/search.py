@@ -5,6 +5,14 @@ SQLite FTS5 are fused by reciprocal rank (the top ``FUSION_DEPTH`` of each),
 then scaled by retention, so a faded memory loses to a fresh one of equal
 relevance. Facts no longer true are left out unless ``as_of`` (what was true
 then) or ``include_past``.
+
+Memories in the cold tier (faded below ``cold_below``; see
+:meth:`memcli.Memory.tier`) are not in the HNSW index nor in the default
+keyword ranking. They join the search when the best hot match is weak (cosine
+below ``cold_floor``) or when ``include_cold``: their stored vectors are
+searched exactly and their keyword matches ranked apart, and each list is
+merged with its hot counterpart by score before fusion, as if one index held
+both tiers.
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ from .core import Core
 from .errors import InvalidInput
 from .filters import as_of_moment, columns_match, meta_match, split_filters, valid_at
 from .forgetting import rank_factor, retention
+from .index import exact_top
 from .records import MemoryItem
 from .text import clean_text
 
@@ -48,7 +57,8 @@ class Searcher:
         self.core = core
 
     def search(self, query: str, user_id: str | None, limit: int, filters: Mapping[str, Any] | None,
-               threshold: float | None, *, as_of: str | datetime | None, include_past: bool) -> list[MemoryItem]:
+               threshold: float | None, *, as_of: str | datetime | None, include_past: bool,
+               include_cold: bool = False) -> list[MemoryItem]:
         """See :meth:`memcli.Memory.search`."""
         query = clean_text(query, "query")
         user = self.core.user(user_id)
@@ -60,11 +70,11 @@ class Searcher:
             return []
         vector = self.core.embed([query])[0]
         return self.search_vector(vector, user, limit, filters, threshold, as_of=as_of,
-                                  include_past=include_past, text=query)
+                                  include_past=include_past, text=query, include_cold=include_cold)
 
     def search_vector(self, vector: Any, user_id: str, limit: int, filters: Mapping[str, Any] | None,
                       threshold: float | None, *, as_of: str | datetime | None, include_past: bool,
-                      text: str | None) -> list[MemoryItem]:
+                      text: str | None, include_cold: bool = False) -> list[MemoryItem]:
         """See :meth:`memcli.Memory.search_vector`."""
         import numpy as np
 
@@ -78,6 +88,15 @@ class Searcher:
         while True:
             dense = index.search(vector, k)
             keyword = store.keywords.search(user_id, words, k, len(index.live)) if words else []
+            population = len(index.live)
+            if include_cold or not dense or dense[0][1] < config.cold_floor:
+                cold_ids, cold_vectors = self.core.cold_vectors(user_id)
+                if len(cold_ids):
+                    population += len(cold_ids)
+                    dense = sorted(dense + exact_top(cold_ids, cold_vectors, vector, k), key=lambda h: -h[1])[:k]
+                    if words:
+                        cold_keyword = store.keywords.search(user_id, words, k, len(cold_ids), cold=True)
+                        keyword = sorted(keyword + cold_keyword, key=lambda h: h[1])[:k]  # bm25: lower is better
             fused: dict[int, float] = {}
             for hits in (dense, keyword):
                 for rank, (label, _) in enumerate(hits):
@@ -95,7 +114,8 @@ class Searcher:
                 # A faded memory loses to a fresh one of equal relevance.
                 now = self.core.now()
                 for label, item in items.items():
-                    fused[label] *= rank_factor(retention(item, now, config.half_life_days), config.retention_weight)
+                    half_life = config.half_life_for(bool(item.sensitivity))
+                    fused[label] *= rank_factor(retention(item, now, half_life), config.retention_weight)
             order = sorted(fused, key=lambda label: (-fused[label], -cosine.get(label, 0.0)))
             found: list[MemoryItem] = []
             for label in order:
@@ -113,6 +133,6 @@ class Searcher:
                 found.append(item)
                 if len(found) >= limit:
                     break
-            if len(found) >= limit or k >= len(index.live):
+            if len(found) >= limit or k >= population:
                 return found[:limit]
             k *= 4

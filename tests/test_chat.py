@@ -295,7 +295,7 @@ def test_the_chat_command_reports_a_crash_in_one_line(cli, fake_chat_home: Path,
 
     monkeypatch.setattr(Scripted, "stream_completion", crash)
     result = cli("chat", input="I keep bees\n")
-    assert result.exit_code == 1
+    assert result.exit_code == 1, (result.stdout, result.stderr)
     assert result.stderr.strip().splitlines() == [
         "error: unexpected RuntimeError: llama_decode returned -3 (run with --debug for the traceback)"]
     with Memory() as m:

@@ -43,6 +43,8 @@ def main_callback(
     ctx: typer.Context,
     db: Optional[Path] = typer.Option(None, "--db", help="SQLite file to use (its index sits beside it)."),
     config: Optional[Path] = typer.Option(None, "--config", help="Config file (default: XDG config, or $MEMCLI_HOME/config.toml)."),
+    project: Optional[Path] = typer.Option(None, "--project", help="Use the memories of the project in this folder "
+                                                                  "(its git root) instead of a person's."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks on errors."),
     version: bool = typer.Option(False, "--version", callback=version_callback, is_eager=True, help="Print the version."),
 ) -> None:
@@ -51,7 +53,7 @@ def main_callback(
     Data lives in one SQLite file under ~/.local/share/memcli (or $MEMCLI_HOME).
     """
     env = ctx.obj if isinstance(ctx.obj, Environment) else Environment()
-    set_state(State(db, config, debug, env))
+    set_state(State(db, config, debug, env, project=project))
 
 
 COMMANDS: dict[str, Any] = {

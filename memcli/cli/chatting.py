@@ -4,6 +4,7 @@ models load in the background."""
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import Any, Optional
 
 import typer
@@ -20,12 +21,17 @@ def chat(
     model: Optional[str] = typer.Option(None, "--model", help="The model for this chat: a name 'memcli models' "
                                                                "lists, a prefix of one, or a .gguf path."),
     no_memory: bool = typer.Option(False, "--no-memory", help="Leave long-term memory out (to compare)."),
+    strategy: Optional[str] = typer.Option(None, "--strategy", help="A strategy for this session: assistant, chat, "
+                                                                    "support, coding or private (see `memcli config`)."),
+    project: Optional[Path] = typer.Option(None, "--project", help="Keep this session's memories with a project "
+                                                                  "(its folder) instead of a person."),
 ) -> None:
     """Talk with the local model; it remembers you across sessions."""
     from ..chat import ChatSession
     from .repl import Repl
 
     st = state()
+    st.choose(strategy=strategy, project=project)
     cfg = st.config
     mem = st.memory()
     who = user_of(user)
@@ -38,19 +44,35 @@ def chat(
         if session_id is None:
             st.render.note("no earlier session to resume; starting a new one")
     llm = open_model(model if model is not None else cfg.chat.model, interactive)
+    review: threading.Thread | None = None
     if not no_memory:
         warm = getattr(mem.embedder, "warm", None)
         if warm is not None:  # the embedder loads while the person types
             threading.Thread(target=_quietly, args=(warm,), name="memcli-embedder-load", daemon=True).start()
+        if cfg.long_term and cfg.auto_tier:
+            review = threading.Thread(target=_quietly, args=(lambda: _review_tiers(mem, who),),
+                                      name="memcli-tiers", daemon=True)
+            review.start()
     try:
-        conversation = ChatSession(mem, llm, cfg.chat, who, session_id, use_memory=not no_memory)
+        conversation = ChatSession(mem, llm, cfg.chat, who, session_id, use_memory=not no_memory and cfg.long_term)
         Repl(conversation, interactive=interactive, out=st.env.output,
              open_model=lambda name: open_model(name, interactive=False)).run(
             None if interactive else st.env.input)
     finally:
+        if review is not None:
+            review.join()
         close = getattr(mem.llm if mem.llm is not None else llm, "close", None)
         if close is not None:
             close()
+
+
+def _review_tiers(mem: Any, who: str) -> None:
+    """Move faded memories to the cold tier, at most once a day, on a connection
+    of its own (the chat's index catches up from the change log)."""
+    from ..memory import Memory
+
+    with Memory(config=mem.config, embedder=mem.embedder, clock=mem.now) as own:
+        own.review_tiers(who)
 
 
 def open_model(name: str, interactive: bool) -> Any:

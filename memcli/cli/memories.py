@@ -66,13 +66,15 @@ def search(
     threshold: Optional[float] = typer.Option(None, "--threshold", help="Drop results scoring below this."),
     as_of: Optional[str] = typer.Option(None, "--as-of", help="What was true then (2025-06-01, 30d, ...)."),
     include_past: bool = typer.Option(False, "--include-past", help="Also facts that are no longer true."),
+    include_cold: bool = typer.Option(False, "--include-cold", help="Also search the cold tier (faded memories; "
+                                                                    "by default only when nothing hot matches well)."),
     as_json: bool = JsonOpt,
 ) -> None:
     """Find memories by meaning (facts true now, unless --as-of or --include-past)."""
     st = state()
     items = st.memory().search(" ".join(query), user_id=user_of(user), limit=limit,
                                filters={"kind": kind} if kind else None, threshold=threshold, as_of=as_of,
-                               include_past=include_past)
+                               include_past=include_past, include_cold=include_cold)
     if as_json:
         st.render.json({"results": [i.to_dict() for i in items]})
     elif not items:

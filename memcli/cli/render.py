@@ -137,7 +137,7 @@ def memory_table(items: Iterable[MemoryItem], *, scores: bool = False, users: bo
             row.append(f"{item.score:.3f}" if item.score is not None else "")
         if users:
             row.append(item.user_id)
-        kind = item.kind + (f" [{item.sensitivity}]" if item.sensitivity else "") + (" (pinned)" if item.pinned else "")
+        kind = item.kind + (f" [{item.sensitivity}]" if item.sensitivity else "") + (" (pinned)" if item.pinned else "") + (" (cold)" if item.cold else "")
         row += [item.memory, kind]
         if validity:
             start = item.started[:10]
@@ -175,6 +175,20 @@ def prune_table(rows: Iterable[dict[str, Any]], applied: bool) -> Table:
     for r in rows:
         table.add_row(str(r["id"]), f"{r['retention']:.3f}", shown(r["memory"]), f"{r['importance']:.1f}",
                       str(r["access_count"]), str(r["last_used"])[:10])
+    return table
+
+
+def tier_table(plan: Any) -> Table:
+    """The moves of a :class:`memcli.TierPlan` between the hot and cold tiers."""
+    done = plan.applied
+    table = Table(title=(f"tiers (cold below retention {plan.cold_below})"
+                         + ("" if done else ": dry run; --apply to move")))
+    for col in ("id", "retention", "memory", "move"):
+        table.add_column(col, overflow="fold")
+    for moves, label in ((plan.to_cold, "moved to cold" if done else "to cold"),
+                         (plan.to_hot, "moved to hot" if done else "to hot")):
+        for item, r in moves:
+            table.add_row(str(item.id), f"{r:.3f}", shown(item.memory), label)
     return table
 
 

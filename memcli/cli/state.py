@@ -22,19 +22,30 @@ F = TypeVar("F", bound=Callable[..., Any])
 class State:
     """Options of the top-level app, its environment, and the Memory opened on demand."""
 
-    def __init__(self, db: Optional[Path], config: Optional[Path], debug: bool, env: Environment) -> None:
+    def __init__(self, db: Optional[Path], config: Optional[Path], debug: bool, env: Environment,
+                 project: Optional[Path] = None) -> None:
         self.db = db
         self.config_path = config
+        self.strategy: str | None = None
+        self.project = project
         self.debug = debug
         self.env = env
         self.render = Renderer(env)
         self._config: Config | None = None
         self._memory: Any = None
 
+    def choose(self, *, strategy: Optional[str] = None, project: Optional[Path] = None) -> None:
+        """A strategy or a project for this invocation only (before the config is read)."""
+        if strategy is not None:
+            self.strategy = strategy
+        if project is not None:
+            self.project = project
+        self._config = None
+
     @property
     def config(self) -> Config:
         if self._config is None:
-            self._config = Config.load(self.config_path)
+            self._config = Config.load(self.config_path, strategy=self.strategy, project=self.project)
             if self.db is not None:
                 self._config.db = str(self.db)
         return self._config

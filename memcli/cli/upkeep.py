@@ -19,12 +19,16 @@ def export(
     all_users: bool = typer.Option(False, "--all-users", help="Export every user."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="File to write (default: stdout)."),
     no_vectors: bool = typer.Option(False, "--no-vectors", help="Leave embeddings out (smaller; import re-embeds)."),
-    redact: bool = typer.Option(False, "--redact", help="Mask sensitive values (for sharing; leaves vectors out)."),
+    redact: Optional[bool] = typer.Option(None, "--redact/--no-redact",
+                                          help="Mask sensitive values (for sharing; leaves vectors out). "
+                                               "Default: config export_redact (on in the private strategy)."),
 ) -> None:
-    """Export memories, history and chats as JSON (lossless; see `import`)."""
+    """Export memories, history and chats as JSON (lossless unless redacted; see `import`)."""
     from ..files import write_private
 
     st = state()
+    if redact is None:
+        redact = st.config.export_redact
     doc = st.memory().export(user_of(user), all_users=all_users, include_vectors=not no_vectors, redact=redact)
     data = json.dumps(doc, indent=2, ensure_ascii=False).encode("utf-8") + b"\n"
     if output is None or str(output) == "-":
@@ -91,8 +95,10 @@ def reindex(user: Optional[str] = typer.Option(None, "--user", "-u", help="Only 
 
 @handled
 def config_(as_json: bool = JsonOpt) -> None:
-    """Show the resolved settings and where everything lives."""
+    """Show the resolved settings and where everything lives, and which of them
+    the strategy's preset decided (a setting in the config file always wins)."""
     from ..calibration import trust_report
+    from ..config import STRATEGY_HELP
 
     st = state()
     data = st.config.to_dict()
@@ -104,15 +110,25 @@ def config_(as_json: bool = JsonOpt) -> None:
     chat = data.pop("chat")
     privacy = data.pop("privacy")
     trust = data.pop("model_trust")
+    decided = set(data.pop("preset_decided"))
+    strategy = data["strategy"]
     st.render.fields(paths, width=8)
     st.render.line("")
+    st.render.line(f"strategy {strategy!r}: {STRATEGY_HELP[strategy]}")
+    st.render.line(f"  its preset decided: {', '.join(sorted(decided))}" if decided
+                   else "  its preset decided nothing (the defaults, or your config sets it all)")
+    st.render.line("")
+
+    def line(name: str, value: Any) -> None:
+        st.render.line(f"{name.rpartition('.')[2]} = {value!r}" + ("  # by the strategy" if name in decided else ""))
+
     for key, value in data.items():
         if key != "config_path":
-            st.render.line(f"{key} = {value!r}")
-    for section, values in (("[chat]", chat), ("[privacy]", privacy)):
-        st.render.line(section)
+            line(key, value)
+    for section, values in (("chat", chat), ("privacy", privacy)):
+        st.render.line(f"[{section}]")
         for key, value in values.items():
-            st.render.line(f"{key} = {value!r}")
+            line(f"{section}.{key}", value)
     st.render.line("")
     st.render.line(f"chat model: {trust['model']}: {trust['status']}")
     verdict = trust.get("verdict")
@@ -135,7 +151,8 @@ def prune(
     yes: bool = YesOpt,
     as_json: bool = JsonOpt,
 ) -> None:
-    """Forget memories that have faded (a dry run unless --apply)."""
+    """Forget memories that have faded, and move those fading into the cold tier
+    (config cold_below) or back (a dry run unless --apply)."""
     st = state()
     mem = st.memory()
     who = user_of(user)
@@ -146,14 +163,23 @@ def prune(
     if apply and faded:
         confirm(f"Delete {len(faded)} faded memories of {who!r}?", yes)
         mem.delete_many([item.id for item, _ in faded], actor=Actor.CLI, reason=f"pruned: retention below {threshold}")
+    plan = mem.tier(who, apply=apply)
+    if not apply:  # what is about to be deleted is not also moved
+        going = {item.id for item, _ in faded}
+        plan.to_cold = [(item, r) for item, r in plan.to_cold if item.id not in going]
     rows = [{"id": i.id, "memory": i.memory, "retention": round(r, 4), "importance": i.importance,
              "access_count": i.access_count, "last_used": i.last_used} for i, r in faded]
     if as_json:
-        st.render.json({"applied": apply, "threshold": threshold, "results": rows})
-    elif not rows:
+        st.render.json({"applied": apply, "threshold": threshold, "results": rows, "tiers": plan.to_dict()})
+        return
+    if not rows:
         st.render.note(f"nothing has faded below {threshold}")
     else:
         st.render.print(render.prune_table(rows, apply))
+    if plan.to_cold or plan.to_hot:
+        st.render.print(render.tier_table(plan))
+    else:
+        st.render.note(f"no memory changes tier (cold below retention {plan.cold_below})")
 
 
 def _consolidate(mem: Any, who: str, threshold: float, similarity: float, apply: bool, yes: bool,

@@ -15,7 +15,7 @@ import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Sequence
 
 from ..errors import StorageError
 from ..files import touch_private
@@ -193,6 +193,37 @@ class Store:
         if generation % CHANGES_KEPT == 0:
             self.conn.execute("DELETE FROM index_changes WHERE user_id = ? AND generation <= ?",
                               [user_id, generation - CHANGES_KEPT])
+
+    def bump_generation_many(self, user_id: str, memory_ids: Sequence[int], change: str) -> None:
+        """One new generation for a batch of the same change (a move between tiers)."""
+        if not memory_ids:
+            return
+        first, *rest = memory_ids
+        self.bump_generation(user_id, first, change)
+        generation = self.generation(user_id)
+        self.conn.executemany("INSERT INTO index_changes (user_id, generation, memory_id, change) VALUES (?,?,?,?)",
+                              [(user_id, generation, int(i), change) for i in rest])
+
+    def cold_generation(self, user_id: str) -> int:
+        """Bumped whenever the user's cold tier changes (a cache of its vectors is
+        valid while this holds)."""
+        row = self.conn.execute("SELECT cold_generation FROM index_state WHERE user_id = ?", [user_id]).fetchone()
+        return int(row[0]) if row else 0
+
+    def bump_cold_generation(self, user_id: str) -> None:
+        self.conn.execute(
+            "INSERT INTO index_state (user_id, generation, cold_generation) VALUES (?, 0, 1)"
+            " ON CONFLICT(user_id) DO UPDATE SET cold_generation = cold_generation + 1", [user_id])
+
+    def tiered_at(self, user_id: str) -> str | None:
+        """When the user's tiers were last reviewed (None: never)."""
+        row = self.conn.execute("SELECT tiered_at FROM index_state WHERE user_id = ?", [user_id]).fetchone()
+        return str(row[0]) if row and row[0] else None
+
+    def set_tiered_at(self, user_id: str, when: str) -> None:
+        self.conn.execute(
+            "INSERT INTO index_state (user_id, generation, tiered_at) VALUES (?, 0, ?)"
+            " ON CONFLICT(user_id) DO UPDATE SET tiered_at = excluded.tiered_at", [user_id, when])
 
     def changes_since(self, user_id: str, generation: int) -> list[tuple[int, int, str]] | None:
         """(generation, memory id, change) after ``generation``, oldest first; None

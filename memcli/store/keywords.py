@@ -1,7 +1,8 @@
 """The full-text index (SQLite FTS5, BM25) over memory text and context.
 
-Every row carries its owner as one token (``fts_owner``: 'u' + hex of the user
-id), and a query ANDs it in, so BM25 ranks only that user's matches. A query's
+Every row carries its owner and tier as one token (``fts_scope``: 'u' + hex of
+the user id, plus 'c' in the cold tier), and a query ANDs it in, so BM25 ranks
+only that user's matches in one tier. A query's
 cost is bounded: past :data:`KEYWORD_BUDGET` matching rows the commonest words
 are left out.
 """
@@ -30,9 +31,11 @@ class KeywordIndex:
         self.store = store
 
     def search(
-        self, user_id: str, words: Sequence[str], limit: int, population: int | None = None
+        self, user_id: str, words: Sequence[str], limit: int, population: int | None = None, *, cold: bool = False
     ) -> list[tuple[int, float]]:
-        """(id, bm25) of the user's memories holding any of ``words``, best first.
+        """(id, bm25) of the user's memories in one tier (default: hot) holding any
+        of ``words``, best first. BM25 statistics are the whole file's, so scores
+        of the two tiers compare.
 
         ``population`` (the user's memory count, if known) lets small users skip
         the cost bound: BM25 costs about two microseconds per matching row, so
@@ -47,9 +50,10 @@ class KeywordIndex:
         # only costs (a seek per match in a doclist as long as the table: 3x at
         # 200k rows), so then the ranking runs on the words alone and the rows
         # are filtered by user below, over-fetching by the others' share.
-        others = self._others_at_least(user_id, population) if population else None
+        others = self._others_at_least(user_id, population, cold) if population else None
         scoped = others is None or others >= (population or 0)
-        owner = f'fts_owner : "u{user_id.encode("utf-8").hex()}" AND ' if scoped else ""
+        token = f'u{user_id.encode("utf-8").hex()}{"c" if cold else ""}'
+        owner = f'fts_scope : "{token}" AND ' if scoped else ""
         fetch = limit if scoped else limit + limit * (others or 0) // max(1, population or 1) + 10
         floor = 0
         try:
@@ -85,21 +89,26 @@ class KeywordIndex:
             return []
         # Users stay unmixed by the database's word, whatever the index holds.
         own = {int(r[0]) for r in self.store.conn.execute(
-            f"SELECT id FROM memories WHERE user_id = ? AND id IN ({','.join('?' * len(top))})",
-            [user_id, *[r[0] for r in top]],
+            f"SELECT id FROM memories WHERE user_id = ? AND cold = ? AND id IN ({','.join('?' * len(top))})",
+            [user_id, 1 if cold else 0, *[r[0] for r in top]],
         )}
         found = [(int(r[0]), float(r[1])) for r in top if int(r[0]) in own]
         if not scoped and len(found) < limit and len(top) == fetch:
             # others crowded the top: rank again, the user's rows only
-            return self.search(user_id, words, limit, None)
+            return self.search(user_id, words, limit, None, cold=cold)
         return found[:limit]
 
-    def _others_at_least(self, user_id: str, population: int) -> int:
-        """How many memories other users have, counted up to ``population``
-        (an index range scan either side of the user, so it stays cheap)."""
-        return sum(int(self.store.conn.execute(
+    def _others_at_least(self, user_id: str, population: int, cold: bool = False) -> int:
+        """How many memories lie outside the searched scope (other users', and the
+        user's other tier), counted up to ``population`` per range (index range
+        scans, so it stays cheap)."""
+        conn = self.store.conn
+        others = sum(int(conn.execute(
             f"SELECT count(*) FROM (SELECT 1 FROM memories WHERE user_id {op} ? LIMIT ?)", [user_id, population]
         ).fetchone()[0]) for op in ("<", ">"))
+        return others + int(conn.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM memories WHERE user_id = ? AND cold = ? LIMIT ?)",
+            [user_id, 0 if cold else 1, population]).fetchone()[0])
 
     def _count_matches(self, match: str, cap: int) -> int:
         return int(self.store.conn.execute(

@@ -70,7 +70,8 @@ class Memories:
         """Replace a memory's text and vector (and, for a refined fact, the fields
         in ``fields``); the old text goes to its history. Returns the old memory."""
         old = self.get(memory_id)
-        sql = "UPDATE memories SET text = ?, hash = ?, embedding = ?, embedder = ?, updated_at = ?"
+        # a memory edited (or refined) is in use again: it comes back to the hot tier
+        sql = "UPDATE memories SET text = ?, hash = ?, embedding = ?, embedder = ?, updated_at = ?, cold = 0"
         args: list[Any] = [text, digest, embedding, embedder, self.store.now()]
         for column, value in (fields or {}).items():
             if column not in _REFINABLE:
@@ -80,6 +81,8 @@ class Memories:
         self.conn.execute(sql + " WHERE id = ?", [*args, memory_id])
         self.store.history.add(memory_id, old.user_id, Event.UPDATE, old.memory, text, actor, reason)
         self.store.bump_generation(old.user_id, memory_id, "set")
+        if old.cold:
+            self.store.bump_cold_generation(old.user_id)
         return old
 
     def end_validity(self, memory_id: int, when: str, actor: str, event: Event, reason: str) -> None:
@@ -123,7 +126,23 @@ class Memories:
         self.store.history.forget_text(memory_id)
         self.store.history.add(memory_id, old.user_id, Event.DELETE, None, None, actor, reason)
         self.store.bump_generation(old.user_id, memory_id, "remove")
+        if old.cold:
+            self.store.bump_cold_generation(old.user_id)
         return old
+
+    def set_cold(self, ids: Sequence[int], user_id: str, cold: bool) -> list[int]:
+        """Move the user's memories among ``ids`` to the cold tier (or back to the
+        hot one); returns those that moved. One index generation for the batch:
+        'remove' from the hot index, or 'set' into it."""
+        moved: list[int] = []
+        for chunk in _chunks(ids):
+            moved += [int(r[0]) for r in self.conn.execute(
+                f"UPDATE memories SET cold = ? WHERE user_id = ? AND cold = ? AND id IN ({','.join('?' * len(chunk))})"
+                " RETURNING id", [1 if cold else 0, user_id, 0 if cold else 1, *chunk])]
+        if moved:
+            self.store.bump_generation_many(user_id, moved, "remove" if cold else "set")
+            self.store.bump_cold_generation(user_id)
+        return moved
 
     # reading -----------------------------------------------------------------------
 
@@ -238,7 +257,7 @@ class Memories:
         return self._items(sql, args)
 
     def unpinned(self, user_id: str) -> Iterator[MemoryItem]:
-        """Every memory of the user that may fade."""
+        """Every memory of the user that may fade (in either tier)."""
         for row in self.conn.execute(f"SELECT {MEMORY_COLUMNS} FROM memories WHERE user_id = ? AND pinned = 0",
                                      [user_id]):
             yield MemoryItem.from_row(row)
@@ -264,15 +283,36 @@ class Memories:
         return self._items(f"SELECT {MEMORY_COLUMNS} FROM memories WHERE user_id = ? AND created_at = ?"
                            " AND context IS NOT NULL", [user_id, created_at])
 
-    def ids(self, user_id: str) -> list[int]:
-        """Every memory id of the user, ascending."""
-        return [int(r[0]) for r in self.conn.execute("SELECT id FROM memories WHERE user_id = ? ORDER BY id",
-                                                     [user_id])]
+    def ids(self, user_id: str, *, cold: bool = False) -> list[int]:
+        """The ids of the user's memories in one tier (default: the hot one, which
+        the HNSW index holds), ascending."""
+        return [int(r[0]) for r in self.conn.execute(
+            "SELECT id FROM memories WHERE user_id = ? AND cold = ? ORDER BY id", [user_id, 1 if cold else 0])]
 
-    def count(self, user_id: str | None = None) -> int:
-        if user_id is None:
-            return int(self.conn.execute("SELECT COUNT(*) FROM memories").fetchone()[0])
-        return int(self.conn.execute("SELECT COUNT(*) FROM memories WHERE user_id = ?", [user_id]).fetchone()[0])
+    def count(self, user_id: str | None = None, *, cold: bool | None = None) -> int:
+        """How many memories (of one user; in one tier when ``cold`` is given)."""
+        sql, args = "SELECT COUNT(*) FROM memories WHERE 1", list[Any]()
+        if user_id is not None:
+            sql, args = sql + " AND user_id = ?", [user_id]
+        if cold is not None:
+            sql, args = sql + " AND cold = ?", [*args, 1 if cold else 0]
+        return int(self.conn.execute(sql, args).fetchone()[0])
+
+    def cold_among(self, ids: Sequence[int]) -> dict[str, list[int]]:
+        """The cold memories among ``ids``, by user."""
+        out: dict[str, list[int]] = {}
+        for chunk in _chunks(ids):
+            for memory_id, user in self.conn.execute(
+                    f"SELECT id, user_id FROM memories WHERE cold = 1 AND id IN ({','.join('?' * len(chunk))})",
+                    list(chunk)):
+                out.setdefault(str(user), []).append(int(memory_id))
+        return out
+
+    def cold_pinned(self, user_id: str) -> list[int]:
+        """Cold memories that are pinned (pinning warms them; an import or an old
+        process may still leave some)."""
+        return [int(r[0]) for r in self.conn.execute(
+            "SELECT id FROM memories WHERE user_id = ? AND cold = 1 AND pinned = 1", [user_id])]
 
     def users(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT DISTINCT user_id FROM memories ORDER BY user_id")]
@@ -288,7 +328,10 @@ class Memories:
                 " AND embedding IS NOT NULL", [user_id, *chunk])]
         return out
 
-    def vectors(self, user_id: str) -> list[tuple[int, bytes | None, str | None]]:
-        """(id, embedding BLOB, embedder id) for every memory of the user, by id."""
-        return [(int(r[0]), r[1], r[2]) for r in self.conn.execute(
-            "SELECT id, embedding, embedder FROM memories WHERE user_id = ? ORDER BY id", [user_id])]
+    def vectors(self, user_id: str, *, cold: bool | None = False) -> list[tuple[int, bytes | None, str | None]]:
+        """(id, embedding BLOB, embedder id) of the user's memories in one tier
+        (default: hot; None: both), by id."""
+        sql, args = "SELECT id, embedding, embedder FROM memories WHERE user_id = ?", list[Any]([user_id])
+        if cold is not None:
+            sql, args = sql + " AND cold = ?", [*args, 1 if cold else 0]
+        return [(int(r[0]), r[1], r[2]) for r in self.conn.execute(sql + " ORDER BY id", args)]

@@ -242,6 +242,49 @@ def _m0008_identity_imports_changes(db: Any) -> None:
     db.execute("CREATE INDEX idx_index_changes ON index_changes(user_id, generation)")
 
 
+def _m0009_cold_tier(db: Any) -> None:
+    # The cold tier: memories whose retention faded are out of the user's HNSW
+    # index and out of the default keyword ranking (their vectors stay here and
+    # are searched exactly when hot results are weak). Each row's keyword scope
+    # token says user and tier ('u' + hex, plus 'c' when cold), so a hot query
+    # ranks hot rows only and a cold one cold rows only.
+    db.execute("ALTER TABLE memories ADD COLUMN cold INTEGER NOT NULL DEFAULT 0")
+    db.execute("CREATE INDEX idx_memories_cold ON memories(user_id, cold, id)")
+    db.execute("ALTER TABLE memories ADD COLUMN fts_scope TEXT GENERATED ALWAYS AS"
+               " ('u' || lower(hex(user_id)) || CASE WHEN cold THEN 'c' ELSE '' END) VIRTUAL")
+    # cold_generation: bumped whenever the user's cold set changes (a cache of
+    # cold vectors is valid while it holds); tiered_at: when tiers were last
+    # reviewed (the chat does it at most once a day).
+    db.execute("ALTER TABLE index_state ADD COLUMN cold_generation INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE index_state ADD COLUMN tiered_at TEXT")
+    for trigger in ("insert", "delete", "update"):
+        db.execute(f"DROP TRIGGER memories_fts_{trigger}")
+    db.execute("DROP TABLE memories_fts")
+    db.execute(
+        "CREATE VIRTUAL TABLE memories_fts USING fts5(text, fts_scope, context, content='memories',"
+        " content_rowid='id', tokenize='porter unicode61')"
+    )
+    db.execute("INSERT INTO memories_fts(memories_fts, rank) VALUES ('rank', 'bm25(1.0, 0.0, 0.3)')")
+    db.execute(
+        "CREATE TRIGGER memories_fts_insert AFTER INSERT ON memories BEGIN"
+        " INSERT INTO memories_fts(rowid, text, fts_scope, context)"
+        " VALUES (new.id, new.text, new.fts_scope, new.context); END"
+    )
+    db.execute(
+        "CREATE TRIGGER memories_fts_delete AFTER DELETE ON memories BEGIN"
+        " INSERT INTO memories_fts(memories_fts, rowid, text, fts_scope, context)"
+        " VALUES ('delete', old.id, old.text, old.fts_scope, old.context); END"
+    )
+    db.execute(
+        "CREATE TRIGGER memories_fts_update AFTER UPDATE OF text, user_id, context, cold ON memories BEGIN"
+        " INSERT INTO memories_fts(memories_fts, rowid, text, fts_scope, context)"
+        " VALUES ('delete', old.id, old.text, old.fts_scope, old.context);"
+        " INSERT INTO memories_fts(rowid, text, fts_scope, context)"
+        " VALUES (new.id, new.text, new.fts_scope, new.context); END"
+    )
+    db.execute("INSERT INTO memories_fts(memories_fts) VALUES ('rebuild')")
+
+
 MIGRATIONS: list[tuple[str, Any]] = [
     ("0001_memories", _m0001_memories),
     ("0002_sessions_messages", _m0002_sessions_messages),
@@ -251,6 +294,7 @@ MIGRATIONS: list[tuple[str, Any]] = [
     ("0006_keyword_index_per_user", _m0006_keyword_index_per_user),
     ("0007_embedding_context", _m0007_embedding_context),
     ("0008_identity_imports_changes", _m0008_identity_imports_changes),
+    ("0009_cold_tier", _m0009_cold_tier),
 ]
 
 
