@@ -61,6 +61,7 @@ class Core:
         self._write: Write | None = None
         self._verdicts: dict[int, Any] = {}
         self._cold: dict[str, tuple[int, Any, Any]] = {}
+        self._cold_counts: dict[str, tuple[int, int]] = {}
         self.store = Store(self.path, clock or utc_now)
 
     def close(self) -> None:
@@ -251,6 +252,15 @@ class Core:
         hot = self.index(user_id).search(vector, k)
         ids, vectors = self.cold_vectors(user_id)
         return sorted(hot + exact_top(ids, vectors, vector, k), key=lambda h: -h[1])[:k]
+
+    def cold_count(self, user_id: str) -> int:
+        """How many memories the user has in the cold tier (kept while the tier is unchanged)."""
+        generation = self.store.cold_generation(user_id)
+        cached = self._cold_counts.get(user_id)
+        if cached is None or cached[0] != generation:
+            cached = (generation, self.store.memories.count(user_id, cold=True))
+            self._cold_counts[user_id] = cached
+        return cached[1]
 
     def cold_vectors(self, user_id: str) -> tuple["np.ndarray", "np.ndarray"]:
         """(ids, unit vectors) of the user's cold memories, read from the database
@@ -491,6 +501,12 @@ class Write:
 
         for user, index in self.users.items():
             added = self._added[user]
+            removed = self._removed[user]
+            if removed and index.needs_compaction(self.core.config.compact_ratio, len(removed)):
+                # A bulk removal (a prune, a move to the cold tier): rebuilding from the
+                # committed rows costs less than overwriting each vector in the graph.
+                self.core.rebuild(index)
+                continue
             if added:
                 index.add(list(added), np.stack(list(added.values())))
             if self._removed[user]:

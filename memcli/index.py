@@ -221,9 +221,12 @@ class UserIndex:
             self._exact = (self._exact[0][kept], self._exact[1][kept])
         self.dirty = True
 
-    def needs_compaction(self, ratio: float) -> bool:
+    def needs_compaction(self, ratio: float, removing: int = 0) -> bool:
+        """Whether deleted entries (with ``removing`` more) reach ``ratio`` of the
+        index, so that rebuilding it beats keeping them."""
+        deleted = self.deleted + removing
         total = len(self.live) + self.deleted
-        return self.deleted >= 64 and total > 0 and self.deleted / total >= ratio
+        return deleted >= 64 and total > 0 and deleted / total >= ratio
 
     # queries ---------------------------------------------------------------------
 

@@ -28,6 +28,7 @@ from .forgetting import rank_factor, retention
 from .index import exact_top
 from .records import MemoryItem
 from .text import clean_text
+from .threads import one_blas_thread
 
 RRF_K = 60  # reciprocal-rank fusion constant (Cormack et al.); ranks matter, raw scores do not
 # Candidates taken from each list before fusing: deeper lists let items that are
@@ -72,10 +73,29 @@ class Searcher:
         return self.search_vector(vector, user, limit, filters, threshold, as_of=as_of,
                                   include_past=include_past, text=query, include_cold=include_cold)
 
+    def _cold_needed(self, user_id: str, dense: list[tuple[int, float]], unmatched: list[str], asked: bool) -> bool:
+        """Whether the cold tier joins this search: when asked; when the best hot
+        match is weak (cosine below ``cold_floor``); or when a word of the query
+        is in no hot memory but in a cold one (a name or a thing only an old
+        memory mentions: the hot tier cannot answer it however similar its best
+        match looks)."""
+        if self.core.cold_count(user_id) == 0:
+            return False
+        if asked or not dense or dense[0][1] < self.core.config.cold_floor:
+            return True
+        return bool(unmatched) and bool(self.core.store.keywords.present(user_id, unmatched, cold=True))
+
     def search_vector(self, vector: Any, user_id: str, limit: int, filters: Mapping[str, Any] | None,
                       threshold: float | None, *, as_of: str | datetime | None, include_past: bool,
                       text: str | None, include_cold: bool = False) -> list[MemoryItem]:
         """See :meth:`memcli.Memory.search_vector`."""
+        with one_blas_thread():  # a query's products are small (see memcli/threads.py)
+            return self._search_vector(vector, user_id, limit, filters, threshold, as_of=as_of,
+                                       include_past=include_past, text=text, include_cold=include_cold)
+
+    def _search_vector(self, vector: Any, user_id: str, limit: int, filters: Mapping[str, Any] | None,
+                       threshold: float | None, *, as_of: str | datetime | None, include_past: bool,
+                       text: str | None, include_cold: bool) -> list[MemoryItem]:
         import numpy as np
 
         columns, meta = split_filters(filters)
@@ -87,9 +107,10 @@ class Searcher:
         k = max(limit * 2, FUSION_DEPTH)
         while True:
             dense = index.search(vector, k)
-            keyword = store.keywords.search(user_id, words, k, len(index.live)) if words else []
+            unmatched: list[str] = []
+            keyword = store.keywords.search(user_id, words, k, len(index.live), unmatched=unmatched) if words else []
             population = len(index.live)
-            if include_cold or not dense or dense[0][1] < config.cold_floor:
+            if self._cold_needed(user_id, dense, unmatched, include_cold):
                 cold_ids, cold_vectors = self.core.cold_vectors(user_id)
                 if len(cold_ids):
                     population += len(cold_ids)

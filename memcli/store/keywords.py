@@ -1,10 +1,10 @@
 """The full-text index (SQLite FTS5, BM25) over memory text and context.
 
-Every row carries its owner and tier as one token (``fts_scope``: 'u' + hex of
-the user id, plus 'c' in the cold tier), and a query ANDs it in, so BM25 ranks
-only that user's matches in one tier. A query's
+Every row carries its owner as one token (``fts_owner``: 'u' + hex of the user
+id), and a query ANDs it in, so BM25 ranks only that user's matches. A query's
 cost is bounded: past :data:`KEYWORD_BUDGET` matching rows the commonest words
-are left out.
+are left out. Memories in the cold tier are indexed in a table of their own
+(``memories_fts_cold``), searched only when the cold tier is.
 """
 
 from __future__ import annotations
@@ -31,20 +31,23 @@ class KeywordIndex:
         self.store = store
 
     def search(
-        self, user_id: str, words: Sequence[str], limit: int, population: int | None = None, *, cold: bool = False
+        self, user_id: str, words: Sequence[str], limit: int, population: int | None = None, *, cold: bool = False,
+        unmatched: list[str] | None = None,
     ) -> list[tuple[int, float]]:
         """(id, bm25) of the user's memories in one tier (default: hot) holding any
-        of ``words``, best first. BM25 statistics are the whole file's, so scores
-        of the two tiers compare.
+        of ``words``, best first.
 
         ``population`` (the user's memory count, if known) lets small users skip
         the cost bound: BM25 costs about two microseconds per matching row, so
         past :data:`KEYWORD_BUDGET` matches the commonest words (the lowest BM25
         weight) are left out, and if even the rarest word matches more, only its
-        newest matches are ranked."""
+        newest matches are ranked. For the cold tier, ``population`` is the
+        user's cold count. ``unmatched``, when given, receives the words no row
+        holds (of the user's when the query is scoped to them)."""
         words = [w.replace('"', "") for w in words if w.replace('"', "")]
         if not words:
             return []
+        table = "memories_fts_cold" if cold else "memories_fts"
         # The owner token keeps other users' rows out of the ranking, which
         # matters when they are many; when the user owns most of the file it
         # only costs (a seek per match in a doclist as long as the table: 3x at
@@ -52,15 +55,17 @@ class KeywordIndex:
         # are filtered by user below, over-fetching by the others' share.
         others = self._others_at_least(user_id, population, cold) if population else None
         scoped = others is None or others >= (population or 0)
-        token = f'u{user_id.encode("utf-8").hex()}{"c" if cold else ""}'
-        owner = f'fts_scope : "{token}" AND ' if scoped else ""
+        owner = f'fts_owner : "u{user_id.encode("utf-8").hex()}" AND ' if scoped else ""
         fetch = limit if scoped else limit + limit * (others or 0) // max(1, population or 1) + 10
         floor = 0
         try:
             if population is None or population > KEYWORD_BUDGET:
                 counted = sorted(
-                    (self._count_matches(f'{owner}{MATCH_COLUMNS} : "{w}"', KEYWORD_BUDGET + 1), w) for w in words
+                    (self._count_matches(table, f'{owner}{MATCH_COLUMNS} : "{w}"', KEYWORD_BUDGET + 1), w)
+                    for w in words
                 )
+                if unmatched is not None:
+                    unmatched += [w for n, w in counted if not n]
                 counted = [(n, w) for n, w in counted if n]
                 if not counted:
                     return []
@@ -73,13 +78,15 @@ class KeywordIndex:
                 words = kept
                 if total > KEYWORD_BUDGET:
                     row = self.store.conn.execute(
-                        "SELECT rowid FROM memories_fts WHERE memories_fts MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?",
+                        f"SELECT rowid FROM {table} WHERE {table} MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?",
                         [f'{owner}{MATCH_COLUMNS} : "{words[0]}"', KEYWORD_BUDGET],
                     ).fetchone()
                     floor = int(row[0]) if row else 0
+            elif unmatched is not None:  # a small tier: an existence check per word is cheap
+                unmatched += [w for w in words if not self._count_matches(table, f'{owner}{MATCH_COLUMNS} : "{w}"', 1)]
             quoted = " OR ".join(f'"{w}"' for w in words)
             top = self.store.conn.execute(
-                "SELECT rowid, rank FROM memories_fts WHERE memories_fts MATCH ? AND rowid > ?"
+                f"SELECT rowid, rank FROM {table} WHERE {table} MATCH ? AND rowid > ?"
                 " ORDER BY rank LIMIT ?",
                 [f"{owner}{MATCH_COLUMNS} : ({quoted})", floor, fetch],
             ).fetchall()
@@ -98,24 +105,44 @@ class KeywordIndex:
             return self.search(user_id, words, limit, None, cold=cold)
         return found[:limit]
 
-    def _others_at_least(self, user_id: str, population: int, cold: bool = False) -> int:
-        """How many memories lie outside the searched scope (other users', and the
-        user's other tier), counted up to ``population`` per range (index range
-        scans, so it stays cheap)."""
-        conn = self.store.conn
-        others = sum(int(conn.execute(
-            f"SELECT count(*) FROM (SELECT 1 FROM memories WHERE user_id {op} ? LIMIT ?)", [user_id, population]
-        ).fetchone()[0]) for op in ("<", ">"))
-        return others + int(conn.execute(
-            "SELECT count(*) FROM (SELECT 1 FROM memories WHERE user_id = ? AND cold = ? LIMIT ?)",
-            [user_id, 0 if cold else 1, population]).fetchone()[0])
+    def present(self, user_id: str, words: Sequence[str], *, cold: bool = False) -> set[str]:
+        """The words that at least one of the user's memories in the tier holds
+        (each a lookup that stops at the first of the user's matches)."""
+        table = "memories_fts_cold" if cold else "memories_fts"
+        found = set()
+        for word in words:
+            clean = word.replace('"', "")
+            if not clean:
+                continue
+            try:
+                # CROSS JOIN keeps the word's matches as the outer loop (SQLite would
+                # otherwise walk the user's rows and probe the index for each: seconds)
+                row = self.store.conn.execute(
+                    f"SELECT 1 FROM {table} CROSS JOIN memories ON memories.id = {table}.rowid"
+                    f" WHERE {table} MATCH ? AND memories.user_id = ? LIMIT 1",
+                    [f'{MATCH_COLUMNS} : "{clean}"', user_id]).fetchone()
+            except sqlite3.OperationalError:
+                continue
+            if row is not None:
+                found.add(word)
+        return found
 
-    def _count_matches(self, match: str, cap: int) -> int:
+    def _others_at_least(self, user_id: str, population: int, cold: bool = False) -> int:
+        """How many memories other users have (of the hot tier, when it is the one
+        searched), counted up to ``population`` (index range scans either side of
+        the user, so it stays cheap)."""
+        tier = "" if cold else " AND cold = 0"
+        return sum(int(self.store.conn.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM memories WHERE user_id {op} ?{tier} LIMIT ?)", [user_id, population]
+        ).fetchone()[0]) for op in ("<", ">"))
+
+    def _count_matches(self, table: str, match: str, cap: int) -> int:
         return int(self.store.conn.execute(
-            "SELECT count(*) FROM (SELECT rowid FROM memories_fts WHERE memories_fts MATCH ? LIMIT ?)", [match, cap]
+            f"SELECT count(*) FROM (SELECT rowid FROM {table} WHERE {table} MATCH ? LIMIT ?)", [match, cap]
         ).fetchone()[0])
 
     def purge(self) -> None:
-        """Merge the full-text index into one fresh segment, so deleted rows' tokens
+        """Merge each full-text index into one fresh segment, so deleted rows' tokens
         are not left in old segments (secure_delete then zeroes the freed pages)."""
-        self.store.conn.execute("INSERT INTO memories_fts(memories_fts) VALUES ('optimize')")
+        for table in ("memories_fts", "memories_fts_cold"):
+            self.store.conn.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")

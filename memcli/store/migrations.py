@@ -244,45 +244,50 @@ def _m0008_identity_imports_changes(db: Any) -> None:
 
 def _m0009_cold_tier(db: Any) -> None:
     # The cold tier: memories whose retention faded are out of the user's HNSW
-    # index and out of the default keyword ranking (their vectors stay here and
-    # are searched exactly when hot results are weak). Each row's keyword scope
-    # token says user and tier ('u' + hex, plus 'c' when cold), so a hot query
-    # ranks hot rows only and a cold one cold rows only.
+    # index and out of the keyword index searched by default; their vectors
+    # stay here and are searched exactly, and their words sit in a keyword
+    # index of their own, both consulted when hot results are weak. Keeping
+    # cold rows out of memories_fts (rather than filtering them after ranking)
+    # keeps a hot keyword query as cheap as if the cold rows did not exist:
+    # with 80% of 100k memories cold, filtering cost twice the time of ranking
+    # 100k hot ones.
     db.execute("ALTER TABLE memories ADD COLUMN cold INTEGER NOT NULL DEFAULT 0")
     db.execute("CREATE INDEX idx_memories_cold ON memories(user_id, cold, id)")
-    db.execute("ALTER TABLE memories ADD COLUMN fts_scope TEXT GENERATED ALWAYS AS"
-               " ('u' || lower(hex(user_id)) || CASE WHEN cold THEN 'c' ELSE '' END) VIRTUAL")
     # cold_generation: bumped whenever the user's cold set changes (a cache of
     # cold vectors is valid while it holds); tiered_at: when tiers were last
     # reviewed (the chat does it at most once a day).
     db.execute("ALTER TABLE index_state ADD COLUMN cold_generation INTEGER NOT NULL DEFAULT 0")
     db.execute("ALTER TABLE index_state ADD COLUMN tiered_at TEXT")
-    for trigger in ("insert", "delete", "update"):
-        db.execute(f"DROP TRIGGER memories_fts_{trigger}")
-    db.execute("DROP TABLE memories_fts")
     db.execute(
-        "CREATE VIRTUAL TABLE memories_fts USING fts5(text, fts_scope, context, content='memories',"
+        "CREATE VIRTUAL TABLE memories_fts_cold USING fts5(text, fts_owner, context, content='memories',"
         " content_rowid='id', tokenize='porter unicode61')"
     )
-    db.execute("INSERT INTO memories_fts(memories_fts, rank) VALUES ('rank', 'bm25(1.0, 0.0, 0.3)')")
-    db.execute(
-        "CREATE TRIGGER memories_fts_insert AFTER INSERT ON memories BEGIN"
-        " INSERT INTO memories_fts(rowid, text, fts_scope, context)"
-        " VALUES (new.id, new.text, new.fts_scope, new.context); END"
-    )
-    db.execute(
-        "CREATE TRIGGER memories_fts_delete AFTER DELETE ON memories BEGIN"
-        " INSERT INTO memories_fts(memories_fts, rowid, text, fts_scope, context)"
-        " VALUES ('delete', old.id, old.text, old.fts_scope, old.context); END"
-    )
+    db.execute("INSERT INTO memories_fts_cold(memories_fts_cold, rank) VALUES ('rank', 'bm25(1.0, 0.0, 0.3)')")
+    for trigger in ("insert", "delete", "update"):
+        db.execute(f"DROP TRIGGER memories_fts_{trigger}")
+    columns = "text, fts_owner, context"
+    for table, tier in (("memories_fts", 0), ("memories_fts_cold", 1)):
+        db.execute(
+            f"CREATE TRIGGER {table}_insert AFTER INSERT ON memories WHEN new.cold = {tier} BEGIN"
+            f" INSERT INTO {table}(rowid, {columns}) VALUES (new.id, new.text, new.fts_owner, new.context); END"
+        )
+        db.execute(
+            f"CREATE TRIGGER {table}_delete AFTER DELETE ON memories WHEN old.cold = {tier} BEGIN"
+            f" INSERT INTO {table}({table}, rowid, {columns})"
+            f" VALUES ('delete', old.id, old.text, old.fts_owner, old.context); END"
+        )
+    # An update takes the row out of its old tier's index and puts it in its new one's.
     db.execute(
         "CREATE TRIGGER memories_fts_update AFTER UPDATE OF text, user_id, context, cold ON memories BEGIN"
-        " INSERT INTO memories_fts(memories_fts, rowid, text, fts_scope, context)"
-        " VALUES ('delete', old.id, old.text, old.fts_scope, old.context);"
-        " INSERT INTO memories_fts(rowid, text, fts_scope, context)"
-        " VALUES (new.id, new.text, new.fts_scope, new.context); END"
+        f" INSERT INTO memories_fts(memories_fts, rowid, {columns})"
+        " SELECT 'delete', old.id, old.text, old.fts_owner, old.context WHERE old.cold = 0;"
+        f" INSERT INTO memories_fts_cold(memories_fts_cold, rowid, {columns})"
+        " SELECT 'delete', old.id, old.text, old.fts_owner, old.context WHERE old.cold = 1;"
+        f" INSERT INTO memories_fts(rowid, {columns})"
+        " SELECT new.id, new.text, new.fts_owner, new.context WHERE new.cold = 0;"
+        f" INSERT INTO memories_fts_cold(rowid, {columns})"
+        " SELECT new.id, new.text, new.fts_owner, new.context WHERE new.cold = 1; END"
     )
-    db.execute("INSERT INTO memories_fts(memories_fts) VALUES ('rebuild')")
 
 
 MIGRATIONS: list[tuple[str, Any]] = [

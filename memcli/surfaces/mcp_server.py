@@ -71,10 +71,12 @@ def build(memory: Memory, user: str) -> Any:
         return results(run(memory.add, said, user_id=user, metadata=metadata, infer=infer, actor=ACTOR))
 
     @server.tool(description="Find what is remembered about the person, by meaning, best first. as_of (a date) "
-                             "answers what was true then; include_past adds facts that are no longer true.")
+                             "answers what was true then; include_past adds facts that are no longer true; "
+                             "include_cold searches faded memories too.")
     def search(query: str, limit: int = Field(default=10, ge=1, le=100), as_of: str | None = None,
-               include_past: bool = False) -> dict[str, Any]:
-        return items(run(memory.search, query, user_id=user, limit=limit, as_of=as_of, include_past=include_past))
+               include_past: bool = False, include_cold: bool = False) -> dict[str, Any]:
+        return items(run(memory.search, query, user_id=user, limit=limit, as_of=as_of, include_past=include_past,
+                         include_cold=include_cold))
 
     @server.tool(name="list", description="The person's memories, newest first. kind: fact, episode, message, "
                                           "note, summary; since: a date or an age such as 7d.")

@@ -67,6 +67,7 @@ class SearchRequest(BaseModel):
     threshold: float | None = Field(default=None, ge=-1.0, le=1.0)
     as_of: str | None = Field(default=None, description="What was true then (a date).")
     include_past: bool = False
+    include_cold: bool = Field(default=False, description="Also search faded memories in the cold tier.")
 
 
 class UpdateRequest(BaseModel):
@@ -129,7 +130,8 @@ def create_app(memory: Memory, token: str | None = None) -> Any:
     @app.post("/search", response_model=Results, summary="Find memories by meaning")
     def search(body: SearchRequest) -> dict[str, Any]:
         found = run(memory.search, body.query, user_id=body.user_id, limit=body.limit, filters=body.filters,
-                    threshold=body.threshold, as_of=body.as_of, include_past=body.include_past)
+                    threshold=body.threshold, as_of=body.as_of, include_past=body.include_past,
+                    include_cold=body.include_cold)
         return {"results": [i.to_dict() for i in found]}
 
     @app.get("/memories", response_model=Results, summary="A user's memories, newest first")
