@@ -26,12 +26,20 @@ def bundled_model_dir() -> Path:
     return path
 
 
-class MiniLMEmbedder:
-    """sentence-transformers loading the bundled model on first use.
+# Up to this many texts (a query, a chat line's sentences) go through the NumPy
+# forward pass on one BLAS thread; larger batches through sentence-transformers.
+SMALL_BATCH = 16
 
-    Importing sentence_transformers costs seconds, so it happens in
-    :meth:`embed`, never at construction: ``memcli list`` builds a Memory but
-    never embeds.
+
+class MiniLMEmbedder:
+    """The bundled all-MiniLM-L6-v2, loaded on first use.
+
+    A few texts at a time (every query, every chat turn) run through
+    :class:`memcli.models.bert_numpy.NumpyBert`: the same vectors, without
+    importing torch (seconds per ``memcli search`` process) and steady when
+    another program holds a core. Larger batches (imports, benchmarks) run
+    through sentence-transformers, which is faster for them. Nothing is loaded
+    at construction: ``memcli list`` builds a Memory but never embeds.
     """
 
     id = "all-MiniLM-L6-v2"
@@ -40,6 +48,7 @@ class MiniLMEmbedder:
     def __init__(self, batch_size: int = 64) -> None:
         self.batch_size = batch_size
         self._model: Any = None
+        self._small: Any = None
         self._lock = threading.Lock()
 
     def _load(self) -> Any:
@@ -63,14 +72,28 @@ class MiniLMEmbedder:
                 self._model = SentenceTransformer(str(bundled_model_dir()), device="cpu")
         return self._model
 
+    def _load_small(self) -> Any:
+        with self._lock:
+            if self._small is None:
+                from .bert_numpy import NumpyBert
+
+                self._small = NumpyBert(bundled_model_dir())
+        return self._small
+
     def warm(self) -> None:
         """Load the model now (``memcli chat`` does it in the background while the
-        person types the first line)."""
-        self._load()
+        person types the first line; a chat embeds a few texts at a time)."""
+        self._load_small()
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        if len(texts) <= SMALL_BATCH:
+            from ..threads import one_blas_thread
+
+            small = self._load_small()
+            with one_blas_thread():
+                return small.encode(list(texts))
         model = self._load()
         vectors = model.encode(
             list(texts),
