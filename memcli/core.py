@@ -438,6 +438,8 @@ class Write:
         the HNSW index and the default keyword ranking); returns those moved."""
         import numpy as np
 
+        if not ids:
+            return []
         self._user(user_id)
         moved = self.store.memories.set_cold(ids, user_id, False)
         for memory_id, blob in self.store.memories.embeddings(moved, user_id):
@@ -448,6 +450,8 @@ class Write:
         """Move the user's hot memories among ``ids`` to the cold tier: out of the
         HNSW index (their vectors stay in the database) and out of the default
         keyword ranking. Returns those moved."""
+        if not ids:
+            return []
         self._user(user_id)
         moved = self.store.memories.set_cold(ids, user_id, True)
         for memory_id in moved:

@@ -26,7 +26,7 @@ def private_dir(path: Path) -> Path:
             missing.append(p)
             p = p.parent
         for folder in reversed(missing):
-            folder.mkdir(mode=0o700)
+            folder.mkdir(mode=0o700, exist_ok=True)  # another thread or process may make it first
             os.chmod(folder, 0o700)  # mkdir's mode is filtered by the umask
     except OSError as exc:
         raise StorageError(f"cannot create folder {path}: {exc.strerror}") from None
