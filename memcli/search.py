@@ -73,7 +73,8 @@ class Searcher:
         return self.search_vector(vector, user, limit, filters, threshold, as_of=as_of,
                                   include_past=include_past, text=query, include_cold=include_cold)
 
-    def _cold_needed(self, user_id: str, dense: list[tuple[int, float]], unmatched: list[str], asked: bool) -> bool:
+    def _cold_needed(self, user_id: str, dense: list[tuple[int, float]], unmatched: list[str] | None,
+                     asked: bool) -> bool:
         """Whether the cold tier joins this search: when asked; when the best hot
         match is weak (cosine below ``cold_floor``); or when a word of the query
         is in no hot memory but in a cold one (a name or a thing only an old
@@ -83,7 +84,7 @@ class Searcher:
             return False
         if asked or not dense or dense[0][1] < self.core.config.cold_floor:
             return True
-        return bool(unmatched) and bool(self.core.store.keywords.present(user_id, unmatched, cold=True))
+        return bool(unmatched) and bool(self.core.store.keywords.present(user_id, unmatched or [], cold=True))
 
     def search_vector(self, vector: Any, user_id: str, limit: int, filters: Mapping[str, Any] | None,
                       threshold: float | None, *, as_of: str | datetime | None, include_past: bool,
@@ -107,7 +108,8 @@ class Searcher:
         k = max(limit * 2, FUSION_DEPTH)
         while True:
             dense = index.search(vector, k)
-            unmatched: list[str] = []
+            # which words no hot memory holds matters only when there is a cold tier to ask
+            unmatched: list[str] | None = [] if self.core.cold_count(user_id) else None
             keyword = store.keywords.search(user_id, words, k, len(index.live), unmatched=unmatched) if words else []
             population = len(index.live)
             if self._cold_needed(user_id, dense, unmatched, include_cold):
