@@ -7,10 +7,11 @@ A laptop is rarely idle. This starts 0, 1 or 2 processes that spin on a core
 (``while True: pass``) and measures, for each, ``Memory.search`` as a program
 calls it: the query embedded by MiniLM, then the hybrid search (HNSW + BM25 +
 fusion), on one user's memories (synthetic sentences, as in bench_store.py).
-Two query-embedding paths are compared in one run: sentence-transformers
-(torch, as memcli used for every text before) and memcli's NumPy forward pass
-on one BLAS thread (what a query uses now); and the search alone (vector
-given) with NumPy's BLAS on all threads and on one.
+The query-embedding paths are compared in one run: sentence-transformers
+(torch, as memcli used for every text until 2026-12-01), memcli's NumPy
+forward pass on one BLAS thread (2026-12-01), ONNX Runtime on one thread and
+on two (what memcli does now: every core, a pool that does not spin); and the search alone (vector given) with NumPy's BLAS on all
+threads and on one.
 """
 
 from __future__ import annotations
@@ -67,14 +68,24 @@ def main() -> None:
 
     from memcli.models.minilm import MiniLMEmbedder
 
+    from memcli.models.bert_numpy import BertWeights, NumpyBert
+    from memcli.models.minilm import bundled_model_dir
+    from memcli.threads import one_blas_thread
+
     minilm = MiniLMEmbedder()
-    torch_model = minilm._load()
+    torch_model = minilm._load_torch()
+    onnx_bert = minilm._load_fast()
+    numpy_bert = NumpyBert(BertWeights(bundled_model_dir()))
     queries = everyday_queries(args.queries)
 
     def by_torch(q: str) -> Any:
         return torch_model.encode([q], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)[0]
 
     def by_numpy(q: str) -> Any:
+        with one_blas_thread():
+            return numpy_bert.encode([q])[0]
+
+    def by_memcli(q: str) -> Any:
         return minilm.embed([q])[0]
 
     print(f"# {machine()}")
@@ -83,12 +94,12 @@ def main() -> None:
         config = Config.from_dict({"user": "bench", "embedder": "minilm", "db": str(Path(tmp) / "q.db")})
         with Memory(config=config, embedder=minilm) as m:
             texts = synthetic_texts(args.memories)
-            vectors = minilm._load().encode(texts, batch_size=64, normalize_embeddings=True)
+            vectors = minilm.embed(texts)
             records = [{"memory": t, "user_id": "bench", "kind": "message", "embedder": minilm.id,
                         "embedding": __import__("base64").b64encode(v.tobytes()).decode()}
                        for t, v in zip(texts, vectors)]
             m.import_data({"format": "memcli-export", "schema_version": 3, "memories": records})
-            fixed = {q: by_numpy(q) for q in queries}
+            fixed = {q: by_memcli(q) for q in queries}
             searcher = m._searcher
 
             def search_all_threads(q: str) -> Any:
@@ -99,14 +110,18 @@ def main() -> None:
                 with hogs(n):
                     torch_q = timed(queries, by_torch)
                     numpy_q = timed(queries, by_numpy)
+                    onnx_1 = timed(queries, lambda q: onnx_bert.encode([q], threads=1))
+                    onnx_2 = timed(queries, lambda q: onnx_bert.encode([q], threads=2))
                     search_many = timed(queries, search_all_threads)
                     search_one = timed(queries, lambda q: m.search_vector(fixed[q], "bench", limit=10, text=q))
                     full_torch = timed(queries, lambda q: m.search_vector(by_torch(q), "bench", limit=10, text=q))
                     full = timed(queries, lambda q: m.search(q, "bench", limit=10))
                 rows.append([str(n)] + [f"{a:.1f} / {b:.1f}" for a, b in
-                                        (torch_q, numpy_q, search_many, search_one, full_torch, full)])
+                                        (torch_q, numpy_q, onnx_1, onnx_2, search_many, search_one,
+                                         full_torch, full)])
     print(f"# {args.memories:,} memories of one user, {args.queries} one-line queries; p50 / p95 ms")
-    print(table(["CPU hogs beside it", "embed: torch", "embed: NumPy, 1 thread", "search: BLAS all threads",
+    print(table(["CPU hogs beside it", "embed: torch", "embed: NumPy, 1 thread", "embed: ONNX, 1 thread",
+                 "embed: ONNX, 2 threads (now)", "search: BLAS all threads",
                  "search: BLAS 1 thread", "search + torch embed (before)", "Memory.search (now)"], rows))
 
 

@@ -9,6 +9,7 @@ are small, so one thread is both faster and steady; batches keep every core.
 
 from __future__ import annotations
 
+import os
 from contextlib import contextmanager
 from typing import Any, Iterator
 
@@ -31,3 +32,12 @@ def one_blas_thread() -> Iterator[None]:
         return
     with _controller.limit(limits=1, user_api="blas"):
         yield
+
+
+def cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+

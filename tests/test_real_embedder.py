@@ -32,18 +32,42 @@ def test_search_by_meaning_without_shared_words(minilm: MiniLMEmbedder, tmp_path
         assert m.search("pets", limit=1)[0].memory == "I have two cats"
 
 
-def test_the_numpy_forward_pass_gives_sentence_transformers_vectors(minilm: MiniLMEmbedder) -> None:
-    """A few texts go through memcli's NumPy forward pass, batches through
-    sentence-transformers: the vectors must be the same (stored vectors of one
-    embedder id are compared with every query's)."""
+TEXTS = ["Where do I live?", "hi", "I moved to Busan last month 🎉 and love the beach!!",
+         "Caroline went to the LGBTQ support group on 7 May 2023.",
+         " ".join(["a very long message about hiking in the mountains"] * 60)]  # past 256 tokens
+
+
+@pytest.fixture(scope="module")
+def reference() -> np.ndarray:
+    """sentence-transformers' vectors for TEXTS: what the model's card defines."""
+    from sentence_transformers import SentenceTransformer
+
+    from memcli.models.minilm import bundled_model_dir
+
+    model = SentenceTransformer(str(bundled_model_dir()), device="cpu")
+    return model.encode(TEXTS, normalize_embeddings=True, convert_to_numpy=True)
+
+
+def test_memcli_vectors_are_sentence_transformers_vectors(minilm: MiniLMEmbedder, reference: np.ndarray) -> None:
+    """memcli runs the model on ONNX Runtime: one at a time (queries) and in a
+    batch (imports) the vectors must be sentence-transformers' (stored vectors
+    of one embedder id are compared with every query's)."""
     from memcli.models.minilm import SMALL_BATCH
 
-    texts = ["Where do I live?", "hi", "I moved to Busan last month 🎉 and love the beach!!",
-             "Caroline went to the LGBTQ support group on 7 May 2023.",
-             " ".join(["a very long message about hiking in the mountains"] * 60)]  # past 256 tokens
-    batch = texts * (SMALL_BATCH // len(texts) + 1)
+    one_by_one = np.stack([minilm.embed([t])[0] for t in TEXTS])
+    assert np.abs(one_by_one - reference).max() < 1e-5
+    batch = TEXTS * (SMALL_BATCH // len(TEXTS) + 1)
     assert len(batch) > SMALL_BATCH
-    reference = minilm.embed(batch)[: len(texts)]  # sentence-transformers
-    small = np.stack([minilm.embed([t])[0] for t in texts])  # NumPy, one at a time
-    assert np.abs(small - reference).max() < 1e-5
-    assert np.allclose(minilm.embed(texts[:2]), reference[:2], atol=1e-5)
+    batched = minilm.embed(batch)
+    for copy in range(len(batch) // len(TEXTS)):
+        assert np.abs(batched[copy * len(TEXTS): (copy + 1) * len(TEXTS)] - reference).max() < 1e-5
+
+
+def test_the_numpy_fallback_gives_the_same_vectors(reference: np.ndarray) -> None:
+    """Where onnxruntime is missing, queries run through the NumPy forward pass."""
+    from memcli.models.bert_numpy import BertWeights, NumpyBert
+    from memcli.models.minilm import bundled_model_dir
+
+    numpy_bert = NumpyBert(BertWeights(bundled_model_dir()))
+    assert np.abs(numpy_bert.encode(TEXTS[:2]) - reference[:2]).max() < 1e-5
+    assert np.abs(np.stack([numpy_bert.encode([t])[0] for t in TEXTS]) - reference).max() < 1e-5

@@ -48,9 +48,10 @@ def _layer_norm(x: np.ndarray, gain: np.ndarray, bias: np.ndarray, eps: float) -
     return centred / np.sqrt(var + eps) * gain + bias
 
 
-class NumpyBert:
-    """A BERT sentence encoder (mean pooled, normalised) from a sentence-
-    transformers model folder holding ``model.safetensors`` and ``tokenizer.json``."""
+class BertWeights:
+    """A BERT sentence encoder's weights and tokenizer, read from a sentence-
+    transformers model folder holding ``model.safetensors`` and ``tokenizer.json``
+    (shared by the NumPy and the ONNX Runtime forward passes)."""
 
     def __init__(self, folder: Path) -> None:
         from safetensors.numpy import load_file
@@ -90,24 +91,40 @@ class NumpyBert:
         self.tokenizer.enable_truncation(MAX_TOKENS)
         self._lock = threading.Lock()  # the Rust tokenizer is shared; encode one batch at a time
 
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """Unit vectors for ``texts``, shape (len(texts), hidden), float32. Texts
-        of similar length should share a call (padding costs compute)."""
+    def tokens(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Token ids and attention mask (1 for a token, 0 for padding), both
+        (len(texts), longest) int64, truncated at 256 tokens."""
         with self._lock:
             encoded = self.tokenizer.encode_batch(list(texts))
         length = max(len(e.ids) for e in encoded)
         ids = np.zeros((len(texts), length), dtype=np.int64)
-        mask = np.zeros((len(texts), length), dtype=np.float32)
+        mask = np.zeros((len(texts), length), dtype=np.int64)
         for row, e in enumerate(encoded):
             ids[row, : len(e.ids)] = e.ids
-            mask[row, : len(e.ids)] = 1.0
-        x = self.word[ids] + self.position[:length][None] + self.token_type
-        x = _layer_norm(x, self.embed_norm[0], self.embed_norm[1], self.eps)
-        batch, heads, dh = len(texts), self.heads, self.hidden // self.heads
-        hidden = self.hidden
+            mask[row, : len(e.ids)] = 1
+        return ids, mask
+
+
+class NumpyBert:
+    """The forward pass in NumPy (the fallback where ONNX Runtime is missing)."""
+
+    def __init__(self, weights: BertWeights) -> None:
+        self.w = weights
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit vectors for ``texts``, shape (len(texts), hidden), float32. Texts
+        of similar length should share a call (padding costs compute)."""
+        w = self.w
+        ids, int_mask = w.tokens(texts)
+        mask = int_mask.astype(np.float32)
+        length = ids.shape[1]
+        x = w.word[ids] + w.position[:length][None] + w.token_type
+        x = _layer_norm(x, w.embed_norm[0], w.embed_norm[1], w.eps)
+        batch, heads, dh = len(texts), w.heads, w.hidden // w.heads
+        hidden = w.hidden
         masked = ((1.0 - mask) * -1e9)[:, None, None, :].astype(np.float32)
         scale = np.float32(1.0 / math.sqrt(dh))
-        for block in self.blocks:
+        for block in w.blocks:
             qkv = x @ block["qkv"] + block["qkv_b"]
             q = qkv[..., :hidden].reshape(batch, length, heads, dh).transpose(0, 2, 1, 3)
             k = qkv[..., hidden: 2 * hidden].reshape(batch, length, heads, dh).transpose(0, 2, 3, 1)
@@ -117,10 +134,10 @@ class NumpyBert:
             scores /= scores.sum(-1, keepdims=True)
             attended = (scores @ v).transpose(0, 2, 1, 3).reshape(batch, length, hidden)
             gain, bias = block["norm1"]
-            x = _layer_norm(attended @ block["out"] + block["out_b"] + x, gain, bias, self.eps)
+            x = _layer_norm(attended @ block["out"] + block["out_b"] + x, gain, bias, w.eps)
             up = _gelu(x @ block["up"] + block["up_b"])
             gain, bias = block["norm2"]
-            x = _layer_norm(up @ block["down"] + block["down_b"] + x, gain, bias, self.eps)
+            x = _layer_norm(up @ block["down"] + block["down_b"] + x, gain, bias, w.eps)
         pooled = (x * mask[..., None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1.0)
         norms = np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
         return np.ascontiguousarray(pooled / norms, dtype=np.float32)

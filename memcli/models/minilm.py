@@ -26,32 +26,33 @@ def bundled_model_dir() -> Path:
     return path
 
 
-# Up to this many texts (a query, a chat line's sentences) go through the NumPy
-# forward pass on one BLAS thread; larger batches through sentence-transformers.
+# Up to this many texts (a query, a chat line's sentences) go in one call;
+# larger batches are sorted by length and run in chunks of ``batch_size``.
 SMALL_BATCH = 16
 
 
 class MiniLMEmbedder:
     """The bundled all-MiniLM-L6-v2, loaded on first use.
 
-    A few texts at a time (every query, every chat turn) run through
-    :class:`memcli.models.bert_numpy.NumpyBert`: the same vectors, without
-    importing torch (seconds per ``memcli search`` process) and steady when
-    another program holds a core. Larger batches (imports, benchmarks) run
-    through sentence-transformers, which is faster for them. Nothing is loaded
-    at construction: ``memcli list`` builds a Memory but never embeds.
+    Texts run through :class:`memcli.models.bert_onnx.OnnxBert` (ONNX Runtime,
+    graph built from the package's weights): the vectors sentence-transformers
+    gives, about twice as fast, and without importing torch (seconds per
+    ``memcli search`` process). Where onnxruntime is not installed, queries go
+    through the NumPy forward pass on one thread and batches through
+    sentence-transformers. Nothing is loaded at construction: ``memcli list``
+    builds a Memory but never embeds.
     """
 
     id = "all-MiniLM-L6-v2"
     dim = 384
 
-    def __init__(self, batch_size: int = 64) -> None:
+    def __init__(self, batch_size: int = 32) -> None:
         self.batch_size = batch_size
         self._model: Any = None
-        self._small: Any = None
+        self._fast: Any = None
         self._lock = threading.Lock()
 
-    def _load(self) -> Any:
+    def _load_torch(self) -> Any:
         with self._lock:
             if self._model is None:
                 # The model ships inside a package; never reach for a hub.
@@ -72,29 +73,57 @@ class MiniLMEmbedder:
                 self._model = SentenceTransformer(str(bundled_model_dir()), device="cpu")
         return self._model
 
-    def _load_small(self) -> Any:
+    def _load_fast(self) -> Any:
+        """The ONNX Runtime encoder, or the NumPy one where onnxruntime is missing."""
         with self._lock:
-            if self._small is None:
-                from .bert_numpy import NumpyBert
+            if self._fast is None:
+                from .bert_numpy import BertWeights, NumpyBert
 
-                self._small = NumpyBert(bundled_model_dir())
-        return self._small
+                weights = BertWeights(bundled_model_dir())
+                try:
+                    from .bert_onnx import OnnxBert
+
+                    self._fast = OnnxBert(weights)
+                except ImportError:
+                    self._fast = NumpyBert(weights)
+        return self._fast
 
     def warm(self) -> None:
         """Load the model now (``memcli chat`` does it in the background while the
-        person types the first line; a chat embeds a few texts at a time)."""
-        self._load_small()
+        person types the first line)."""
+        fast = self._load_fast()
+        if hasattr(fast, "session"):
+            from ..threads import cores
+
+            fast.session(cores())
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        if len(texts) <= SMALL_BATCH:
-            from ..threads import one_blas_thread
+        from ..threads import cores, one_blas_thread
 
-            small = self._load_small()
+        fast = self._load_fast()
+        if not hasattr(fast, "session"):  # NumPy: queries only
+            if len(texts) > SMALL_BATCH:
+                return self._embed_torch(texts)
             with one_blas_thread():
-                return small.encode(list(texts))
-        model = self._load()
+                return fast.encode(list(texts))
+        # Every core, even for one query on a busy machine: ONNX Runtime's pool
+        # does not spin (see OnnxBert.session), and measured with two CPU-bound
+        # programs beside it two threads still beat one (bench/bench_query.py).
+        threads = cores()
+        if len(texts) <= SMALL_BATCH:
+            return fast.encode(list(texts), threads=threads)
+        # Sorted by length so a chunk pads little; rows put back in order after.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        for start in range(0, len(order), self.batch_size):
+            rows = order[start: start + self.batch_size]
+            out[rows] = fast.encode([texts[i] for i in rows], threads=threads)
+        return out
+
+    def _embed_torch(self, texts: Sequence[str]) -> np.ndarray:
+        model = self._load_torch()
         vectors = model.encode(
             list(texts),
             batch_size=self.batch_size,
