@@ -43,6 +43,41 @@ we were what when where which while who whom why will with would you your yours 
 does tell know think""".split())
 
 
+# What a sentence keeps of its rank score when a better-ranked sentence of the
+# same message is already among the results (LoCoMo, 300 words: 0.798 without,
+# 0.818 at 0.5, 0.820 from 0.3 down to 0.1; every conversation gained).
+SAME_MESSAGE = 0.3
+
+
+def message_key(item: MemoryItem) -> tuple[Any, ...]:
+    """What identifies the message a memory was kept from: the logged message,
+    or, for the sentences of one message added together (``part`` i of
+    ``parts``, stored as consecutive rows), the first sentence's row."""
+    if item.message_ids:
+        return ("message", item.message_ids[0])
+    part, parts = item.metadata.get("part"), item.metadata.get("parts")
+    if isinstance(part, int) and isinstance(parts, int):
+        return ("parts", item.session_id, parts, item.id - part + 1)
+    return ("memory", item.id)
+
+
+def spread_over_messages(order: list[int], fused: dict[int, float], items: Mapping[int, MemoryItem]) -> list[int]:
+    """Lower the fused score of every sentence after the first of its message
+    (in ``order``, best first): a result list filled to a word budget then
+    reaches more of what was said, instead of three sentences of one message.
+    Returns ``order``; the caller sorts again."""
+    seen: set[tuple[Any, ...]] = set()
+    for label in order:
+        item = items.get(label)
+        if item is None:
+            continue
+        key = message_key(item)
+        if key in seen:
+            fused[label] *= SAME_MESSAGE
+        seen.add(key)
+    return order
+
+
 def keyword_query(text: str) -> list[str]:
     """The content words of ``text`` for the keyword index (lower case, no
     stop words, at most 32)."""
@@ -139,7 +174,9 @@ class Searcher:
                 for label, item in items.items():
                     half_life = config.half_life_for(bool(item.sensitivity))
                     fused[label] *= rank_factor(retention(item, now, half_life), config.retention_weight)
-            order = sorted(fused, key=lambda label: (-fused[label], -cosine.get(label, 0.0)))
+            order = spread_over_messages(sorted(fused, key=lambda label: (-fused[label], -cosine.get(label, 0.0))),
+                                         fused, items)
+            order.sort(key=lambda label: (-fused[label], -cosine.get(label, 0.0)))
             found: list[MemoryItem] = []
             for label in order:
                 if label not in items:

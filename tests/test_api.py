@@ -65,6 +65,18 @@ def test_a_sentence_is_found_by_what_was_said_just_before_it(mem: Memory) -> Non
     assert context["The weather was grey all week in the city"] is None
 
 
+def test_results_reach_several_messages_before_a_second_sentence_of_one(mem: Memory) -> None:
+    """A list filled to a budget covers more of what was said: the second
+    sentence of a message ranks after the best sentence of another message."""
+    mem.add([{"role": "user", "content": "Pottery is my hobby. I glaze pottery bowls. "
+                                         "Pottery class is on Sunday."}], infer=False)
+    mem.add([{"role": "user", "content": "My sister sells her pottery at the market."}], infer=False)
+    top = [item.memory for item in mem.search("pottery", limit=2)]
+    assert "My sister sells her pottery at the market." in top
+    everything = [item.memory for item in mem.search("pottery", limit=10)]
+    assert len(everything) == 4  # nothing left out, only ordered
+
+
 def test_get_and_unknown_ids(mem: Memory) -> None:
     [added] = mem.add("I am vegetarian", metadata={"topic": "diet"})
     item = mem.get(added.id)
