@@ -71,3 +71,18 @@ def test_the_numpy_fallback_gives_the_same_vectors(reference: np.ndarray) -> Non
     numpy_bert = NumpyBert(BertWeights(bundled_model_dir()))
     assert np.abs(numpy_bert.encode(TEXTS[:2]) - reference[:2]).max() < 1e-5
     assert np.abs(np.stack([numpy_bert.encode([t])[0] for t in TEXTS]) - reference).max() < 1e-5
+
+
+def test_without_onnxruntime_the_embedder_falls_back(monkeypatch: pytest.MonkeyPatch,
+                                                     reference: np.ndarray) -> None:
+    """A machine without onnxruntime still embeds: queries on NumPy, batches on
+    sentence-transformers, the same vectors."""
+    import sys
+
+    from memcli.models.minilm import SMALL_BATCH
+
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # import raises ImportError
+    fallback = MiniLMEmbedder()
+    assert np.abs(fallback.embed(TEXTS[:1]) - reference[:1]).max() < 1e-5
+    batch = TEXTS * (SMALL_BATCH // len(TEXTS) + 1)
+    assert np.abs(fallback.embed(batch)[: len(TEXTS)] - reference).max() < 1e-5

@@ -107,6 +107,8 @@ class OnnxBert:
     """A BERT sentence encoder (mean pooled, normalised) on ONNX Runtime."""
 
     def __init__(self, weights: BertWeights) -> None:
+        import onnxruntime  # noqa: F401  (missing: ImportError now, so the caller can fall back)
+
         self.w = weights
         self._graph, self._weights = _graph(weights)
         self._sessions: dict[int, Any] = {}
