@@ -1,13 +1,12 @@
-"""all-MiniLM-L6-v2's forward pass in NumPy: the same vectors as
-sentence-transformers (within float32 rounding), without importing torch.
+"""all-MiniLM-L6-v2 read from its package without torch: its weights and
+tokenizer (:class:`BertWeights`, used by the ONNX Runtime graph in
+``bert_onnx.py``), and its forward pass in NumPy (:class:`NumpyBert`), the
+same vectors as sentence-transformers within float32 rounding.
 
-Why: a query is one short line, and torch costs what the line does not:
-importing sentence-transformers takes seconds in every ``memcli search``
-process, and torch's two-thread pool waits on a core that another program
-holds (on a busy laptop a one-line query took 0.5 s in the forward pass).
-This forward pass runs on NumPy's BLAS from the package's own safetensors
-file and tokenizer (``tokenizers``), loads in a fraction of a second, and
-single-threaded for one short line stays steady under load.
+The NumPy pass is the fallback for queries where onnxruntime is not
+installed: importing sentence-transformers takes seconds in every
+``memcli search`` process, and torch's two-thread pool waits on a core that
+another program holds, where one BLAS thread on a short line stays steady.
 
 The model: BERT (6 layers, hidden 384, 12 heads, GELU), mean pooling over
 the attention mask, L2 normalisation; inputs truncated at 256 tokens, as
