@@ -157,6 +157,23 @@ def test_keyword_search_cost_is_bounded_for_big_users(mem: Memory, monkeypatch) 
     assert store.keywords.search("alice", ["striped"], 10) == []
 
 
+def test_when_every_word_is_past_the_budget_the_rarest_lately_is_ranked(mem: Memory, monkeypatch) -> None:
+    """Counts stop at the budget, so past it they tie; the word ranked must then
+    be the one whose newest matches reach back furthest, not the first by name."""
+    import memcli.store.keywords as keywords
+
+    monkeypatch.setattr(keywords, "KEYWORD_BUDGET", 4)
+    store = Store(mem.path)
+    zebras = []
+    for i in range(24):  # "apple" in every memory, "zebra" in one of four
+        text = f"an apple and a zebra, day {i}" if i % 4 == 0 else f"an apple, day {i}"
+        added = mem.add(text, user_id="alice", infer=False)[0].id
+        if i % 4 == 0:
+            zebras.append(added)
+    found = [i for i, _ in store.keywords.search("alice", ["apple", "zebra"], 10)]
+    assert found and set(found) <= set(zebras)
+
+
 def test_keyword_search_for_a_user_owning_most_of_the_file_stays_scoped(mem: Memory) -> None:
     # alice owns most rows, so her keyword query runs without the owner token;
     # bob's rows, which rank higher for "zebra", must still never come back.
