@@ -1,4 +1,5 @@
-"""One BLAS thread for the small matrix products of one query.
+"""Thread counts: one BLAS thread for the small matrix products of one query,
+and the cores this process may use (the embedder's pool).
 
 NumPy's BLAS (OpenBLAS) splits even a 12x384 by 384x1536 product over every
 core. On a machine where another program holds a core, each product then
