@@ -61,21 +61,22 @@ def message_key(item: MemoryItem) -> tuple[Any, ...]:
     return ("memory", item.id)
 
 
-def spread_over_messages(order: list[int], fused: dict[int, float], items: Mapping[int, MemoryItem]) -> list[int]:
-    """Lower the fused score of every sentence after the first of its message
-    (in ``order``, best first): a result list filled to a word budget then
-    reaches more of what was said, instead of three sentences of one message.
-    Returns ``order``; the caller sorts again."""
+def later_sentences(order: list[int], items: Mapping[int, MemoryItem]) -> list[int]:
+    """The results in ``order`` (best first) that are not the best-ranked
+    sentence of their message. Lowering their scores lets a result list filled
+    to a word budget reach more of what was said, instead of three sentences
+    of one message."""
     seen: set[tuple[Any, ...]] = set()
+    later = []
     for label in order:
         item = items.get(label)
         if item is None:
             continue
         key = message_key(item)
         if key in seen:
-            fused[label] *= SAME_MESSAGE
+            later.append(label)
         seen.add(key)
-    return order
+    return later
 
 
 def keyword_query(text: str) -> list[str]:
@@ -174,9 +175,13 @@ class Searcher:
                 for label, item in items.items():
                     half_life = config.half_life_for(bool(item.sensitivity))
                     fused[label] *= rank_factor(retention(item, now, half_life), config.retention_weight)
-            order = spread_over_messages(sorted(fused, key=lambda label: (-fused[label], -cosine.get(label, 0.0))),
-                                         fused, items)
-            order.sort(key=lambda label: (-fused[label], -cosine.get(label, 0.0)))
+            def rank_key(label: int) -> tuple[float, float]:
+                return -fused[label], -cosine.get(label, 0.0)
+
+            order = sorted(fused, key=rank_key)
+            for label in later_sentences(order, items):
+                fused[label] *= SAME_MESSAGE
+            order.sort(key=rank_key)
             found: list[MemoryItem] = []
             for label in order:
                 if label not in items:
