@@ -59,40 +59,16 @@ class KeywordIndex:
         scoped = others is None or others >= (population or 0)
         owner = f'fts_owner : "u{user_id.encode("utf-8").hex()}" AND ' if scoped else ""
         fetch = limit if scoped else limit + limit * (others or 0) // max(1, population or 1) + 10
-        floor, newest_only = 0, False
+        floor: int | None = None  # set: the one word's newest matches, above this rowid
         try:
             if population is None or population > KEYWORD_BUDGET:
-                counted = sorted(
-                    (self._count_matches(table, f'{owner}{MATCH_COLUMNS} : "{w}"', KEYWORD_BUDGET + 1), w)
-                    for w in words
-                )
-                if unmatched is not None:
-                    unmatched += [w for n, w in counted if not n]
-                counted = [(n, w) for n, w in counted if n]
-                if not counted:
+                words, floor = self._within_budget(table, owner, words, unmatched)
+                if not words:
                     return []
-                kept, total = [counted[0][1]], counted[0][0]
-                for n, w in counted[1:]:
-                    if total + n > KEYWORD_BUDGET:
-                        break
-                    kept.append(w)
-                    total += n
-                words = kept
-                if total > KEYWORD_BUDGET:
-                    # Every word is past the budget, so the capped counts tie. Rank
-                    # the word whose newest KEYWORD_BUDGET matches reach back the
-                    # furthest: the rarest lately. (Ties went to the alphabetically
-                    # first word, often the commonest, whose BM25 weights alone
-                    # cost FTS5 a pass over its whole match list: 13 ms at 500k.)
-                    floor, words = min(
-                        (self._newest_floor(table, f'{owner}{MATCH_COLUMNS} : "{w}"'), [w])
-                        for n, w in counted if n > KEYWORD_BUDGET
-                    )
-                    newest_only = True
             elif unmatched is not None:  # a small tier: an existence check per word is cheap
                 unmatched += [w for w in words if not self._count_matches(table, f'{owner}{MATCH_COLUMNS} : "{w}"', 1)]
             quoted = " OR ".join(f'"{w}"' for w in words)
-            if newest_only:
+            if floor is not None:
                 # One word, past the budget: its newest matches, newest first. BM25
                 # would only order them by length (one word's weight is the same for
                 # all), and its weight alone costs FTS5 a pass over every match of
@@ -156,6 +132,36 @@ class KeywordIndex:
         return sum(int(self.store.conn.execute(
             f"SELECT count(*) FROM (SELECT 1 FROM memories WHERE user_id {op} ?{tier} LIMIT ?)", [user_id, population]
         ).fetchone()[0]) for op in ("<", ">"))
+
+    def _within_budget(self, table: str, owner: str, words: Sequence[str],
+                       unmatched: list[str] | None) -> tuple[list[str], int | None]:
+        """The words to rank, rarest first, their matches at most
+        :data:`KEYWORD_BUDGET` in all; or, when every word has more, the rarest
+        lately alone with the rowid below its newest KEYWORD_BUDGET matches.
+        Words no row holds go to ``unmatched``."""
+        counted = sorted(
+            (self._count_matches(table, f'{owner}{MATCH_COLUMNS} : "{w}"', KEYWORD_BUDGET + 1), w) for w in words
+        )
+        if unmatched is not None:
+            unmatched += [w for n, w in counted if not n]
+        counted = [(n, w) for n, w in counted if n]
+        if not counted:
+            return [], None
+        kept, total = [counted[0][1]], counted[0][0]
+        for n, w in counted[1:]:
+            if total + n > KEYWORD_BUDGET:
+                break
+            kept.append(w)
+            total += n
+        if total <= KEYWORD_BUDGET:
+            return kept, None
+        # Every word is past the budget, so the capped counts tie. Take the word
+        # whose newest KEYWORD_BUDGET matches reach back the furthest: the rarest
+        # lately. (Ties went to the alphabetically first word, often the
+        # commonest, whose BM25 weight alone cost FTS5 a pass over its whole
+        # match list: 13 ms at 500k.)
+        floor, word = min((self._newest_floor(table, f'{owner}{MATCH_COLUMNS} : "{w}"'), w) for _, w in counted)
+        return [word], floor
 
     def _newest_floor(self, table: str, match: str) -> int:
         """The rowid below the newest KEYWORD_BUDGET matches of ``match``."""
