@@ -157,9 +157,8 @@ class KeywordIndex:
             return kept, None
         # Every word is past the budget, so the capped counts tie. Take the word
         # whose newest KEYWORD_BUDGET matches reach back the furthest: the rarest
-        # lately. (Ties went to the alphabetically first word, often the
-        # commonest, whose BM25 weight alone cost FTS5 a pass over its whole
-        # match list: 13 ms at 500k.)
+        # lately (the tie once went to the alphabetically first word, often the
+        # commonest).
         floor, word = min((self._newest_floor(table, f'{owner}{MATCH_COLUMNS} : "{w}"'), w) for _, w in counted)
         return [word], floor
 
