@@ -157,8 +157,8 @@ def test_keyword_search_cost_is_bounded_for_big_users(mem: Memory, monkeypatch) 
     assert store.keywords.search("alice", ["striped"], 10) == []
 
 
-def test_when_every_word_is_past_the_budget_the_rarest_lately_is_ranked(mem: Memory, monkeypatch) -> None:
-    """Counts stop at the budget, so past it they tie; the word ranked must then
+def test_when_every_word_is_past_the_budget_the_rarest_lately_gives_its_newest_matches(mem: Memory, monkeypatch) -> None:
+    """Counts stop at the budget, so past it they tie; the word taken must then
     be the one whose newest matches reach back furthest, not the first by name."""
     import memcli.store.keywords as keywords
 
