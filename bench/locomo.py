@@ -1,7 +1,7 @@
 """LoCoMo retrieval benchmark: evidence recall within a memory budget.
 
     python bench/locomo.py --data DIR [--conversations 26,30] [--budget-words 300]
-                           [--mode raw|infer|both] [--limit 50] [--json]
+                           [--mode raw|infer|both] [--limit 50] [--names FILE] [--labels FILE] [--json]
 
 Each conversation becomes one memcli user and is ingested through the public
 ``Memory`` API only, as a person's chat history: every turn is a message with
@@ -15,6 +15,15 @@ in the budget (one that would overflow is skipped and the walk goes on), and
 scores the share of the question's evidence turns that the taken memories
 came from. Modes: ``raw`` stores every turn as given (infer=False); ``infer``
 runs extraction (infer=True) and searches what memcli keeps.
+
+``--names FILE`` (lines of ``label<TAB>name``, e.g. bench/names/dev.tsv) asks
+every question with another name for each speaker than the label the turns
+carry ("What did Mel paint?" where the turns say "Melanie"), as people do in
+real chats; the turns themselves are unchanged. ``--labels FILE`` (same
+format, e.g. bench/names/labels.tsv) does the opposite: the turns carry other
+labels (user handles, as a chat export may give) while the questions keep
+the names, which memcli can only learn from what the people say ("Hey
+Caroline!", "I'm Mel").
 """
 
 from __future__ import annotations
@@ -67,10 +76,11 @@ def turn_text(turn: dict[str, Any]) -> str:
     return str(turn.get("text", "")).strip()
 
 
-def ingest(mem: Memory, user: str, conv: dict[str, Any], infer: bool) -> int:
+def ingest(mem: Memory, user: str, conv: dict[str, Any], infer: bool, labels: dict[str, str] | None = None) -> int:
     count = 0
+    labels = labels or {}
     for n, (when, turns) in enumerate(sessions(conv), start=1):
-        messages = [{"role": "user", "name": t["speaker"], "content": turn_text(t),
+        messages = [{"role": "user", "name": labels.get(t["speaker"], t["speaker"]), "content": turn_text(t),
                      "metadata": {"dia_id": t["dia_id"]}}
                     for t in turns if turn_text(t)]
         mem.add(messages, user_id=user, infer=infer, timestamp=when, session_id=f"{user}-s{n}")
@@ -85,7 +95,25 @@ def provenance(item: Any) -> set[str]:
     return found
 
 
-def evaluate(mem: Memory, user: str, conv: dict[str, Any], budget: int, limit: int) -> tuple[list, list[float]]:
+def read_names(path: Path) -> dict[str, str]:
+    """``label<TAB>name`` lines; ``#`` starts a comment."""
+    names = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            label, name = line.split("\t")
+            names[label.strip()] = name.strip()
+    return names
+
+
+def renamed(question: str, names: dict[str, str]) -> str:
+    """``question`` with each speaker label (a whole word) replaced by its name."""
+    for label, name in names.items():
+        question = re.sub(rf"\b{re.escape(label)}\b", name, question)
+    return question
+
+
+def evaluate(mem: Memory, user: str, conv: dict[str, Any], budget: int, limit: int,
+             names: dict[str, str] | None = None) -> tuple[list, list[float]]:
     rows, latencies = [], []
     for qa in conv.get("qa", []):
         if qa.get("category") == 5:
@@ -94,7 +122,8 @@ def evaluate(mem: Memory, user: str, conv: dict[str, Any], budget: int, limit: i
         if not evidence:
             continue
         start = time.perf_counter()
-        results = mem.search(str(qa["question"]), user_id=user, limit=limit)
+        question = renamed(str(qa["question"]), names) if names else str(qa["question"])
+        results = mem.search(question, user_id=user, limit=limit)
         latencies.append((time.perf_counter() - start) * 1000)
         used, covered = 0, set()
         for item in results:
@@ -108,7 +137,8 @@ def evaluate(mem: Memory, user: str, conv: dict[str, Any], budget: int, limit: i
 
 
 def run_mode(files: list[Path], infer: bool, budget: int, limit: int, folder: Path,
-             embedder: str = "minilm") -> dict[str, Any]:
+             embedder: str = "minilm", names: dict[str, str] | None = None,
+             labels: dict[str, str] | None = None) -> dict[str, Any]:
     config = Config(user="locomo", embedder=embedder, db=str(folder / ("infer.db" if infer else "raw.db")))
     rows, latencies, turns, ingest_s = [], [], 0, 0.0
     with Memory(config=config) as mem:
@@ -116,10 +146,10 @@ def run_mode(files: list[Path], infer: bool, budget: int, limit: int, folder: Pa
             conv = json.loads(path.read_text(encoding="utf-8"))
             user = f"locomo-{path.stem}"
             start = time.perf_counter()
-            turns += ingest(mem, user, conv, infer)
+            turns += ingest(mem, user, conv, infer, labels)
             ingest_s += time.perf_counter() - start
             mem.search("warm up", user_id=user)
-            r, lat = evaluate(mem, user, conv, budget, limit)
+            r, lat = evaluate(mem, user, conv, budget, limit, names)
             rows += r
             latencies += lat
         stored = mem.stats()["memories"]
@@ -150,8 +180,12 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=50, help="results asked of search per question")
     parser.add_argument("--embedder", choices=["minilm", "fake"], default="minilm",
                         help="fake: the test embedder, for checking the harness in seconds")
+    parser.add_argument("--names", type=Path, help="ask with other names for the speakers (label<TAB>name lines)")
+    parser.add_argument("--labels", type=Path, help="give the turns other speaker labels (label<TAB>new lines)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    names = read_names(args.names) if args.names else None
+    labels = read_names(args.labels) if args.labels else None
     files = sorted(args.data.glob("*.json"))
     if args.conversations:
         wanted = {c.strip() for c in args.conversations.split(",")}
@@ -160,15 +194,18 @@ def main() -> None:
         parser.error(f"no LoCoMo files found in {args.data}")
     modes = ["raw", "infer"] if args.mode == "both" else [args.mode]
     with tempfile.TemporaryDirectory(prefix="memcli-locomo-") as tmp:
-        results = [run_mode(files, mode == "infer", args.budget_words, args.limit, Path(tmp), args.embedder)
+        results = [run_mode(files, mode == "infer", args.budget_words, args.limit, Path(tmp), args.embedder, names, labels)
                    for mode in modes]
     report = {"machine": machine(), "files": [f.name for f in files], "budget_words": args.budget_words,
-              "results": results}
+              "names": str(args.names) if args.names else None,
+              "labels": str(args.labels) if args.labels else None, "results": results}
     if args.json:
         print(json.dumps(report, indent=2))
         return
     print(f"machine: {report['machine']}")
-    print(f"files: {', '.join(report['files'])}; budget {args.budget_words} words")
+    print(f"files: {', '.join(report['files'])}; budget {args.budget_words} words"
+          + (f"; questions ask by the names in {args.names}" if args.names else "")
+          + (f"; turns labelled as in {args.labels}" if args.labels else ""))
     cats = list(CATEGORIES.values())
     rows = []
     for r in results:

@@ -29,3 +29,26 @@ def test_harness_runs_both_modes_on_a_fixture() -> None:
     # the whole fixture fits in 300 words, so raw mode sees every evidence turn
     assert raw["recall"] == 1.0
     assert infer["recall"] > 0.5
+
+
+def test_harness_asks_by_other_names(tmp_path: Path) -> None:
+    names = tmp_path / "names.tsv"
+    names.write_text("# label\tname\nAna\tAnabel\nBen\tBenjamin\n", encoding="utf-8")
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "locomo.py"), "--data", str(ROOT / "tests" / "data" / "locomo_fixture"),
+         "--mode", "raw", "--json", "--embedder", "fake", "--names", str(names)],
+        capture_output=True, text=True, check=True, timeout=120,
+    )
+    report = json.loads(out.stdout)
+    assert report["names"] == str(names)
+    [raw] = report["results"]
+    assert raw["questions"] == 3 and raw["recall"] == 1.0
+
+
+def test_renamed_replaces_whole_words_only() -> None:
+    sys.path.insert(0, str(ROOT / "bench"))
+    from locomo import renamed
+
+    names = {"Ana": "Anabel", "Ben": "Benjamin"}
+    assert renamed("What is Ana's kitten called, Ben?", names) == "What is Anabel's kitten called, Benjamin?"
+    assert renamed("Did Banana and Bent come?", names) == "Did Banana and Bent come?"
