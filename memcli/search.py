@@ -26,9 +26,11 @@ from .errors import InvalidInput
 from .filters import as_of_moment, columns_match, meta_match, split_filters, valid_at
 from .forgetting import rank_factor, retention
 from .index import exact_top
+from .names import resolve
 from .records import MemoryItem
 from .text import clean_text
 from .threads import one_blas_thread
+from .vocab import Kind
 
 RRF_K = 60  # reciprocal-rank fusion constant (Cormack et al.); ranks matter, raw scores do not
 # Candidates taken from each list before fusing: deeper lists let items that are
@@ -47,6 +49,8 @@ does tell know think""".split())
 # same message is already among the results (LoCoMo, 300 words: 0.798 without,
 # 0.818 at 0.5, 0.820 from 0.3 down to 0.1; every conversation gained).
 SAME_MESSAGE = 0.3
+# Memories read, newest first, to learn whom a name in a query means.
+LEARN_FROM = 200
 
 
 def message_key(item: MemoryItem) -> tuple[Any, ...]:
@@ -105,9 +109,25 @@ class Searcher:
         as_of_moment(as_of), split_filters(filters)  # bad input is refused even when nothing is stored
         if self.core.store.memories.count(user) == 0:
             return []
+        # "Mel" for the speaker labelled "Melanie": see memcli/names.py
+        speakers = self.core.store.memories.speakers(user)
+        if speakers:
+            query = resolve(query, speakers, STOPWORDS, lambda word: self._said_with(user, word))
         vector = self.core.embed([query])[0]
         return self.search_vector(vector, user, limit, filters, threshold, as_of=as_of,
                                   include_past=include_past, text=query, include_cold=include_cold)
+
+    def _said_with(self, user_id: str, word: str) -> list[tuple[str, str]]:
+        """(speaker, what they said) of the user's newest memories that hold
+        ``word``, for learning whom a name means (memcli/names.py)."""
+        store = self.core.store
+        said = []
+        for item in store.memories.by_ids(store.keywords.holding(user_id, word, LEARN_FROM), user_id).values():
+            speaker = item.metadata.get("name")
+            if isinstance(speaker, str) and item.kind == Kind.MESSAGE:
+                text = item.memory
+                said.append((speaker, text[len(speaker) + 2:] if text.startswith(f"{speaker}: ") else text))
+        return said
 
     def _cold_needed(self, user_id: str, dense: list[tuple[int, float]], unmatched: list[str] | None,
                      asked: bool) -> bool:

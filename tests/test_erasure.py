@@ -27,14 +27,19 @@ def vectors(mem: Memory, user: str) -> dict[int, bytes]:
 
 
 def vector_probes(mem: Memory, user: str) -> list[bytes]:
-    """A 32-byte slice out of the middle of each stored vector of ``user``."""
-    return [blob[64:96] for blob in vectors(mem, user).values()]
+    """A 32-byte slice out of the middle of each stored vector of ``user``
+    (not one of zeros, which the fake embedder gives a short text: any file
+    holds those)."""
+    return [blob[64:96] for blob in vectors(mem, user).values() if blob[64:96].strip(b"\x00")]
 
 
 def plant(config: Config) -> tuple[list[bytes], list[bytes]]:
     with Memory(config=config) as m:
         for n, text in enumerate(SECRETS):
             m.add(text, user_id="victim", metadata={"note": f"meta-marker-{n}-wombat"})
+        # a speaker's name is also in the speakers index (memcli/names.py)
+        m.add([{"role": "user", "name": "Marmoset-Speaker-4410", "content": "I keep bees."}],
+              user_id="victim", infer=False)
         m.add("keeper likes ordinary-porridge-1234", user_id="keeper")
         m.log_message("victim-session-ocelot", "victim", "user", "chat line heliotrope-5519")
         history = m.user_history_file("victim")  # what the REPL's input history holds
@@ -48,7 +53,8 @@ def plant(config: Config) -> tuple[list[bytes], list[bytes]]:
 
 def markers() -> list[bytes]:
     words = ["zanzibar-quokka-7731", "purple-tortoise-8842", "Xylophone-Quintessa",
-             "meta-marker-0-wombat", "victim-session-ocelot", "heliotrope-5519", "lapis-kingfisher-3307"]
+             "meta-marker-0-wombat", "victim-session-ocelot", "heliotrope-5519", "lapis-kingfisher-3307",
+             "Marmoset-Speaker-4410"]
     return [w.encode() for w in words]
 
 

@@ -124,6 +124,24 @@ class KeywordIndex:
                 found.add(word)
         return found
 
+    def holding(self, user_id: str, word: str, limit: int) -> list[int]:
+        """The user's memories (either tier) whose own text holds ``word``,
+        newest first, at most ``limit`` of each tier."""
+        clean = word.replace('"', "")
+        if not clean:
+            return []
+        found: list[int] = []
+        for table in ("memories_fts", "memories_fts_cold"):
+            try:
+                # CROSS JOIN: the word's matches drive the loop (see present)
+                found += [int(r[0]) for r in self.store.conn.execute(
+                    f"SELECT memories.id FROM {table} CROSS JOIN memories ON memories.id = {table}.rowid"
+                    f" WHERE {table} MATCH ? AND memories.user_id = ? ORDER BY {table}.rowid DESC LIMIT ?",
+                    [f'text : "{clean}"', user_id, limit])]
+            except sqlite3.OperationalError:
+                continue
+        return found
+
     def _others_at_least(self, user_id: str, population: int, cold: bool = False) -> int:
         """How many memories other users have (of the hot tier, when it is the one
         searched), counted up to ``population`` (index range scans either side of

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Iterator, Sequence
 from ..errors import NotFound
 from ..records import COLUMN_OF, MEMORY_COLUMNS, MemoryItem
 from ..vocab import Event, Kind
+from .migrations import SPEAKER
 
 if TYPE_CHECKING:
     import sqlite3
@@ -313,6 +314,23 @@ class Memories:
         process may still leave some)."""
         return [int(r[0]) for r in self.conn.execute(
             "SELECT id FROM memories WHERE user_id = ? AND cold = 1 AND pinned = 1", [user_id])]
+
+    def speakers(self, user_id: str, limit: int = 64) -> list[str]:
+        """The names the user's memories were said under (``metadata["name"]``),
+        in order, at most ``limit``: one index seek per name, however many
+        memories each has."""
+        sql = (f"SELECT {SPEAKER} FROM memories WHERE user_id = ? AND {SPEAKER} > ?"
+               f" ORDER BY {SPEAKER} LIMIT 1")
+        found: list[str] = []
+        last: Any = ""
+        while len(found) < limit:
+            row = self.conn.execute(sql, [user_id, last]).fetchone()
+            if row is None:
+                break
+            last = row[0]
+            if isinstance(last, str):
+                found.append(last)
+        return found
 
     def users(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT DISTINCT user_id FROM memories ORDER BY user_id")]

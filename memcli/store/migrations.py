@@ -14,6 +14,10 @@ import sqlite3
 from typing import Any
 
 MIGRATION_SET = "memcli"
+# A memory's speaker, as the speakers index holds it: queries must write the
+# same expression for SQLite to use that index. json_valid first, so a row
+# with broken metadata (an old import) cannot make the migration fail.
+SPEAKER = "CASE WHEN json_valid(metadata) THEN json_extract(metadata, '$.name') END"
 
 
 def _m0001_memories(db: Any) -> None:
@@ -290,6 +294,15 @@ def _m0009_cold_tier(db: Any) -> None:
     )
 
 
+def _m0010_speakers(db: Any) -> None:
+    # The names messages were said under, so a search can ask which speakers a
+    # user's memories have without reading them all (memcli/names.py); only
+    # rows with a name are in it.
+    db.execute(
+        f"CREATE INDEX idx_memories_speaker ON memories(user_id, {SPEAKER}) WHERE {SPEAKER} IS NOT NULL"
+    )
+
+
 MIGRATIONS: list[tuple[str, Any]] = [
     ("0001_memories", _m0001_memories),
     ("0002_sessions_messages", _m0002_sessions_messages),
@@ -300,6 +313,7 @@ MIGRATIONS: list[tuple[str, Any]] = [
     ("0007_embedding_context", _m0007_embedding_context),
     ("0008_identity_imports_changes", _m0008_identity_imports_changes),
     ("0009_cold_tier", _m0009_cold_tier),
+    ("0010_speakers", _m0010_speakers),
 ]
 
 

@@ -1,0 +1,145 @@
+"""Who a query means when it names a speaker otherwise than the turns do.
+
+People call each other by nicknames: a chat's turns carry the label
+"Melanie" while a question asks "What did Mel paint?". The keyword index has
+no "Mel" (or, worse, only the turns where the other person said "Hey Mel!"),
+and the query's vector sits near no one in particular. So before a query is
+embedded and its words looked up, each name in it that means exactly one
+speaker of the user's memories is replaced by that speaker's label.
+
+A name means a speaker when it is the label; when one of the two is a
+nickname of the other in the ``nicknames`` package's English list ("Andy"
+and "Andrew", "Nathan" and "Nate"); or when the shorter, three letters or
+more, begins the longer ("Mel" and "Melanie"). Only capitalised words are
+taken for names, and a name that could mean two speakers is left as it is.
+
+Labels need not be names at all (a chat export may carry handles). A name
+that means no speaker by the rules above can still be learnt from what was
+said: a speaker who says "I'm Sam" or "call me Sam" is Sam, and where only
+two people talk, "Hey Sam!" or "thanks, Sam" is said to the other one.
+These are read from the user's memories that hold the word when a query
+asks, not stored, so forgetting what was said forgets the name with it.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+NAME_WORD = re.compile(r"\b[A-Z][a-z]+\b")
+PREFIX_LETTERS = 3  # "Al" begins too many names to mean any one of them
+
+
+@lru_cache(maxsize=1)
+def _nicknames() -> dict[str, frozenset[str]]:
+    """Each name of the list (lower case) with the names it is a nickname of
+    or has as nicknames."""
+    # The package's own file, read without importing the package: its
+    # __init__ imports importlib.metadata for a version string (45 ms against
+    # 3 ms to read the file).
+    spec = importlib.util.find_spec("nicknames")
+    if spec is None or not spec.submodule_search_locations:
+        return {}
+    related: dict[str, set[str]] = {}
+    path = Path(list(spec.submodule_search_locations)[0]) / "names.csv"
+    with path.open(encoding="utf-8", newline="") as rows:
+        for canonical, relation, nick in csv.reader(rows):
+            if relation != "has_nickname":
+                continue
+            canonical, nick = canonical.strip().lower(), nick.strip().lower()
+            related.setdefault(canonical, set()).add(nick)
+            related.setdefault(nick, set()).add(canonical)
+    return {name: frozenset(others) for name, others in related.items()}
+
+
+def means(name: str, label: str) -> bool:
+    """Whether ``name`` (as a question writes it) can mean the speaker labelled
+    ``label``: the same name, a nickname either way, or a prefix of three
+    letters or more."""
+    a, b = name.lower(), label.lower()
+    if a == b:
+        return True
+    shorter, longer = sorted((a, b), key=len)
+    if len(shorter) >= PREFIX_LETTERS and longer.startswith(shorter):
+        return True
+    return b in _nicknames().get(a, frozenset())
+
+
+# Words said before a name that address its bearer: "Hey Sam", "Thanks Sam".
+# (Letters doubled as chats type them: "heyy", "hiii", "yooo".)
+GREETING = r"(?i:he+y+|hi+|hel+o+|hiya|yo+|thanks|thank you|thx|ty|congrats|congratulations|bye+|morning" \
+           r"|good morning|night|good night|love you|miss you|welcome|happy birthday|dear)"
+# Words that may also come before a place or a thing ("Wow, Paris was..."):
+# they count only with the name set off ("Wow, Sam!").
+EXCLAMATION = r"(?i:wo+w|o+h|a+w+|omg|sorry|ok|okay|yes|no|(?:ha)+|lol)"
+# The name itself is matched as written (capitalised): "I'm Sam", not "I'm sure".
+# "Sam" is someone who says "I'm Sam"
+SELF = r"(?i:\bI'?m|\bI am|\bcall me|\bmy name is|\bname's|^this is)\s+{w}\b(?!['’])|^{w} here\b"
+# said to Sam: "Hey Sam", "Sam, ...", "Wow, Sam!", "... for the tip, Sam."
+VOCATIVE = (r"^(?:(?:{g}|{x})[,!]?\s+)?{w}\s*[,!?]|^(?:{x}[,!]?\s+)?{g}[,!]?\s+{w}\b(?!['’])"
+            r"|,\s*{w}\s*[.!?]*$")
+# Evidence needed before a name is taken as a speaker's: two sayings, and
+# most of them pointing at the same one.
+LEARN_AT_LEAST = 2
+LEARN_SHARE = 0.75
+
+
+def learnt(word: str, said: Iterable[tuple[str, str]], labels: Sequence[str]) -> str | None:
+    """The speaker that ``word`` names going by ``said`` ((speaker, what they
+    said) pairs that hold the word), or None: introductions count for the one
+    who says them, and, where there are two speakers, greetings and
+    addresses for the other one."""
+    w = re.escape(word)
+    own = re.compile(SELF.format(w=w))
+    called = re.compile(VOCATIVE.format(g=GREETING, x=EXCLAMATION, w=w))
+    inside = re.compile(rf"(?<=[\w,;:]) +({w})\b", re.IGNORECASE)
+    votes: dict[str, int] = {}
+    capital = lower = 0
+    for speaker, text in said:
+        for sentence in re.split(r"(?<=[.!?])\s+", text):
+            for found in inside.findall(sentence):
+                capital, lower = capital + found[0].isupper(), lower + found[0].islower()
+            if speaker not in labels:
+                continue
+            if own.search(sentence):
+                votes[speaker] = votes.get(speaker, 0) + 1
+            elif len(labels) == 2 and called.search(sentence):
+                other = labels[1] if speaker == labels[0] else labels[0]
+                votes[other] = votes.get(other, 0) + 1
+    total = sum(votes.values())
+    # A name is written capitalised inside sentences too ("thanks, Sam", "I
+    # told Sam"): a word mostly written in lower case there ("that's cool")
+    # or only ever at a sentence's start ("Absolutely!", "Yup, ...") is none.
+    if total < LEARN_AT_LEAST or capital <= lower:
+        return None
+    best = max(votes, key=lambda s: votes[s])
+    return best if votes[best] >= LEARN_SHARE * total else None
+
+
+def resolve(query: str, speakers: Iterable[str], stopwords: frozenset[str] = frozenset(),
+            said_with: Callable[[str], Iterable[tuple[str, str]]] | None = None) -> str:
+    """``query`` with each capitalised word that means exactly one of
+    ``speakers`` (and is not one of them already) replaced by that speaker's
+    label. Words in ``stopwords`` (lower case) are never names. ``said_with``
+    (word -> (speaker, text) pairs of the memories that hold it) lets a name
+    no rule ties to a speaker be learnt (see :func:`learnt`)."""
+    labels = [s for s in dict.fromkeys(speakers) if s]
+    if not labels:
+        return query
+    exact = {s.lower() for s in labels}
+
+    def replace(match: re.Match[str]) -> str:
+        word = match.group(0)
+        if word.lower() in exact or word.lower() in stopwords:
+            return word
+        meant = [label for label in labels if means(word, label)]
+        if not meant and said_with is not None:
+            found = learnt(word, said_with(word), labels)
+            meant = [found] if found else []
+        return meant[0] if len(meant) == 1 else word
+
+    return NAME_WORD.sub(replace, query)

@@ -1,0 +1,181 @@
+"""A question that names a speaker otherwise than the turns do still finds them."""
+
+from __future__ import annotations
+
+import re
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from memcli import Config, Memory
+from memcli.core import Core
+from memcli.names import NAME_WORD, learnt, means, resolve
+from memcli.search import STOPWORDS
+
+DATA = Path(__file__).parent / "data"
+
+CHAT = [
+    {"role": "user", "name": "Caroline", "content": "Hey Mel, what did you do at the weekend, Mel?"},
+    {"role": "user", "name": "Melanie", "content": "I painted a sunset over the lake."},
+    {"role": "user", "name": "Caroline", "content": "I adopted a rescue dog called Biscuit."},
+    {"role": "user", "name": "Andrew", "content": "I bought a mountain bike for the trail."},
+]
+
+
+@pytest.fixture
+def chat(mem: Memory) -> Memory:
+    mem.add(CHAT, user_id="group", infer=False)
+    return mem
+
+
+def speakers_of(results) -> list[str]:
+    return [r.metadata.get("name") for r in results]
+
+
+@pytest.mark.parametrize("asked", ["Mel", "Melanie"])
+def test_a_nickname_finds_the_speaker_and_not_the_turns_that_call_her_by_it(chat: Memory, asked: str) -> None:
+    # without resolution the keyword "mel" matches only Caroline's "Hey Mel" turn
+    results = chat.search(f"What did {asked} do at the weekend?", user_id="group", limit=2)
+    assert speakers_of(results)[0] == "Melanie"
+    assert "sunset" in results[0].memory
+
+
+def test_a_listed_nickname_finds_the_speaker(chat: Memory) -> None:
+    results = chat.search("What did Andy buy?", user_id="group", limit=1)
+    assert "mountain bike" in results[0].memory
+
+
+def speakers(config: Config, user: str) -> list[str]:
+    with closing(Core(config)) as core:
+        return core.store.memories.speakers(user)
+
+
+def test_speakers_come_from_the_users_own_memories(chat: Memory, config: Config) -> None:
+    chat.add([{"role": "user", "name": "Melvin", "content": "I painted a fence."}], user_id="other", infer=False)
+    assert speakers(config, "group") == ["Andrew", "Caroline", "Melanie"]
+    assert speakers(config, "other") == ["Melvin"]
+    assert speakers(config, "nobody") == []
+
+
+def test_a_deleted_speaker_leaves_no_name_behind(chat: Memory, config: Config) -> None:
+    for item in chat.get_all(user_id="group", limit=100):
+        if item.metadata.get("name") == "Andrew":
+            chat.delete(item.id)
+    assert speakers(config, "group") == ["Caroline", "Melanie"]
+    # "Andy" means no one now, and the question is asked as written
+    assert all("Andrew" != r.metadata.get("name") for r in chat.search("What did Andy buy?", user_id="group"))
+
+
+@pytest.mark.parametrize("name, label, expected", [
+    ("Mel", "Melanie", True),       # prefix of three letters or more
+    ("Andy", "Andrew", True),        # listed nickname
+    ("Jonathan", "Jon", True),       # the label is the nickname
+    ("Nathan", "Nate", True),
+    ("Jo", "Joanna", True),          # listed, though under three letters
+    ("Al", "Alice", False),          # too short to be a prefix
+    ("Georgina", "Gina", False),     # neither listed nor a prefix
+    ("Carl", "Caroline", False),
+])
+def test_means(name: str, label: str, expected: bool) -> None:
+    assert means(name, label) is expected
+
+
+def test_resolve_replaces_only_names_that_mean_one_speaker() -> None:
+    assert resolve("What did Mel paint?", ["Caroline", "Melanie"]) == "What did Melanie paint?"
+    assert resolve("Where did Mel's dog go?", ["Melanie"]) == "Where did Melanie's dog go?"
+    # "Mel" could be either of them: left alone
+    assert resolve("What did Mel paint?", ["Melanie", "Melvin"]) == "What did Mel paint?"
+    # a lower-case word is never taken for a name, and stop words are skipped
+    assert resolve("what did mel paint?", ["Melanie"]) == "what did mel paint?"
+    assert resolve("Can we meet?", ["Candice"], frozenset({"can"})) == "Can we meet?"
+    assert resolve("What did Mel paint?", []) == "What did Mel paint?"
+
+
+HANDLES = [
+    {"role": "user", "name": "u1", "content": "Hey Sam! How was the climbing trip?"},
+    {"role": "user", "name": "u2", "content": "Great, I reached the top of the north face."},
+    {"role": "user", "name": "u1", "content": "So proud of you, Sam. I reached the top of the north face years ago."},
+    {"role": "user", "name": "u2", "content": "Thanks Robin! I baked two loaves of bread."},
+    {"role": "user", "name": "u1", "content": "Nice, I baked two loaves of bread as well."},
+    {"role": "user", "name": "u2", "content": "Congrats, Robin!"},
+]
+
+
+def test_a_name_is_learnt_from_how_the_two_people_address_each_other(mem: Memory) -> None:
+    mem.add(HANDLES, user_id="pair", infer=False)
+    # the labels are handles: "Sam" is u2 (u1 greets Sam) and "Robin" is u1
+    # what each one said, not the lines that call them by name
+    assert speakers_of(mem.search("What did Sam tell?", user_id="pair", limit=2)) == ["u2"] * 2
+    assert speakers_of(mem.search("What did Robin tell?", user_id="pair", limit=2)) == ["u1"] * 2
+
+
+def test_forgetting_what_was_said_forgets_the_name_learnt_from_it(mem: Memory, config: Config) -> None:
+    mem.add(HANDLES, user_id="pair", infer=False)
+    for item in mem.get_all(user_id="pair", limit=100):
+        if "Sam" in item.memory:
+            mem.delete(item.id)
+    with closing(Core(config)) as core:
+        said = [(i.metadata["name"], i.memory) for i in core.store.memories.by_ids(
+            core.store.keywords.holding("pair", "Sam", 10), "pair").values()]
+    assert said == []
+
+
+@pytest.mark.parametrize("said, expected", [
+    ([("u1", "Hey Sam, how are you?"), ("u1", "Night, Sam.")], "u2"),         # greeted twice by u1
+    ([("u2", "I'm Sam by the way."), ("u2", "Call me Sam.")], "u2"),          # introduces themselves
+    ([("u1", "Hey Sam!")], None),                                             # once is not enough
+    ([("u1", "Hey Sam!"), ("u1", "Thanks, Sam!"), ("u2", "Bye Sam!"), ("u2", "Sam, wait!")], None),  # split
+    ([("u1", "I'm Sam's sister."), ("u1", "I met Sam at school.")], None),    # a third person
+    ([("x9", "Hey Sam!"), ("x9", "Thanks, Sam!")], None),                     # not a speaker
+])
+def test_learnt(said: list[tuple[str, str]], expected: str | None) -> None:
+    assert learnt("Sam", said, ["u1", "u2"]) == expected
+
+
+def test_greetings_say_nothing_about_whom_when_more_than_two_talk() -> None:
+    assert learnt("Sam", [("u1", "Hey Sam!"), ("u1", "Thanks, Sam!")], ["u1", "u2", "u3"]) is None
+    assert learnt("Sam", [("u3", "I'm Sam."), ("u3", "my name is Sam")], ["u1", "u2", "u3"]) == "u3"
+
+
+def test_a_place_after_an_exclamation_is_not_taken_for_a_name() -> None:
+    said = [("u1", "Wow, Paris was lovely."), ("u1", "Oh Paris is so expensive.")]
+    assert learnt("Paris", said, ["u1", "u2"]) is None
+    assert learnt("Sam", [("u1", "Wow, Sam!"), ("u1", "Oh Sam, you did it!")], ["u1", "u2"]) == "u2"
+
+
+def test_words_that_only_start_sentences_or_are_written_in_lower_case_are_no_names() -> None:
+    labels = ["u1", "u2"]
+    # "Absolutely!" twice: at a sentence's start only
+    assert learnt("Absolutely", [("u1", "Absolutely!"), ("u1", "Absolutely, I agree.")], labels) is None
+    # "Cool, ..." is said, but so is "that's cool"
+    said = [("u1", "Cool, see you then."), ("u1", "Cool!"), ("u2", "That's cool."), ("u1", "So cool.")]
+    assert learnt("Cool", said, labels) is None
+    # a name is written capitalised inside sentences
+    said = [("u1", "Sam, see you then."), ("u1", "Thanks, Sam!"), ("u2", "I told Sam.")]
+    assert learnt("Sam", said, labels) == "u2"
+
+
+def learnt_in(chat: str) -> dict[str, str]:
+    """What :func:`learnt` makes of every capitalised word of a chat file."""
+    rows = [line.split("\t") for line in (DATA / chat).read_text(encoding="utf-8").splitlines()
+            if line and not line.startswith("#")]
+    labels = sorted({speaker for speaker, _ in rows})
+    words = {w for _, text in rows for w in NAME_WORD.findall(text) if w.lower() not in STOPWORDS}
+    found = {}
+    for word in words:
+        said = [(s, t) for s, t in rows if re.search(rf"\b{word}\b", t, re.IGNORECASE)]
+        speaker = learnt(word, said, labels)
+        if speaker:
+            found[word] = speaker
+    return found
+
+
+@pytest.mark.parametrize("chat, expected", [
+    # Kev / Kevin are called so once each: not enough to learn them
+    ("names_chat.txt", {"Priya": "dj.morrow"}),
+    ("names_chat_b.txt", {"Tomasz": "0x5f3", "Tom": "0x5f3", "Funmi": "m.adeyemi"}),
+])
+def test_names_learnt_from_chats_and_no_places_friends_or_exclamations(chat: str, expected: dict[str, str]) -> None:
+    # Lisbon, Maya, Ines, Marco, Europe, "Absolutely", "Cool"...: none of them a speaker
+    assert learnt_in(chat) == expected
