@@ -1,7 +1,7 @@
 """LoCoMo retrieval benchmark: evidence recall within a memory budget.
 
     python bench/locomo.py --data DIR [--conversations 26,30] [--budget-words 300]
-                           [--mode raw|infer|both] [--limit 50] [--names FILE] [--labels FILE] [--json]
+                           [--mode raw|infer|both] [--limit 50] [--names FILE] [--labels FILE] [--bursts] [--json]
 
 Each conversation becomes one memcli user and is ingested through the public
 ``Memory`` API only, as a person's chat history: every turn is a message with
@@ -23,7 +23,8 @@ real chats; the turns themselves are unchanged. ``--labels FILE`` (same
 format, e.g. bench/names/labels.tsv) does the opposite: the turns carry other
 labels (user handles, as a chat export may give) while the questions keep
 the names, which memcli can only learn from what the people say ("Hey
-Caroline!", "I'm Mel").
+Caroline!", "I'm Mel"). ``--bursts`` sends each sentence of a turn as a
+message of its own, one after another, as people type in chats.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from machine import machine, percentiles, table  # noqa: E402
 
 from memcli import Config, Memory  # noqa: E402
+from memcli.text import split_sentences  # noqa: E402
 
 CATEGORIES = {1: "multi-hop", 2: "temporal", 3: "open-domain", 4: "single-hop"}
 DIA = re.compile(r"D\d+:\d+")
@@ -76,15 +78,18 @@ def turn_text(turn: dict[str, Any]) -> str:
     return str(turn.get("text", "")).strip()
 
 
-def ingest(mem: Memory, user: str, conv: dict[str, Any], infer: bool, labels: dict[str, str] | None = None) -> int:
+def ingest(mem: Memory, user: str, conv: dict[str, Any], infer: bool, labels: dict[str, str] | None = None,
+           bursts: bool = False) -> int:
+    """Each session in one ``Memory.add``; returns the number of turns."""
     count = 0
     labels = labels or {}
     for n, (when, turns) in enumerate(sessions(conv), start=1):
-        messages = [{"role": "user", "name": labels.get(t["speaker"], t["speaker"]), "content": turn_text(t),
+        messages = [{"role": "user", "name": labels.get(t["speaker"], t["speaker"]), "content": part,
                      "metadata": {"dia_id": t["dia_id"]}}
-                    for t in turns if turn_text(t)]
+                    for t in turns if turn_text(t)
+                    for part in (split_sentences(turn_text(t)) if bursts else [turn_text(t)])]
         mem.add(messages, user_id=user, infer=infer, timestamp=when, session_id=f"{user}-s{n}")
-        count += len(messages)
+        count += sum(1 for t in turns if turn_text(t))
     return count
 
 
@@ -138,7 +143,7 @@ def evaluate(mem: Memory, user: str, conv: dict[str, Any], budget: int, limit: i
 
 def run_mode(files: list[Path], infer: bool, budget: int, limit: int, folder: Path,
              embedder: str = "minilm", names: dict[str, str] | None = None,
-             labels: dict[str, str] | None = None) -> dict[str, Any]:
+             labels: dict[str, str] | None = None, bursts: bool = False) -> dict[str, Any]:
     config = Config(user="locomo", embedder=embedder, db=str(folder / ("infer.db" if infer else "raw.db")))
     rows, latencies, turns, ingest_s = [], [], 0, 0.0
     with Memory(config=config) as mem:
@@ -146,7 +151,7 @@ def run_mode(files: list[Path], infer: bool, budget: int, limit: int, folder: Pa
             conv = json.loads(path.read_text(encoding="utf-8"))
             user = f"locomo-{path.stem}"
             start = time.perf_counter()
-            turns += ingest(mem, user, conv, infer, labels)
+            turns += ingest(mem, user, conv, infer, labels, bursts)
             ingest_s += time.perf_counter() - start
             mem.search("warm up", user_id=user)
             r, lat = evaluate(mem, user, conv, budget, limit, names)
@@ -182,6 +187,7 @@ def main() -> None:
                         help="fake: the test embedder, for checking the harness in seconds")
     parser.add_argument("--names", type=Path, help="ask with other names for the speakers (label<TAB>name lines)")
     parser.add_argument("--labels", type=Path, help="give the turns other speaker labels (label<TAB>new lines)")
+    parser.add_argument("--bursts", action="store_true", help="send each sentence of a turn as a message of its own")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     names = read_names(args.names) if args.names else None
@@ -194,18 +200,20 @@ def main() -> None:
         parser.error(f"no LoCoMo files found in {args.data}")
     modes = ["raw", "infer"] if args.mode == "both" else [args.mode]
     with tempfile.TemporaryDirectory(prefix="memcli-locomo-") as tmp:
-        results = [run_mode(files, mode == "infer", args.budget_words, args.limit, Path(tmp), args.embedder, names, labels)
+        results = [run_mode(files, mode == "infer", args.budget_words, args.limit, Path(tmp), args.embedder,
+                            names, labels, args.bursts)
                    for mode in modes]
     report = {"machine": machine(), "files": [f.name for f in files], "budget_words": args.budget_words,
               "names": str(args.names) if args.names else None,
-              "labels": str(args.labels) if args.labels else None, "results": results}
+              "labels": str(args.labels) if args.labels else None, "bursts": args.bursts, "results": results}
     if args.json:
         print(json.dumps(report, indent=2))
         return
     print(f"machine: {report['machine']}")
     print(f"files: {', '.join(report['files'])}; budget {args.budget_words} words"
           + (f"; questions ask by the names in {args.names}" if args.names else "")
-          + (f"; turns labelled as in {args.labels}" if args.labels else ""))
+          + (f"; turns labelled as in {args.labels}" if args.labels else "")
+          + ("; each sentence a message of its own" if args.bursts else ""))
     cats = list(CATEGORIES.values())
     rows = []
     for r in results:

@@ -52,3 +52,15 @@ def test_renamed_replaces_whole_words_only() -> None:
     names = {"Ana": "Anabel", "Ben": "Benjamin"}
     assert renamed("What is Ana's kitten called, Ben?", names) == "What is Anabel's kitten called, Benjamin?"
     assert renamed("Did Banana and Bent come?", names) == "Did Banana and Bent come?"
+
+
+def test_harness_sends_bursts() -> None:
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "locomo.py"), "--data", str(ROOT / "tests" / "data" / "locomo_fixture"),
+         "--mode", "raw", "--json", "--embedder", "fake", "--bursts"],
+        capture_output=True, text=True, check=True, timeout=120,
+    )
+    report = json.loads(out.stdout)
+    [raw] = report["results"]
+    assert report["bursts"] is True
+    assert raw["turns"] == 9 and raw["recall"] == 1.0  # turns, however many messages they were sent as
