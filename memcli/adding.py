@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from .core import Core
 from .errors import InvalidInput
@@ -44,16 +44,19 @@ class Adder:
             items.append(replace(base, memory=clean_text(messages), metadata=dict(metadata),
                                  kind=kind or Kind.FACT))
         else:
-            before = ""  # the conversation so far, for each sentence's context
+            walk = Turns(self.split)
             for role, content, name, meta in parse_messages(messages, metadata):
                 meta["role"] = role
                 if name:
                     meta["name"] = name
+                walk.start(role, name)
                 # The assistant's words shape how what follows is found (context),
                 # but never become memories of the person.
                 if role != "assistant":
-                    items += self.pieces(replace(base, kind=kind or Kind.MESSAGE), content, meta, name, before)
-                before = lead_in(f"{before} {name}: {content}" if name else f"{before} {content}")
+                    walk.turn += self.pieces(replace(base, kind=kind or Kind.MESSAGE), content, meta, name,
+                                             walk.before)
+                walk.said(content, name)
+            items += walk.done()
         if not items:
             return []
         held: dict[int, AddResult] = {}
@@ -110,19 +113,80 @@ class Adder:
         it, each piece prefixed with its speaker's name when there is one, and
         with the last words said before it (``before``: the conversation up to
         this message; masked as the message log is) as its context."""
-        parts = split_sentences(content) if self.core.config.keep_messages else [content]
         out = []
         said = before
-        for i, part in enumerate(parts, start=1):
-            piece_meta = dict(meta)
-            if len(parts) > 1:
-                piece_meta.update({"part": i, "parts": len(parts)})
+        for part in self.split(content):
             text = f"{name}: {part}" if name else part
             context = lead_in(said)
-            out.append(replace(base, memory=text, metadata=piece_meta, source=dict(base.source),
+            out.append(replace(base, memory=text, metadata=dict(meta), source=dict(base.source),
                                context=self.core.log_text(context) if context else None))
             said = f"{said} {text}"
         return out
+
+    def split(self, content: str) -> list[str]:
+        """A message's pieces: its sentences, or the whole of it when
+        ``keep_messages`` does not split."""
+        return split_sentences(content) if self.core.config.keep_messages else [content]
+
+
+class Turns:
+    """A conversation walked message by message: the words said so far (the
+    context each kept sentence is embedded with) and the pieces of each
+    speaker's turn. A turn is what one speaker says in a row: one message,
+    or several sent one after another, as people type in chats; both are
+    numbered and given context alike. Within a turn each sentence said so far
+    is in the context under its speaker's name; a finished turn is there
+    under the name once."""
+
+    def __init__(self, split: Callable[[str], list[str]]) -> None:
+        self.before = ""  # the conversation up to the next message, as a lead-in
+        self.turn: list[MemoryItem] = []  # pieces of the current turn; callers append
+        self._split = split
+        self._speaker: tuple[str, str | None] | None = None
+        self._opening = ""  # the conversation before the current turn
+        self._said: list[str] = []  # the current turn's messages
+        self._pieces: list[MemoryItem] = []  # the finished turns' pieces
+
+    def start(self, role: str, name: str | None) -> None:
+        """A message by ``role``/``name`` begins (a new turn if the speaker changed)."""
+        if (role, name) == self._speaker:
+            return
+        self._end_turn()
+        self._speaker = (role, name)
+
+    def said(self, content: str, name: str | None) -> None:
+        """The message's words join the context of what follows in the turn."""
+        self._said.append(content)
+        sentences = " ".join(f"{name}: {part}" if name else part for part in self._split(content))
+        self.before = lead_in(f"{self.before} {sentences}")
+
+    def done(self) -> list[MemoryItem]:
+        """Every turn's pieces, numbered, in order."""
+        self._end_turn()
+        return self._pieces
+
+    def _end_turn(self) -> None:
+        self._pieces += numbered(self.turn)
+        if self._said and self._speaker is not None:
+            name = self._speaker[1]
+            content = " ".join(self._said)
+            self._opening = lead_in(f"{self._opening} {name}: {content}" if name else f"{self._opening} {content}")
+        self.before, self.turn, self._said = self._opening, [], []
+
+
+def numbered(turn: list[MemoryItem]) -> list[MemoryItem]:
+    """The pieces of one speaker's turn, each marked as ``part`` i of ``parts``
+    when there are several (search ranks a turn's later sentences lower: see
+    :func:`memcli.search.later_sentences`)."""
+    if len(turn) > 1:
+        # Logged messages (infer mode) name their turn by its first message
+        # id, which no skipped duplicate can shift as it can ``part``.
+        first = [item.message_ids[0] for item in turn if item.message_ids]
+        for i, item in enumerate(turn, start=1):
+            item.metadata.update({"part": i, "parts": len(turn)})
+            if first and len(set(first)) > 1:
+                item.metadata["turn"] = first[0]
+    return turn
 
 
 def parse_messages(messages: Any, base_meta: dict[str, Any]) -> list[Said]:

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from .adding import Adder, parse_messages
+from .adding import Adder, Turns, parse_messages
 from .core import Core
 from .errors import ConfigError, InvalidInput
 from .extract import Fact
 from .files import user_key
 from .records import AddResult, MemoryItem
-from .text import content_hash, iso, lead_in, parse_iso, worth_remembering
+from .text import content_hash, iso, parse_iso, worth_remembering
 from .vocab import Action, Actor, ConflictPolicy, Event, Kind, Policy
 
 
@@ -73,16 +73,18 @@ class Learner:
                          created_at=said_at)
                    for role, text, name, meta in items]
         results: list[AddResult] = []
-        kept: list[MemoryItem] = []
-        before = ""  # the conversation so far (all roles), for each kept sentence's context
+        walk = Turns(self.adder.split)  # the conversation so far (all roles) and each speaker's turn
         for (role, text, name, meta), message_id in zip(items, ids):
+            walk.start(role, name)
             if role == "user":  # the assistant's words are never facts about the person
                 results += self.ingest_message(text, user, message_id=message_id, session_id=session,
                                                said_at=said_at, speaker=name, metadata=meta, agent_id=agent_id,
                                                actor=actor)
                 if self.core.config.keep_messages:
-                    kept += self.kept_pieces(text, user, meta, name, message_id, session, said_at, agent_id, before)
-            before = lead_in(f"{before} {name}: {text}" if name else f"{before} {text}")
+                    walk.turn += self.kept_pieces(text, user, meta, name, message_id, session, said_at, agent_id,
+                                                  walk.before)
+            walk.said(text, name)
+        kept = walk.done()
         if kept:  # one embedding batch and one transaction for the whole call
             results += self.adder.insert(kept, actor)
         return results

@@ -77,6 +77,26 @@ def test_results_reach_several_messages_before_a_second_sentence_of_one(mem: Mem
     assert len(everything) == 4  # nothing left out, only ordered
 
 
+@pytest.mark.parametrize("infer", [False, True])
+def test_messages_in_a_row_are_kept_as_one_turn(mem: Memory, infer: bool) -> None:
+    """Several messages sent in a row by one person are stored as the same
+    sentences in one message would be: the same context, numbered as one
+    turn (so search spreads over turns), whoever speaks next seeing the turn
+    under its speaker's name once."""
+    said = ["We adopted a puppy named Biscuit.", "She chews our shoes.", "Still worth it."]
+    reply = {"role": "user", "name": "Cat", "content": "She sounds lovely."}
+    mem.add([{"role": "user", "name": "Mel", "content": " ".join(said)}, reply], user_id="one", infer=infer)
+    mem.add([*({"role": "user", "name": "Mel", "content": s} for s in said), reply], user_id="many", infer=infer)
+
+    def kept(user: str) -> list[tuple[str, str | None, object, object]]:
+        rows = [m for m in mem.export(user)["memories"] if m["kind"] == "message"]
+        return [(m["memory"], m["context"], m["metadata"].get("part"), m["metadata"].get("parts")) for m in rows]
+
+    assert kept("one") == kept("many")
+    assert [part for _, _, part, _ in kept("many")][:3] == [1, 2, 3]
+    assert kept("many")[-1][1] == "Mel: We adopted a puppy named Biscuit. She chews our shoes. Still worth it."
+
+
 def test_get_and_unknown_ids(mem: Memory) -> None:
     [added] = mem.add("I am vegetarian", metadata={"topic": "diet"})
     item = mem.get(added.id)
