@@ -63,8 +63,6 @@ def test_a_deleted_speaker_leaves_no_name_behind(chat: Memory, config: Config) -
         if item.metadata.get("name") == "Andrew":
             chat.delete(item.id)
     assert speakers(config, "group") == ["Caroline", "Melanie"]
-    # "Andy" means no one now, and the question is asked as written
-    assert all("Andrew" != r.metadata.get("name") for r in chat.search("What did Andy buy?", user_id="group"))
 
 
 @pytest.mark.parametrize("name, label, expected", [
