@@ -146,6 +146,7 @@ def run_mode(files: list[Path], infer: bool, budget: int, limit: int, folder: Pa
              labels: dict[str, str] | None = None, bursts: bool = False) -> dict[str, Any]:
     config = Config(user="locomo", embedder=embedder, db=str(folder / ("infer.db" if infer else "raw.db")))
     rows, latencies, turns, ingest_s = [], [], 0, 0.0
+    by_conversation: dict[str, float] = {}
     with Memory(config=config) as mem:
         for path in files:
             conv = json.loads(path.read_text(encoding="utf-8"))
@@ -155,6 +156,7 @@ def run_mode(files: list[Path], infer: bool, budget: int, limit: int, folder: Pa
             ingest_s += time.perf_counter() - start
             mem.search("warm up", user_id=user)
             r, lat = evaluate(mem, user, conv, budget, limit, names)
+            by_conversation[path.stem] = statistics.mean(x for _, x, _ in r) if r else 0.0
             rows += r
             latencies += lat
         stored = mem.stats()["memories"]
@@ -167,6 +169,7 @@ def run_mode(files: list[Path], infer: bool, budget: int, limit: int, folder: Pa
         "questions": len(rows),
         "recall": statistics.mean(r for _, r, _ in rows) if rows else 0.0,
         "recall_by_category": {CATEGORIES.get(c, str(c)): statistics.mean(v) for c, v in sorted(by_cat.items())},
+        "recall_by_conversation": by_conversation,
         "mean_words": statistics.mean(w for _, _, w in rows) if rows else 0.0,
         "turns": turns,
         "memories_stored": stored,
@@ -223,6 +226,9 @@ def main() -> None:
                      f"{r['search_p50_ms']:.1f} / {r['search_p95_ms']:.1f}"])
     print(table(["mode", "questions", "recall", *cats, "mean words", "memories", "ingest turns/s",
                  "search p50 / p95 ms"], rows))
+    for r in results:
+        print(f"{r['mode']} recall by conversation: "
+              + ", ".join(f"{stem} {value:.3f}" for stem, value in r["recall_by_conversation"].items()))
 
 
 if __name__ == "__main__":
