@@ -19,7 +19,7 @@ from typing import Any, Callable, Mapping, Sequence
 from .core import Core
 from .errors import InvalidInput
 from .records import AddResult, MemoryItem
-from .text import clean_text, content_hash, embedding_input, lead_in, split_sentences
+from .text import clean_text, content_hash, lead_in, split_sentences
 from .vocab import Event, Kind, Policy
 
 # (role, text, speaker name, metadata) of one message
@@ -74,12 +74,15 @@ class Adder:
             else:
                 item.memory, item.sensitivity = screened.text, screened.label
                 accepted.append(item)
-        stored = iter(self.insert(accepted, actor) if accepted else [])
+        # Pieces of a conversation share embedding windows; text and the pieces
+        # infer mode keeps beside its facts do not (see Core.embed_pieces).
+        stored = iter(self.insert(accepted, actor, conversation=not isinstance(messages, str)) if accepted else [])
         return [held[pos] if pos in held else next(stored) for pos in range(len(items))]
 
-    def insert(self, items: Sequence[MemoryItem], actor: str) -> list[AddResult]:
+    def insert(self, items: Sequence[MemoryItem], actor: str, *, conversation: bool = False) -> list[AddResult]:
         """Store screened memories in one transaction (one embedding batch); text
-        the user already has is not stored twice (event NONE)."""
+        the user already has is not stored twice (event NONE). ``conversation``:
+        the items are a conversation's pieces in the order said."""
         results: list[AddResult | None] = [None] * len(items)
         first: dict[tuple[str, str], int] = {}  # (user, hash) -> position of its first occurrence in this call
         todo: list[int] = []
@@ -91,8 +94,7 @@ class Adder:
             elif key not in first:
                 first[key] = pos
                 todo.append(pos)
-        vectors: Any = self.core.embed([embedding_input(items[p].memory, items[p].context) for p in todo]) \
-            if todo else []
+        vectors: Any = self.core.embed_pieces([items[p] for p in todo], conversation=conversation) if todo else []
         stamp = self.core.now_iso()
         with self.core.write() as w:
             for pos, vector in zip(todo, vectors):

@@ -85,6 +85,17 @@ class Core:
     def embed(self, texts: Sequence[str]) -> "np.ndarray":
         return self.embedder.embed(list(texts))
 
+    def embed_pieces(self, items: Sequence[MemoryItem], *, conversation: bool = False) -> "np.ndarray":
+        """Vectors for memories about to be stored, each embedded with its
+        context. With ``conversation`` (the pieces of a conversation stored as
+        given, in the order said) they go to the embedder's
+        ``embed_conversation`` where it has one: shared windows, about twice as
+        fast (:mod:`memcli.models.windows`)."""
+        windows = getattr(self.embedder, "embed_conversation", None) if conversation else None
+        if windows is not None:
+            return windows([(i.context, i.memory) for i in items])
+        return self.embed([embedding_input(i.memory, i.context) for i in items])
+
     def now(self) -> "datetime":
         return self.store.clock()
 

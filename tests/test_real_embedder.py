@@ -86,3 +86,43 @@ def test_without_onnxruntime_the_embedder_falls_back(monkeypatch: pytest.MonkeyP
     assert np.abs(fallback.embed(TEXTS[:1]) - reference[:1]).max() < 1e-5
     batch = TEXTS * (SMALL_BATCH // len(TEXTS) + 1)
     assert np.abs(fallback.embed(batch)[: len(TEXTS)] - reference).max() < 1e-5
+    # a conversation's pieces, each embedded with its context (no shared windows without ONNX Runtime)
+    pairs = [(None, TEXTS[2]), (TEXTS[2], TEXTS[3])]
+    assert np.abs(fallback.embed_conversation(pairs)
+                  - fallback.embed([TEXTS[2], f"{TEXTS[2]} {TEXTS[3]}"])).max() < 1e-5
+
+
+CONVERSATION = [("Mina", "I'm Mina. I just moved to Busan last month."), ("Jun", "Oh nice! How do you like it?"),
+                ("Mina", "I love the beach there. My dog Biscuit runs on the sand every morning."),
+                ("Jun", "That sounds fun. I started learning the guitar."),
+                ("Mina", "Cool! I work night shifts as a nurse, so mornings are free."),
+                ("Jun", "I'm visiting my parents in Daegu next week.")]
+
+
+def test_a_conversation_embedded_in_windows_stays_beside_its_pieces(minilm: MiniLMEmbedder) -> None:
+    """Pieces of a conversation share windows (memcli.models.windows); each
+    vector stays close to its piece embedded alone with its context (0.79 to
+    1.0 here), nearest to it or to a neighbour whose context overlaps it."""
+    from memcli.text import lead_in, split_sentences
+
+    pairs, said = [], ""
+    for name, text in CONVERSATION:
+        for sentence in split_sentences(text):
+            pairs.append((lead_in(said) or None, f"{name}: {sentence}"))
+            said = f"{said} {name}: {sentence}"
+    windowed = minilm.embed_conversation(pairs)
+    alone = minilm.embed([f"{c} {t}" if c else t for c, t in pairs])
+    assert windowed.shape == alone.shape and np.allclose(np.linalg.norm(windowed, axis=1), 1.0, atol=1e-5)
+    similar = windowed @ alone.T
+    assert (np.diag(similar) > 0.7).all()
+    assert all(abs(int(nearest) - i) <= 2 for i, nearest in enumerate(np.argmax(similar, axis=1)))
+
+
+def test_a_conversation_added_with_the_real_embedder_is_found_by_meaning(minilm: MiniLMEmbedder,
+                                                                         tmp_path) -> None:
+    messages = [{"role": "user", "name": name, "content": text} for name, text in CONVERSATION]
+    with Memory(path=tmp_path / "m.db", config=Config(user="mina"), embedder=minilm) as m:
+        m.add(messages, infer=False)
+        assert "Busan" in " ".join(r.memory for r in m.search("Which city is Mina's home now?", limit=2))
+        assert "guitar" in " ".join(r.memory for r in m.search("What instrument is Jun learning?", limit=3))
+        assert "Daegu" in " ".join(r.memory for r in m.search("Where are Jun's parents?", limit=3))

@@ -88,6 +88,7 @@ class BertWeights:
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(MAX_TOKENS)
+        self.specials = (self.tokenizer.token_to_id("[CLS]"), self.tokenizer.token_to_id("[SEP]"))
         self._lock = threading.Lock()  # the Rust tokenizer is shared; encode one batch at a time
 
     def tokens(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -102,6 +103,13 @@ class BertWeights:
             ids[row, : len(e.ids)] = e.ids
             mask[row, : len(e.ids)] = 1
         return ids, mask
+
+
+    def pieces(self, texts: Sequence[str]) -> list[list[int]]:
+        """Each text's token ids without [CLS] and [SEP] (to be laid end to end)."""
+        with self._lock:
+            encoded = self.tokenizer.encode_batch(list(texts), add_special_tokens=False)
+        return [list(e.ids) for e in encoded]
 
 
 class NumpyBert:

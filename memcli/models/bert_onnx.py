@@ -84,6 +84,7 @@ def _graph(w: BertWeights) -> tuple[bytes, dict[str, np.ndarray]]:
         ]
         x = p + "x2"
     nodes += [
+        node("Identity", [x], ["states"]),
         node("Cast", ["mask"], ["maskf"], to=TensorProto.FLOAT),
         node("Unsqueeze", ["maskf", const("last", [-1], TensorProto.INT64)], ["mask3"]),
         node("Mul", [x, "mask3"], ["kept"]),
@@ -97,7 +98,8 @@ def _graph(w: BertWeights) -> tuple[bytes, dict[str, np.ndarray]]:
         nodes, "minilm",
         [helper.make_tensor_value_info("ids", TensorProto.INT64, ["batch", "tokens"]),
          helper.make_tensor_value_info("mask", TensorProto.INT64, ["batch", "tokens"])],
-        [helper.make_tensor_value_info("vectors", TensorProto.FLOAT, ["batch", w.hidden])],
+        [helper.make_tensor_value_info("vectors", TensorProto.FLOAT, ["batch", w.hidden]),
+         helper.make_tensor_value_info("states", TensorProto.FLOAT, ["batch", "tokens", w.hidden])],
         inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid(_MS, 1)])
     return model.SerializeToString(), weights
@@ -139,5 +141,11 @@ class OnnxBert:
         """Unit vectors for ``texts``, shape (len(texts), hidden), float32. Texts
         of similar length should share a call (padding costs compute)."""
         ids, mask = self.w.tokens(texts)
-        vectors = self.session(threads).run(None, {"ids": ids, "mask": mask})[0]
+        vectors = self.session(threads).run(["vectors"], {"ids": ids, "mask": mask})[0]
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def states(self, ids: np.ndarray, mask: np.ndarray, threads: int = 1) -> np.ndarray:
+        """The last layer's state of every token, shape (batch, tokens, hidden),
+        for token ids and mask as :meth:`BertWeights.tokens` gives them (used
+        to embed a conversation in windows: :mod:`memcli.models.windows`)."""
+        return self.session(threads).run(["states"], {"ids": ids, "mask": mask})[0]

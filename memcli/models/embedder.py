@@ -16,6 +16,12 @@ class Embedder(Protocol):
 
     ``id`` names the model and its version; it is stored beside every vector so
     an index or an import can tell whether vectors are comparable.
+
+    An embedder may also offer ``embed_conversation(pairs)``: vectors for a
+    conversation's pieces, (context, text) in the order said, in the same
+    space as ``embed``'s (the bundled MiniLM embeds them in shared windows:
+    :mod:`memcli.models.windows`). Without it each piece's context and text
+    are embedded together with ``embed``.
     """
 
     id: str

@@ -132,3 +132,21 @@ class MiniLMEmbedder:
             show_progress_bar=False,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+    def embed_conversation(self, pairs: Sequence[tuple[str | None, str]]) -> np.ndarray:
+        """Vectors for a conversation's pieces, ``pairs`` of (context, text) in
+        the order said: embedded in shared windows of the talk
+        (:mod:`memcli.models.windows`), about twice as fast as each context
+        and text on its own. Without ONNX Runtime, each on its own."""
+        if not pairs:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        fast = self._load_fast()
+        if not hasattr(fast, "states"):
+            return self.embed([f"{c} {t}" if c else t for c, t in pairs])
+        from ..threads import cores
+        from .windows import embed_in_windows
+
+        threads = cores()
+        return embed_in_windows(pairs, fast.w.pieces, lambda ids, mask: fast.states(ids, mask, threads),
+                                fast.w.specials, self.embed, self.dim, self.batch_size)
