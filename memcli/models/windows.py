@@ -105,7 +105,10 @@ def embed_in_windows(pairs: Sequence[tuple[str | None, str]], tokenize: Callable
     follows = [i > 0 and follows_on(pairs[i][0], pairs[i - 1][1]) for i in range(len(pairs))]
     windows, spans = lay_out(list(zip(contexts, texts, follows)), window - 2)
     cls, sep = specials
-    pooled: list[np.ndarray | None] = [None] * len(windows)
+    by_window: list[list[int]] = [[] for _ in windows]
+    for i, span in enumerate(spans):
+        if span is not None:
+            by_window[span.window].append(i)
     order = sorted(range(len(windows)), key=lambda k: len(windows[k]))
     for first in range(0, len(order), batch):
         rows = order[first: first + batch]
@@ -117,15 +120,14 @@ def embed_in_windows(pairs: Sequence[tuple[str | None, str]], tokenize: Callable
             ids[r, : len(tokens)] = tokens
             mask[r, : len(tokens)] = 1
         got = states(ids, mask)
+        # pooled batch by batch: a long import's token states are never all held at once
         for r, k in enumerate(rows):
-            pooled[k] = got[r]
+            for i in by_window[k]:
+                span = spans[i]
+                assert span is not None
+                vector = got[r, span.start: span.end].mean(0)
+                out[i] = vector / max(float(np.linalg.norm(vector)), 1e-12)
     long = [i for i, span in enumerate(spans) if span is None]
     if long:
         out[long] = alone([f"{pairs[i][0]} {pairs[i][1]}" if pairs[i][0] else pairs[i][1] for i in long])
-    for i, span in enumerate(spans):
-        if span is not None:
-            window_states = pooled[span.window]
-            assert window_states is not None
-            vector = window_states[span.start: span.end].mean(0)
-            out[i] = vector / max(float(np.linalg.norm(vector)), 1e-12)
     return out
