@@ -5,7 +5,9 @@ tombstone without text, its vector is overwritten in the index file (saved at
 once), the keyword index is merged so the tokens leave old segments, the WAL
 is truncated, and SQLite's ``secure_delete`` zeroes freed pages. A sentence
 kept after a forgotten one, whose context held the forgotten words, loses
-that context and is re-embedded from its own text.
+that context and is re-embedded from its own text; where the sentences of a
+conversation were embedded in shared windows (:mod:`memcli.models.windows`),
+those that could have shared one with it are re-embedded each on its own.
 """
 
 from __future__ import annotations
@@ -36,12 +38,17 @@ class Eraser:
             by_user.setdefault(item.user_id, []).append(item)
         for user, items in by_user.items():
             rewritten = self._contexts_holding(user, items)
+            neighbours = [i for i in self._windows_holding(user, items) if i.id not in {r.id for r in rewritten}]
             vectors: Any = self.core.embed([i.memory for i in rewritten]) if rewritten else []
+            # each alone: embedded in windows again they would share one with nothing forgotten
+            alone: Any = self.core.embed_pieces(neighbours) if neighbours else []
             with self.core.write() as w:
                 for item in items:
                     w.delete(item.id, actor=actor, reason=reason)
                 for kept, vector in zip(rewritten, vectors):
                     w.set_vector(kept, vector, drop_context=True)
+                for kept, vector in zip(neighbours, alone):
+                    w.set_vector(kept, vector)
         if by_user:
             self.core.store.scrub()
         return sum(len(v) for v in by_user.values())
@@ -59,6 +66,32 @@ class Eraser:
             for other in self.core.store.memories.with_context(user, stamp):
                 if other.id not in leaving and any(said_in(t, other.context or "") for t in texts):
                     found[other.id] = other
+        return list(found.values())
+
+    def _windows_holding(self, user: str, items: Sequence[MemoryItem]) -> list[MemoryItem]:
+        """The memories that may have shared an embedding window with the
+        ``items`` being deleted, leaving those out: stored in the same add call
+        within a window's length of one of them (counted in words, of which a
+        window holds at most as many as tokens). None when the embedder does not
+        embed in windows."""
+        if getattr(self.core.embedder, "embed_conversation", None) is None:
+            return []
+        from .models.windows import WINDOW
+
+        leaving = {item.id for item in items}
+        found: dict[int, MemoryItem] = {}
+        for stamp in {item.created_at for item in items}:
+            call = self.core.store.memories.stored_at(user, stamp)
+            for n, item in enumerate(call):
+                if item.id not in leaving:
+                    continue
+                for step in (-1, 1):  # what came before it in the window, then after
+                    k, words = n + step, 0
+                    while 0 <= k < len(call) and words < WINDOW:
+                        if call[k].id not in leaving:
+                            found[call[k].id] = call[k]
+                        words += len(call[k].memory.split())
+                        k += step
         return list(found.values())
 
     def delete_all(self, user: str) -> int:

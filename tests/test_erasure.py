@@ -8,7 +8,10 @@ from datetime import datetime, timezone
 import json
 from pathlib import Path
 
+import numpy as np
+
 from memcli import Config, Memory
+from memcli.models.fake import HashEmbedder
 
 SECRETS = [
     "zanzibar-quokka-7731 is my locker code",
@@ -120,6 +123,37 @@ def test_forget_one_sentence_scrubs_it_from_the_next_ones_context(cli, config: C
         assert {i.memory for i in m.get_all()} == {"I like tea.", "Noted, thanks for telling me."}
         assert m.search("tea", limit=1)[0].id == tea  # the neighbours are still found, by their own words
         assert vectors(m, "alice")[tea] == m.embedder.embed(["I like tea."])[0].tobytes()
+
+
+class WindowedHash(HashEmbedder):
+    """The test embedder, embedding a conversation as the real one does in
+    shared windows: each piece's vector also holds what was said after it."""
+
+    def embed_conversation(self, pairs):
+        alone = self.embed([f"{c} {t}" if c else t for c, t in pairs])
+        after = self.embed([t for _, t in pairs[1:]] + ["-"])
+        mixed = alone + after
+        return mixed / np.linalg.norm(mixed, axis=1, keepdims=True)
+
+
+def test_forget_one_sentence_scrubs_it_from_the_windows_it_shared(config: Config) -> None:
+    """Where a conversation was embedded in windows, a sentence said before a
+    forgotten one also saw it: its vector is recomputed on its own."""
+    lines = ["I water the plants on Sundays.", "My codename is amber-pangolin-6021.", "I like tea."]
+    with Memory(config=config, embedder=WindowedHash()) as m:
+        m.add([{"role": "user", "content": line} for line in lines], infer=False)
+        items = {i.memory: i for i in m.get_all()}
+        m.search("codename")
+        old = {label: distinctive(blob) for label, blob in vectors(m, "alice").items()}
+        plants, gone = items[lines[0]], items[lines[1]]
+        assert vectors(m, "alice")[plants.id] != m.embedder.embed([lines[0]])[0].tobytes()  # it saw the next line
+        m.delete(gone.id)
+        m.search("plants")
+        assert vectors(m, "alice")[plants.id] == m.embedder.embed([lines[0]])[0].tobytes()
+    for path, data in all_bytes(config.home).items():
+        assert b"amber-pangolin-6021" not in data, path.name
+        for label in old:
+            assert old[label] not in data, f"the old vector of {label} survives in {path.name}"
 
 
 def test_forget_user_covers_facts_episodes_and_chat(cli, config: Config) -> None:

@@ -278,6 +278,12 @@ class Memories:
         return [int(r[0]) for r in self.conn.execute(
             "SELECT id FROM memories WHERE user_id = ? AND created_at < ?", [user_id, cutoff])]
 
+    def stored_at(self, user_id: str, created_at: str) -> list[MemoryItem]:
+        """The user's memories stored at ``created_at`` (one add call's), in the
+        order they were stored."""
+        return self._items(f"SELECT {MEMORY_COLUMNS} FROM memories WHERE user_id = ? AND created_at = ?"
+                           " ORDER BY id", [user_id, created_at])
+
     def with_context(self, user_id: str, created_at: str) -> list[MemoryItem]:
         """The user's memories stored at ``created_at`` that carry a context (all
         memories of one add call share their created_at; context never crosses one)."""
