@@ -1,7 +1,8 @@
 """LoCoMo retrieval benchmark: evidence recall within a memory budget.
 
     python bench/locomo.py --data DIR [--conversations 26,30] [--budget-words 300]
-                           [--mode raw|infer|both] [--limit 50] [--names FILE] [--labels FILE] [--bursts] [--json]
+                           [--mode raw|infer|both] [--limit 50] [--names FILE] [--labels FILE] [--bursts]
+                           [--typos RATE] [--json]
 
 Each conversation becomes one memcli user and is ingested through the public
 ``Memory`` API only, as a person's chat history: every turn is a message with
@@ -25,6 +26,10 @@ labels (user handles, as a chat export may give) while the questions keep
 the names, which memcli can only learn from what the people say ("Hey
 Caroline!", "I'm Mel"). ``--bursts`` sends each sentence of a turn as a
 message of its own, one after another, as people type in chats.
+``--typos RATE`` misspells that share of the turns' words of four letters or
+more (a letter swapped with the next, dropped, doubled, or a key beside it
+struck; seeded by the turn's dia_id, so every run gets the same typos); the
+questions stay as written.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import re
 import statistics
 import sys
@@ -78,8 +84,39 @@ def turn_text(turn: dict[str, Any]) -> str:
     return str(turn.get("text", "")).strip()
 
 
+# keys beside each letter on a QWERTY keyboard
+BESIDE = dict(zip("qwertyuiopasdfghjklzxcvbnm", ["wa", "qes", "wrd", "etf", "rgy", "tuh", "yij", "uok", "ipl", "ol",
+                                                 "qsz", "awdx", "sefc", "drgv", "fthb", "gyjn", "hukm", "jilm", "kol",
+                                                 "asx", "zdc", "xfv", "cgb", "vhn", "bjm", "nk"]))
+
+
+def misspelt(text: str, rate: float, seed: str) -> str:
+    """``text`` with about ``rate`` of its words of four letters or more
+    misspelt once each (never the first or last letter), the same for the same
+    ``seed``."""
+    rng = random.Random(seed)
+
+    def typo(match: re.Match[str]) -> str:
+        word = match.group(0)
+        if rng.random() >= rate:
+            return word
+        letters, i = list(word), rng.randrange(1, len(word) - 2)
+        kind = rng.randrange(4)
+        if kind == 0:
+            letters[i], letters[i + 1] = letters[i + 1], letters[i]
+        elif kind == 1:
+            del letters[i]
+        elif kind == 2:
+            letters.insert(i, letters[i])
+        else:
+            letters[i] = rng.choice(BESIDE.get(letters[i].lower(), letters[i]))
+        return "".join(letters)
+
+    return re.sub(r"[A-Za-z]{4,}", typo, text) if rate > 0 else text
+
+
 def ingest(mem: Memory, user: str, conv: dict[str, Any], infer: bool, labels: dict[str, str] | None = None,
-           bursts: bool = False) -> int:
+           bursts: bool = False, typos: float = 0.0) -> int:
     """Each session in one ``Memory.add``; returns the number of turns."""
     count = 0
     labels = labels or {}
@@ -87,7 +124,8 @@ def ingest(mem: Memory, user: str, conv: dict[str, Any], infer: bool, labels: di
         messages = [{"role": "user", "name": labels.get(t["speaker"], t["speaker"]), "content": part,
                      "metadata": {"dia_id": t["dia_id"]}}
                     for t in turns if turn_text(t)
-                    for part in (split_sentences(turn_text(t)) if bursts else [turn_text(t)])]
+                    for text in [misspelt(turn_text(t), typos, str(t.get("dia_id", "")))]
+                    for part in (split_sentences(text) if bursts else [text])]
         mem.add(messages, user_id=user, infer=infer, timestamp=when, session_id=f"{user}-s{n}")
         count += sum(1 for t in turns if turn_text(t))
     return count
@@ -143,7 +181,7 @@ def evaluate(mem: Memory, user: str, conv: dict[str, Any], budget: int, limit: i
 
 def run_mode(files: list[Path], infer: bool, budget: int, limit: int, folder: Path,
              embedder: str = "minilm", names: dict[str, str] | None = None,
-             labels: dict[str, str] | None = None, bursts: bool = False) -> dict[str, Any]:
+             labels: dict[str, str] | None = None, bursts: bool = False, typos: float = 0.0) -> dict[str, Any]:
     config = Config(user="locomo", embedder=embedder, db=str(folder / ("infer.db" if infer else "raw.db")))
     rows, latencies, turns, ingest_s = [], [], 0, 0.0
     by_conversation: dict[str, float] = {}
@@ -152,7 +190,7 @@ def run_mode(files: list[Path], infer: bool, budget: int, limit: int, folder: Pa
             conv = json.loads(path.read_text(encoding="utf-8"))
             user = f"locomo-{path.stem}"
             start = time.perf_counter()
-            turns += ingest(mem, user, conv, infer, labels, bursts)
+            turns += ingest(mem, user, conv, infer, labels, bursts, typos)
             ingest_s += time.perf_counter() - start
             mem.search("warm up", user_id=user)
             r, lat = evaluate(mem, user, conv, budget, limit, names)
@@ -191,6 +229,8 @@ def main() -> None:
     parser.add_argument("--names", type=Path, help="ask with other names for the speakers (label<TAB>name lines)")
     parser.add_argument("--labels", type=Path, help="give the turns other speaker labels (label<TAB>new lines)")
     parser.add_argument("--bursts", action="store_true", help="send each sentence of a turn as a message of its own")
+    parser.add_argument("--typos", type=float, default=0.0, metavar="RATE",
+                        help="misspell this share of the turns' longer words (e.g. 0.05)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     names = read_names(args.names) if args.names else None
@@ -204,11 +244,12 @@ def main() -> None:
     modes = ["raw", "infer"] if args.mode == "both" else [args.mode]
     with tempfile.TemporaryDirectory(prefix="memcli-locomo-") as tmp:
         results = [run_mode(files, mode == "infer", args.budget_words, args.limit, Path(tmp), args.embedder,
-                            names, labels, args.bursts)
+                            names, labels, args.bursts, args.typos)
                    for mode in modes]
     report = {"machine": machine(), "files": [f.name for f in files], "budget_words": args.budget_words,
               "names": str(args.names) if args.names else None,
-              "labels": str(args.labels) if args.labels else None, "bursts": args.bursts, "results": results}
+              "labels": str(args.labels) if args.labels else None, "bursts": args.bursts, "typos": args.typos,
+              "results": results}
     if args.json:
         print(json.dumps(report, indent=2))
         return
@@ -216,7 +257,8 @@ def main() -> None:
     print(f"files: {', '.join(report['files'])}; budget {args.budget_words} words"
           + (f"; questions ask by the names in {args.names}" if args.names else "")
           + (f"; turns labelled as in {args.labels}" if args.labels else "")
-          + ("; each sentence a message of its own" if args.bursts else ""))
+          + ("; each sentence a message of its own" if args.bursts else "")
+          + (f"; {args.typos:.0%} of longer words misspelt" if args.typos else ""))
     cats = list(CATEGORIES.values())
     rows = []
     for r in results:

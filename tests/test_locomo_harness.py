@@ -64,3 +64,27 @@ def test_harness_sends_bursts() -> None:
     [raw] = report["results"]
     assert report["bursts"] is True
     assert raw["turns"] == 9 and raw["recall"] == 1.0  # turns, however many messages they were sent as
+
+
+def test_typos_misspell_about_the_share_asked_the_same_way_every_run() -> None:
+    sys.path.insert(0, str(ROOT / "bench"))
+    from locomo import misspelt
+
+    text = " ".join(["remember", "walking", "beautiful", "yesterday"] * 250) + " I am ok"
+    once = misspelt(text, 0.1, "D1:3")
+    assert once == misspelt(text, 0.1, "D1:3") and once != misspelt(text, 0.1, "D1:4")
+    changed = [(a, b) for a, b in zip(text.split(), once.split()) if a != b]
+    assert 60 <= len(changed) <= 140  # about a tenth of 1,000 words
+    assert all(a[0] == b[0] and a[-1] == b[-1] and abs(len(a) - len(b)) <= 1 for a, b in changed)
+    assert once.endswith(" I am ok") and misspelt(text, 0.0, "D1:3") == text
+
+
+def test_harness_misspells_the_turns() -> None:
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "locomo.py"), "--data", str(ROOT / "tests" / "data" / "locomo_fixture"),
+         "--mode", "raw", "--json", "--embedder", "fake", "--typos", "0.5"],
+        capture_output=True, text=True, check=True, timeout=120,
+    )
+    report = json.loads(out.stdout)
+    [raw] = report["results"]
+    assert report["typos"] == 0.5 and raw["turns"] == 9 and raw["recall"] == 1.0  # the fixture fits the budget
