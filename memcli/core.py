@@ -89,8 +89,8 @@ class Core:
         """Vectors for memories about to be stored, each embedded with its
         context. With ``conversation`` (the pieces of a conversation stored as
         given, in the order said) they go to the embedder's
-        ``embed_conversation`` where it has one: shared windows, about twice as
-        fast (:mod:`memcli.models.windows`)."""
+        ``embed_conversation`` where it has one: shared windows, 1.5x as fast
+        (:mod:`memcli.models.windows`)."""
         windows = getattr(self.embedder, "embed_conversation", None) if conversation else None
         if windows is not None:
             return windows([(i.context, i.memory) for i in items])

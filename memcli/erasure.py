@@ -37,8 +37,10 @@ class Eraser:
             item = self.core.owned(memory_id, user_id)  # all are checked before any is deleted
             by_user.setdefault(item.user_id, []).append(item)
         for user, items in by_user.items():
-            rewritten = self._contexts_holding(user, items)
-            neighbours = [i for i in self._windows_holding(user, items) if i.id not in {r.id for r in rewritten}]
+            calls = {stamp: self.core.store.memories.stored_at(user, stamp) for stamp in {i.created_at for i in items}}
+            rewritten = self._contexts_holding(calls, items)
+            recomputed = {r.id for r in rewritten}
+            neighbours = [i for i in self._windows_holding(calls, items) if i.id not in recomputed]
             vectors: Any = self.core.embed([i.memory for i in rewritten]) if rewritten else []
             # each alone: embedded in windows again they would share one with nothing forgotten
             alone: Any = self.core.embed_pieces(neighbours) if neighbours else []
@@ -53,22 +55,23 @@ class Eraser:
             self.core.store.scrub()
         return sum(len(v) for v in by_user.values())
 
-    def _contexts_holding(self, user: str, items: Sequence[MemoryItem]) -> list[MemoryItem]:
+    def _contexts_holding(self, calls: dict[str, list[MemoryItem]], items: Sequence[MemoryItem]) -> list[MemoryItem]:
         """The memories whose stored context holds words of the ``items`` being
-        deleted, leaving those out. Context never crosses one add call, and every
-        memory of one call shares its created_at."""
+        deleted, leaving those out. Context never crosses one add call (``calls``:
+        the memories of each add call the items came from, by their shared
+        created_at)."""
         gone: dict[str, list[str]] = {}
         for item in items:
             gone.setdefault(item.created_at, []).append(item.memory)
         leaving = {item.id for item in items}
         found: dict[int, MemoryItem] = {}
         for stamp, texts in gone.items():
-            for other in self.core.store.memories.with_context(user, stamp):
-                if other.id not in leaving and any(said_in(t, other.context or "") for t in texts):
+            for other in calls[stamp]:
+                if other.id not in leaving and other.context and any(said_in(t, other.context) for t in texts):
                     found[other.id] = other
         return list(found.values())
 
-    def _windows_holding(self, user: str, items: Sequence[MemoryItem]) -> list[MemoryItem]:
+    def _windows_holding(self, calls: dict[str, list[MemoryItem]], items: Sequence[MemoryItem]) -> list[MemoryItem]:
         """The memories that may have shared an embedding window with the
         ``items`` being deleted, leaving those out: stored in the same add call
         within a window's length of one of them (counted in words, of which a
@@ -80,8 +83,7 @@ class Eraser:
 
         leaving = {item.id for item in items}
         found: dict[int, MemoryItem] = {}
-        for stamp in {item.created_at for item in items}:
-            call = self.core.store.memories.stored_at(user, stamp)
+        for call in calls.values():
             for n, item in enumerate(call):
                 if item.id not in leaving:
                     continue

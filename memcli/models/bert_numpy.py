@@ -104,7 +104,6 @@ class BertWeights:
             mask[row, : len(e.ids)] = 1
         return ids, mask
 
-
     def pieces(self, texts: Sequence[str]) -> list[list[int]]:
         """Each text's token ids without [CLS] and [SEP] (to be laid end to end)."""
         with self._lock:

@@ -32,6 +32,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from ..text import embedding_input
+
 # MiniLM was trained on inputs of up to 128 tokens; 256 lost recall, and 64
 # had the best recall and the smallest loss on any one conversation.
 WINDOW = 64
@@ -129,5 +131,5 @@ def embed_in_windows(pairs: Sequence[tuple[str | None, str]], tokenize: Callable
                 out[i] = vector / max(float(np.linalg.norm(vector)), 1e-12)
     long = [i for i, span in enumerate(spans) if span is None]
     if long:
-        out[long] = alone([f"{pairs[i][0]} {pairs[i][1]}" if pairs[i][0] else pairs[i][1] for i in long])
+        out[long] = alone([embedding_input(pairs[i][1], pairs[i][0]) for i in long])
     return out

@@ -279,16 +279,10 @@ class Memories:
             "SELECT id FROM memories WHERE user_id = ? AND created_at < ?", [user_id, cutoff])]
 
     def stored_at(self, user_id: str, created_at: str) -> list[MemoryItem]:
-        """The user's memories stored at ``created_at`` (one add call's), in the
-        order they were stored."""
+        """The user's memories stored at ``created_at``, in the order they were
+        stored (all memories of one add call share their created_at)."""
         return self._items(f"SELECT {MEMORY_COLUMNS} FROM memories WHERE user_id = ? AND created_at = ?"
                            " ORDER BY id", [user_id, created_at])
-
-    def with_context(self, user_id: str, created_at: str) -> list[MemoryItem]:
-        """The user's memories stored at ``created_at`` that carry a context (all
-        memories of one add call share their created_at; context never crosses one)."""
-        return self._items(f"SELECT {MEMORY_COLUMNS} FROM memories WHERE user_id = ? AND created_at = ?"
-                           " AND context IS NOT NULL", [user_id, created_at])
 
     def ids(self, user_id: str, *, cold: bool = False) -> list[int]:
         """The ids of the user's memories in one tier (default: the hot one, which
