@@ -2,7 +2,7 @@
 
     python bench/locomo.py --data DIR [--conversations 26,30] [--budget-words 300]
                            [--mode raw|infer|both] [--limit 50] [--names FILE] [--labels FILE] [--bursts]
-                           [--typos RATE] [--json]
+                           [--typos RATE] [--lowercase] [--json]
 
 Each conversation becomes one memcli user and is ingested through the public
 ``Memory`` API only, as a person's chat history: every turn is a message with
@@ -28,8 +28,9 @@ Caroline!", "I'm Mel"). ``--bursts`` sends each sentence of a turn as a
 message of its own, one after another, as people type in chats.
 ``--typos RATE`` misspells that share of the turns' words of four letters or
 more (a letter swapped with the next, dropped, doubled, or a key beside it
-struck; seeded by the turn's dia_id, so every run gets the same typos); the
-questions stay as written.
+struck; seeded by the turn's dia_id, so every run gets the same typos);
+``--lowercase`` sends every turn typed all in lower case ("hey mel, i'm so
+proud of you"). The questions stay as written.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -115,17 +117,37 @@ def misspelt(text: str, rate: float, seed: str) -> str:
     return re.sub(r"[A-Za-z]{4,}", typo, text) if rate > 0 else text
 
 
-def ingest(mem: Memory, user: str, conv: dict[str, Any], infer: bool, labels: dict[str, str] | None = None,
-           bursts: bool = False, typos: float = 0.0) -> int:
+@dataclass(frozen=True)
+class Typing:
+    """How the turns are sent, to look like a real chat rather than LoCoMo's
+    tidy turns (the options ``--labels``, ``--bursts``, ``--typos``,
+    ``--lowercase``)."""
+
+    labels: dict[str, str] = field(default_factory=dict)  # speaker label -> the label the turns carry
+    bursts: bool = False  # each sentence a message of its own
+    typos: float = 0.0  # share of longer words misspelt
+    lowercase: bool = False  # every turn typed in lower case
+
+    def text(self, turn: dict[str, Any]) -> str:
+        """The turn's text as this way of typing sends it."""
+        text = misspelt(turn_text(turn), self.typos, str(turn.get("dia_id", "")))
+        return text.lower() if self.lowercase else text
+
+    def described(self) -> str:
+        """What is done to the turns, besides their labels, for the report."""
+        return (("; each sentence a message of its own" if self.bursts else "")
+                + (f"; {self.typos:.0%} of longer words misspelt" if self.typos else "")
+                + ("; turns typed in lower case" if self.lowercase else ""))
+
+
+def ingest(mem: Memory, user: str, conv: dict[str, Any], infer: bool, typing: Typing = Typing()) -> int:
     """Each session in one ``Memory.add``; returns the number of turns."""
     count = 0
-    labels = labels or {}
     for n, (when, turns) in enumerate(sessions(conv), start=1):
-        messages = [{"role": "user", "name": labels.get(t["speaker"], t["speaker"]), "content": part,
+        messages = [{"role": "user", "name": typing.labels.get(t["speaker"], t["speaker"]), "content": part,
                      "metadata": {"dia_id": t["dia_id"]}}
                     for t in turns if turn_text(t)
-                    for text in [misspelt(turn_text(t), typos, str(t.get("dia_id", "")))]
-                    for part in (split_sentences(text) if bursts else [text])]
+                    for part in (split_sentences(typing.text(t)) if typing.bursts else [typing.text(t)])]
         mem.add(messages, user_id=user, infer=infer, timestamp=when, session_id=f"{user}-s{n}")
         count += sum(1 for t in turns if turn_text(t))
     return count
@@ -181,7 +203,7 @@ def evaluate(mem: Memory, user: str, conv: dict[str, Any], budget: int, limit: i
 
 def run_mode(files: list[Path], infer: bool, budget: int, limit: int, folder: Path,
              embedder: str = "minilm", names: dict[str, str] | None = None,
-             labels: dict[str, str] | None = None, bursts: bool = False, typos: float = 0.0) -> dict[str, Any]:
+             typing: Typing = Typing()) -> dict[str, Any]:
     config = Config(user="locomo", embedder=embedder, db=str(folder / ("infer.db" if infer else "raw.db")))
     rows, latencies, turns, ingest_s = [], [], 0, 0.0
     by_conversation: dict[str, float] = {}
@@ -190,7 +212,7 @@ def run_mode(files: list[Path], infer: bool, budget: int, limit: int, folder: Pa
             conv = json.loads(path.read_text(encoding="utf-8"))
             user = f"locomo-{path.stem}"
             start = time.perf_counter()
-            turns += ingest(mem, user, conv, infer, labels, bursts, typos)
+            turns += ingest(mem, user, conv, infer, typing)
             ingest_s += time.perf_counter() - start
             mem.search("warm up", user_id=user)
             r, lat = evaluate(mem, user, conv, budget, limit, names)
@@ -231,10 +253,11 @@ def main() -> None:
     parser.add_argument("--bursts", action="store_true", help="send each sentence of a turn as a message of its own")
     parser.add_argument("--typos", type=float, default=0.0, metavar="RATE",
                         help="misspell this share of the turns' longer words (e.g. 0.05)")
+    parser.add_argument("--lowercase", action="store_true", help="send every turn typed in lower case")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     names = read_names(args.names) if args.names else None
-    labels = read_names(args.labels) if args.labels else None
+    typing = Typing(read_names(args.labels) if args.labels else {}, args.bursts, args.typos, args.lowercase)
     files = sorted(args.data.glob("*.json"))
     if args.conversations:
         wanted = {c.strip() for c in args.conversations.split(",")}
@@ -244,11 +267,12 @@ def main() -> None:
     modes = ["raw", "infer"] if args.mode == "both" else [args.mode]
     with tempfile.TemporaryDirectory(prefix="memcli-locomo-") as tmp:
         results = [run_mode(files, mode == "infer", args.budget_words, args.limit, Path(tmp), args.embedder,
-                            names, labels, args.bursts, args.typos)
+                            names, typing)
                    for mode in modes]
     report = {"machine": machine(), "files": [f.name for f in files], "budget_words": args.budget_words,
               "names": str(args.names) if args.names else None,
               "labels": str(args.labels) if args.labels else None, "bursts": args.bursts, "typos": args.typos,
+              "lowercase": args.lowercase,
               "results": results}
     if args.json:
         print(json.dumps(report, indent=2))
@@ -257,8 +281,7 @@ def main() -> None:
     print(f"files: {', '.join(report['files'])}; budget {args.budget_words} words"
           + (f"; questions ask by the names in {args.names}" if args.names else "")
           + (f"; turns labelled as in {args.labels}" if args.labels else "")
-          + ("; each sentence a message of its own" if args.bursts else "")
-          + (f"; {args.typos:.0%} of longer words misspelt" if args.typos else ""))
+          + typing.described())
     cats = list(CATEGORIES.values())
     rows = []
     for r in results:

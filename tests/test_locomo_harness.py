@@ -88,3 +88,25 @@ def test_harness_misspells_the_turns() -> None:
     report = json.loads(out.stdout)
     [raw] = report["results"]
     assert report["typos"] == 0.5 and raw["turns"] == 9 and raw["recall"] == 1.0  # the fixture fits the budget
+
+
+def test_harness_sends_the_turns_in_lower_case() -> None:
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "locomo.py"), "--data", str(ROOT / "tests" / "data" / "locomo_fixture"),
+         "--mode", "raw", "--json", "--embedder", "fake", "--lowercase"],
+        capture_output=True, text=True, check=True, timeout=120,
+    )
+    report = json.loads(out.stdout)
+    [raw] = report["results"]
+    assert report["lowercase"] is True and raw["turns"] == 9 and raw["recall"] == 1.0
+
+
+def test_typing_lowercases_and_misspells_the_text_only() -> None:
+    sys.path.insert(0, str(ROOT / "bench"))
+    from locomo import Typing
+
+    turn = {"speaker": "Melanie", "dia_id": "D1:3", "text": "Hey Caroline, I painted a Sunrise yesterday!"}
+    assert Typing(lowercase=True).text(turn) == "hey caroline, i painted a sunrise yesterday!"
+    assert Typing().text(turn) == turn["text"]
+    both = Typing(typos=1.0, lowercase=True).text(turn)
+    assert both == both.lower() and both != turn["text"].lower()
