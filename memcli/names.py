@@ -17,6 +17,8 @@ Labels need not be names at all (a chat export may carry handles). A name
 that means no speaker by the rules above can still be learnt from what was
 said: a speaker who says "I'm Sam" or "call me Sam" is Sam, and where only
 two people talk, "Hey Sam!" or "thanks, Sam" is said to the other one.
+Where people type in lower case ("hey sam", "call me sam") the same is
+read with stricter patterns, since case no longer tells a name from a word.
 These are read from the user's memories that hold the word when a query
 asks, not stored, so forgetting what was said forgets the name with it.
 """
@@ -82,6 +84,11 @@ SELF = r"(?i:\bI'?m|\bI am|\bcall me|\bmy name is|\bname's|^this is)\s+{w}\b(?![
 # said to Sam: "Hey Sam", "Sam, ...", "Wow, Sam!", "... for the tip, Sam."
 VOCATIVE = (r"^(?:(?:{g}|{x})[,!]?\s+)?{w}\s*[,!?]|^(?:{x}[,!]?\s+)?{g}[,!]?\s+{w}\b(?!['’])"
             r"|,\s*{w}\s*[.!?]*$")
+# In lower case "i'm sam" is "i'm sure" or "i'm gonna": only the plainer
+# introductions count there.
+INTRODUCED = r"(?:\bcall me|\bmy name is|\bname's|^this is)\s+{w}\b(?!['’])|^{w} here\s*(?:[,.!-]|$)"
+# Said to Sam after a greeting only: "hey sam", "thanks sam", "omg hi sam".
+GREETED = r"^(?:{x}[,!]?\s+)?{g}[,!]?\s+{w}\b(?!['’])"
 # Evidence needed before a name is taken as a speaker's: two sayings, and
 # most of them pointing at the same one.
 LEARN_AT_LEAST = 2
@@ -94,27 +101,40 @@ def learnt(word: str, said: Iterable[tuple[str, str]], labels: Sequence[str]) ->
     who says them, and, where there are two speakers, greetings and
     addresses for the other one."""
     w = re.escape(word)
+    if re.fullmatch(f"{GREETING}|{EXCLAMATION}", word):
+        return None  # "Congrats!" said twice is no one's name
     own = re.compile(SELF.format(w=w))
     called = re.compile(VOCATIVE.format(g=GREETING, x=EXCLAMATION, w=w))
+    # A sentence typed all in lower case ("hey sam", "i'm sam") says nothing
+    # by its case, so there the name is matched in any case, and only after
+    # an introduction or a greeting: "sam!" or "omg paris!" could be anything.
+    own_blind = re.compile(INTRODUCED.format(w=w), re.IGNORECASE)
+    called_blind = re.compile(GREETED.format(g=GREETING, x=EXCLAMATION, w=w), re.IGNORECASE)
     inside = re.compile(rf"(?<=[\w,;:]) +({w})\b", re.IGNORECASE)
     votes: dict[str, int] = {}
-    capital = lower = 0
+    capital = lower = blind_votes = 0
     for speaker, text in said:
         for sentence in re.split(r"(?<=[.!?])\s+", text):
-            for found in inside.findall(sentence):
-                capital, lower = capital + found[0].isupper(), lower + found[0].islower()
+            blind = sentence == sentence.lower()
+            if not blind:
+                for found in inside.findall(sentence):
+                    capital, lower = capital + found[0].isupper(), lower + found[0].islower()
             if speaker not in labels:
                 continue
-            if own.search(sentence):
+            if (own_blind if blind else own).search(sentence):
                 votes[speaker] = votes.get(speaker, 0) + 1
-            elif len(labels) == 2 and called.search(sentence):
+                blind_votes += blind
+            elif len(labels) == 2 and (called_blind if blind else called).search(sentence):
                 other = labels[1] if speaker == labels[0] else labels[0]
                 votes[other] = votes.get(other, 0) + 1
+                blind_votes += blind
     total = sum(votes.values())
     # A name is written capitalised inside sentences too ("thanks, Sam", "I
     # told Sam"): a word mostly written in lower case there ("that's cool")
-    # or only ever at a sentence's start ("Absolutely!", "Yup, ...") is none.
-    if total < LEARN_AT_LEAST or capital <= lower:
+    # or only ever at a sentence's start ("Absolutely!", "Yup, ...") is none;
+    # one seen only in lower-case sentences goes by the greetings alone.
+    unseen = capital == lower == 0
+    if total < LEARN_AT_LEAST or (capital <= lower and not (unseen and blind_votes)):
         return None
     best = max(votes, key=lambda s: votes[s])
     return best if votes[best] >= LEARN_SHARE * total else None

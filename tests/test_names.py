@@ -108,6 +108,21 @@ def test_a_name_is_learnt_from_how_the_two_people_address_each_other(mem: Memory
     assert speakers_of(mem.search("What did Robin tell?", user_id="pair", limit=2)) == ["u1"] * 2
 
 
+def test_a_name_is_learnt_where_people_type_in_lower_case(mem: Memory) -> None:
+    typed = [{"role": "user", "name": name, "content": text} for name, text in [
+        ("u1", "hey sam! how was the climbing trip?"),
+        ("u2", "great, i reached the top of the north face."),
+        ("u1", "thanks sam, i reached the top of the north face years ago."),
+        ("u2", "i baked two loaves of bread."),
+        ("u1", "nice, i baked two loaves of bread as well."),
+    ]]
+    mem.add(typed, user_id="pair", infer=False)
+    # "Sam" is read as u2: u2's line comes first and the lines that greet Sam,
+    # the only ones holding the word, no longer lead
+    results = mem.search("What did Sam tell?", user_id="pair", limit=5)
+    assert speakers_of(results)[0] == "u2" and results[-1].memory == "u1: hey sam!"
+
+
 def test_forgetting_what_was_said_forgets_the_name_learnt_from_it(mem: Memory, config: Config) -> None:
     mem.add(HANDLES, user_id="pair", infer=False)
     for item in mem.get_all(user_id="pair", limit=100):
@@ -154,15 +169,34 @@ def test_words_that_only_start_sentences_or_are_written_in_lower_case_are_no_nam
     assert learnt("Sam", said, labels) == "u2"
 
 
-def learnt_in(chat: str) -> dict[str, str]:
-    """What :func:`learnt` makes of every capitalised word of a chat file."""
+@pytest.mark.parametrize("word, said, expected", [
+    ("Sam", [("u1", "hey sam how are you"), ("u1", "thanks sam!")], "u2"),       # greeted twice by u1
+    ("Sam", [("u2", "call me sam"), ("u2", "my name is sam.")], "u2"),           # introduces themselves
+    ("Sam", [("u1", "hey sam"), ("u1", "Thanks, Sam!")], "u2"),                  # one typist of each kind
+    # in lower case "i'm X" is mostly "i'm really tired", and a bare "paris!"
+    # or "omg paris" may be said of anything
+    ("Really", [("u2", "i'm really tired"), ("u2", "i'm really happy")], None),
+    ("Paris", [("u1", "omg paris!"), ("u1", "paris, what a city")], None),
+    ("Always", [("u1", "always here to help"), ("u1", "always here for you.")], None),
+    # greeted in lower case, but written in lower case inside a capitalised sentence: a word
+    ("Cool", [("u1", "hey cool"), ("u1", "thanks cool"), ("u2", "That's cool.")], None),
+    ("Congrats", [("u1", "Congrats!"), ("u1", "Wow, congrats!"), ("u1", "So, Congrats!")], None),
+])
+def test_learnt_where_sentences_are_typed_in_lower_case(word: str, said: list[tuple[str, str]],
+                                                        expected: str | None) -> None:
+    assert learnt(word, said, ["u1", "u2"]) == expected
+
+
+def learnt_in(chat: str, lower: bool = False) -> dict[str, str]:
+    """What :func:`learnt` makes of every capitalised word of a chat file (with
+    ``lower``, of the same chat typed in lower case)."""
     rows = [line.split("\t") for line in (DATA / chat).read_text(encoding="utf-8").splitlines()
             if line and not line.startswith("#")]
     labels = sorted({speaker for speaker, _ in rows})
     words = {w for _, text in rows for w in NAME_WORD.findall(text) if w.lower() not in STOPWORDS}
     found = {}
     for word in words:
-        said = [(s, t) for s, t in rows if re.search(rf"\b{word}\b", t, re.IGNORECASE)]
+        said = [(s, t.lower() if lower else t) for s, t in rows if re.search(rf"\b{word}\b", t, re.IGNORECASE)]
         speaker = learnt(word, said, labels)
         if speaker:
             found[word] = speaker
@@ -177,3 +211,12 @@ def learnt_in(chat: str) -> dict[str, str]:
 def test_names_learnt_from_chats_and_no_places_friends_or_exclamations(chat: str, expected: dict[str, str]) -> None:
     # Lisbon, Maya, Ines, Marco, Europe, "Absolutely", "Cool"...: none of them a speaker
     assert learnt_in(chat) == expected
+
+
+@pytest.mark.parametrize("chat, expected", [
+    ("names_chat.txt", {"Priya": "dj.morrow"}),
+    # "I'm Funmi btw", "nice to meet you Funmi", "Later, Funmi!": in lower case none of them counts
+    ("names_chat_b.txt", {"Tomasz": "0x5f3", "Tom": "0x5f3"}),
+])
+def test_names_learnt_from_the_same_chats_typed_in_lower_case(chat: str, expected: dict[str, str]) -> None:
+    assert learnt_in(chat, lower=True) == expected
