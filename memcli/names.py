@@ -33,6 +33,8 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 NAME_WORD = re.compile(r"\b[A-Z][a-z]+\b")
+# A query typed in lower case may name someone too ("what did mel paint")
+TYPED_WORD = re.compile(r"\b[A-Za-z][a-z]+\b")
 PREFIX_LETTERS = 3  # "Al" begins too many names to mean any one of them
 
 
@@ -68,7 +70,12 @@ def means(name: str, label: str) -> bool:
     shorter, longer = sorted((a, b), key=len)
     if len(shorter) >= PREFIX_LETTERS and longer.startswith(shorter):
         return True
-    return b in _nicknames().get(a, frozenset())
+    return nickname(a, b)
+
+
+def nickname(name: str, label: str) -> bool:
+    """Whether one of the two is a nickname of the other in the list."""
+    return label.lower() in _nicknames().get(name.lower(), frozenset())
 
 
 # Words said before a name that address its bearer: "Hey Sam", "Thanks Sam".
@@ -95,6 +102,24 @@ LEARN_AT_LEAST = 2
 LEARN_SHARE = 0.75
 
 
+def sentences(text: str) -> list[str]:
+    return re.split(r"(?<=[.!?])\s+", text)
+
+
+def written(word: str, said: Iterable[tuple[str, str]]) -> tuple[int, int]:
+    """How often ``word`` is written capitalised, and how often in lower case,
+    inside the sentences of ``said`` ("thanks, Sam", "I told Sam"), leaving
+    out sentences typed all in lower case, whose case says nothing."""
+    inside = re.compile(rf"(?<=[\w,;:]) +({re.escape(word)})\b", re.IGNORECASE)
+    capital = lower = 0
+    for _, text in said:
+        for sentence in sentences(text):
+            if sentence != sentence.lower():
+                for found in inside.findall(sentence):
+                    capital, lower = capital + found[0].isupper(), lower + found[0].islower()
+    return capital, lower
+
+
 def learnt(word: str, said: Iterable[tuple[str, str]], labels: Sequence[str]) -> str | None:
     """The speaker that ``word`` names going by ``said`` ((speaker, what they
     said) pairs that hold the word), or None: introductions count for the one
@@ -110,15 +135,12 @@ def learnt(word: str, said: Iterable[tuple[str, str]], labels: Sequence[str]) ->
     # an introduction or a greeting: "sam!" or "omg paris!" could be anything.
     own_blind = re.compile(INTRODUCED.format(w=w), re.IGNORECASE)
     called_blind = re.compile(GREETED.format(g=GREETING, x=EXCLAMATION, w=w), re.IGNORECASE)
-    inside = re.compile(rf"(?<=[\w,;:]) +({w})\b", re.IGNORECASE)
+    said = list(said)
     votes: dict[str, int] = {}
-    capital = lower = blind_votes = 0
+    blind_votes = 0
     for speaker, text in said:
-        for sentence in re.split(r"(?<=[.!?])\s+", text):
+        for sentence in sentences(text):
             blind = sentence == sentence.lower()
-            if not blind:
-                for found in inside.findall(sentence):
-                    capital, lower = capital + found[0].isupper(), lower + found[0].islower()
             if speaker not in labels:
                 continue
             if (own_blind if blind else own).search(sentence):
@@ -129,6 +151,7 @@ def learnt(word: str, said: Iterable[tuple[str, str]], labels: Sequence[str]) ->
                 votes[other] = votes.get(other, 0) + 1
                 blind_votes += blind
     total = sum(votes.values())
+    capital, lower = written(word, said)
     # A name is written capitalised inside sentences too ("thanks, Sam", "I
     # told Sam"): a word mostly written in lower case there ("that's cool")
     # or only ever at a sentence's start ("Absolutely!", "Yup, ...") is none;
@@ -146,20 +169,37 @@ def resolve(query: str, speakers: Iterable[str], stopwords: frozenset[str] = fro
     ``speakers`` (and is not one of them already) replaced by that speaker's
     label. Words in ``stopwords`` (lower case) are never names. ``said_with``
     (word -> (speaker, text) pairs of the memories that hold it) lets a name
-    no rule ties to a speaker be learnt (see :func:`learnt`)."""
+    no rule ties to a speaker be learnt (see :func:`learnt`), and a word typed
+    in lower case be read as a name when the memories write it as one ("mel"
+    where they say "Hey Mel!"; not "car" for Caroline)."""
     labels = [s for s in dict.fromkeys(speakers) if s]
     if not labels:
         return query
     exact = {s.lower() for s in labels}
+    # Labels that are no names (handles): then a word typed in lower case may
+    # be a name learnt from what was said, and is worth the lookups.
+    handles = any(not NAME_WORD.fullmatch(s) for s in labels)
 
     def replace(match: re.Match[str]) -> str:
         word = match.group(0)
         if word.lower() in exact or word.lower() in stopwords:
             return word
         meant = [label for label in labels if means(word, label)]
+        if word.islower():
+            # A name typed in lower case: one the memories write capitalised,
+            # or, when they never write it, a nickname of the list ("andy").
+            # A prefix alone is no name here ("car" is not Caroline).
+            if said_with is None or len(meant) > 1 or not (meant or handles):
+                return word
+            said = list(said_with(word))
+            if not meant:
+                return learnt(word.capitalize(), said, labels) or word
+            capital, lower = written(word, said)
+            listed = capital == lower == 0 and nickname(word, meant[0])
+            return meant[0] if capital > lower or listed else word
         if not meant and said_with is not None:
             found = learnt(word, said_with(word), labels)
             meant = [found] if found else []
         return meant[0] if len(meant) == 1 else word
 
-    return NAME_WORD.sub(replace, query)
+    return TYPED_WORD.sub(replace, query)

@@ -90,6 +90,29 @@ def test_resolve_replaces_only_names_that_mean_one_speaker() -> None:
     assert resolve("What did Mel paint?", []) == "What did Mel paint?"
 
 
+def test_a_name_typed_in_lower_case_is_read_when_the_chat_writes_it_as_one() -> None:
+    said = {"mel": [("Caroline", "Hey Mel, how are you?"), ("Caroline", "Thanks, Mel!")],
+            "car": [("Caroline", "I bought a car."), ("Melanie", "Nice car!")]}
+    speakers = ["Caroline", "Melanie", "Andrew"]
+
+    def said_with(word: str) -> list[tuple[str, str]]:
+        return said.get(word, [])
+
+    assert resolve("what did mel paint?", speakers, said_with=said_with) == "what did Melanie paint?"
+    # "car" begins "Caroline", but the chat writes it as a word
+    assert resolve("what car did she buy?", speakers, said_with=said_with) == "what car did she buy?"
+    # never written: a nickname of the list is read, a prefix alone is not
+    assert resolve("what did andy buy?", speakers, said_with=said_with) == "what did Andrew buy?"
+    assert resolve("what did and buy?", speakers, said_with=said_with) == "what did and buy?"
+    assert resolve("what did caro buy?", speakers, said_with=said_with) == "what did caro buy?"
+
+
+def test_a_search_typed_in_lower_case_finds_the_speaker_by_nickname(chat: Memory) -> None:
+    # Caroline's "Hey Mel" turn holds the word; Melanie's own turn does not
+    results = chat.search("what did mel do at the weekend?", user_id="group", limit=2)
+    assert speakers_of(results)[0] == "Melanie"
+
+
 HANDLES = [
     {"role": "user", "name": "u1", "content": "Hey Sam! How was the climbing trip?"},
     {"role": "user", "name": "u2", "content": "Great, I reached the top of the north face."},
@@ -121,6 +144,11 @@ def test_a_name_is_learnt_where_people_type_in_lower_case(mem: Memory) -> None:
     # the only ones holding the word, no longer lead
     results = mem.search("What did Sam tell?", user_id="pair", limit=5)
     assert speakers_of(results)[0] == "u2" and results[-1].memory == "u1: hey sam!"
+
+
+def test_a_learnt_name_is_read_in_a_search_typed_in_lower_case(mem: Memory) -> None:
+    mem.add(HANDLES, user_id="pair", infer=False)
+    assert speakers_of(mem.search("what did sam tell?", user_id="pair", limit=2)) == ["u2"] * 2
 
 
 def test_forgetting_what_was_said_forgets_the_name_learnt_from_it(mem: Memory, config: Config) -> None:
