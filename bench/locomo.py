@@ -2,7 +2,7 @@
 
     python bench/locomo.py --data DIR [--conversations 26,30] [--budget-words 300]
                            [--mode raw|infer|both] [--limit 50] [--names FILE] [--labels FILE] [--bursts]
-                           [--typos RATE] [--lowercase] [--json]
+                           [--typos RATE] [--lowercase] [--lowercase-questions] [--json]
 
 Each conversation becomes one memcli user and is ingested through the public
 ``Memory`` API only, as a person's chat history: every turn is a message with
@@ -30,7 +30,9 @@ message of its own, one after another, as people type in chats.
 more (a letter swapped with the next, dropped, doubled, or a key beside it
 struck; seeded by the turn's dia_id, so every run gets the same typos);
 ``--lowercase`` sends every turn typed all in lower case ("hey mel, i'm so
-proud of you"). The questions stay as written.
+proud of you"). The questions stay as written, unless
+``--lowercase-questions``: then they are asked typed in lower case too ("what
+did mel paint?"), as people type searches.
 """
 
 from __future__ import annotations
@@ -178,7 +180,7 @@ def renamed(question: str, names: dict[str, str]) -> str:
 
 
 def evaluate(mem: Memory, user: str, conv: dict[str, Any], budget: int, limit: int,
-             names: dict[str, str] | None = None) -> tuple[list, list[float]]:
+             names: dict[str, str] | None = None, lowercase: bool = False) -> tuple[list, list[float]]:
     rows, latencies = [], []
     for qa in conv.get("qa", []):
         if qa.get("category") == 5:
@@ -188,6 +190,7 @@ def evaluate(mem: Memory, user: str, conv: dict[str, Any], budget: int, limit: i
             continue
         start = time.perf_counter()
         question = renamed(str(qa["question"]), names) if names else str(qa["question"])
+        question = question.lower() if lowercase else question
         results = mem.search(question, user_id=user, limit=limit)
         latencies.append((time.perf_counter() - start) * 1000)
         used, covered = 0, set()
@@ -203,7 +206,7 @@ def evaluate(mem: Memory, user: str, conv: dict[str, Any], budget: int, limit: i
 
 def run_mode(files: list[Path], infer: bool, budget: int, limit: int, folder: Path,
              embedder: str = "minilm", names: dict[str, str] | None = None,
-             typing: Typing = Typing()) -> dict[str, Any]:
+             typing: Typing = Typing(), lowercase_questions: bool = False) -> dict[str, Any]:
     config = Config(user="locomo", embedder=embedder, db=str(folder / ("infer.db" if infer else "raw.db")))
     rows, latencies, turns, ingest_s = [], [], 0, 0.0
     by_conversation: dict[str, float] = {}
@@ -215,7 +218,7 @@ def run_mode(files: list[Path], infer: bool, budget: int, limit: int, folder: Pa
             turns += ingest(mem, user, conv, infer, typing)
             ingest_s += time.perf_counter() - start
             mem.search("warm up", user_id=user)
-            r, lat = evaluate(mem, user, conv, budget, limit, names)
+            r, lat = evaluate(mem, user, conv, budget, limit, names, lowercase_questions)
             by_conversation[path.stem] = statistics.mean(x for _, x, _ in r) if r else 0.0
             rows += r
             latencies += lat
@@ -254,6 +257,7 @@ def main() -> None:
     parser.add_argument("--typos", type=float, default=0.0, metavar="RATE",
                         help="misspell this share of the turns' longer words (e.g. 0.05)")
     parser.add_argument("--lowercase", action="store_true", help="send every turn typed in lower case")
+    parser.add_argument("--lowercase-questions", action="store_true", help="ask every question typed in lower case")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     names = read_names(args.names) if args.names else None
@@ -267,12 +271,12 @@ def main() -> None:
     modes = ["raw", "infer"] if args.mode == "both" else [args.mode]
     with tempfile.TemporaryDirectory(prefix="memcli-locomo-") as tmp:
         results = [run_mode(files, mode == "infer", args.budget_words, args.limit, Path(tmp), args.embedder,
-                            names, typing)
+                            names, typing, args.lowercase_questions)
                    for mode in modes]
     report = {"machine": machine(), "files": [f.name for f in files], "budget_words": args.budget_words,
               "names": str(args.names) if args.names else None,
               "labels": str(args.labels) if args.labels else None, "bursts": args.bursts, "typos": args.typos,
-              "lowercase": args.lowercase,
+              "lowercase": args.lowercase, "lowercase_questions": args.lowercase_questions,
               "results": results}
     if args.json:
         print(json.dumps(report, indent=2))
@@ -281,7 +285,8 @@ def main() -> None:
     print(f"files: {', '.join(report['files'])}; budget {args.budget_words} words"
           + (f"; questions ask by the names in {args.names}" if args.names else "")
           + (f"; turns labelled as in {args.labels}" if args.labels else "")
-          + typing.described())
+          + typing.described()
+          + ("; questions typed in lower case" if args.lowercase_questions else ""))
     cats = list(CATEGORIES.values())
     rows = []
     for r in results:

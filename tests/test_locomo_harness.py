@@ -90,15 +90,16 @@ def test_harness_misspells_the_turns() -> None:
     assert report["typos"] == 0.5 and raw["turns"] == 9 and raw["recall"] == 1.0  # the fixture fits the budget
 
 
-def test_harness_sends_the_turns_in_lower_case() -> None:
+def test_harness_sends_the_turns_and_asks_the_questions_in_lower_case() -> None:
     out = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "locomo.py"), "--data", str(ROOT / "tests" / "data" / "locomo_fixture"),
-         "--mode", "raw", "--json", "--embedder", "fake", "--lowercase"],
+         "--mode", "raw", "--json", "--embedder", "fake", "--lowercase", "--lowercase-questions"],
         capture_output=True, text=True, check=True, timeout=120,
     )
     report = json.loads(out.stdout)
     [raw] = report["results"]
-    assert report["lowercase"] is True and raw["turns"] == 9 and raw["recall"] == 1.0
+    assert report["lowercase"] is True and report["lowercase_questions"] is True
+    assert raw["turns"] == 9 and raw["recall"] == 1.0
 
 
 def test_typing_lowercases_and_misspells_the_text_only() -> None:
