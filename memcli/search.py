@@ -28,6 +28,7 @@ from .forgetting import rank_factor, retention
 from .index import exact_top
 from .names import resolve
 from .records import MemoryItem
+from .spelling import beginnings, looked_for, misspellings, stems
 from .text import clean_text
 from .threads import one_blas_thread
 from .vocab import Kind
@@ -52,6 +53,11 @@ does tell know think""".split())
 SAME_MESSAGE = 0.3
 # Memories read, newest first, to learn whom a name in a query means.
 LEARN_FROM = 200
+# Misspellings are looked for while the file holds up to this many memories:
+# reading a range of the keyword index's vocabulary costs a pass over its
+# words' matches, a few ms at this size for a range with a common word in it,
+# more past it (see KeywordIndex.terms).
+SPELLING_UP_TO = 100_000
 
 
 def message_key(item: MemoryItem) -> tuple[Any, ...]:
@@ -133,6 +139,25 @@ class Searcher:
                 said.append((speaker, text[len(speaker) + 2:] if text.startswith(f"{speaker}: ") else text))
         return said
 
+    def _misspelt(self, user_id: str, words: list[str]) -> list[tuple[list[str], int]]:
+        """For each of ``words`` the keyword index's terms that may be it
+        misspelt ("recomend" for "recommend"; see memcli/spelling.py), with how
+        many of the user's memories hold the word itself (up to the fusion
+        depth). Terms are read from the whole index, and only the user's own
+        memories are ranked by them."""
+        found: list[tuple[list[str], int]] = []
+        if not words or self.core.store.keywords.span() > SPELLING_UP_TO:
+            return found
+        for word, stem in looked_for(words).items():
+            terms = [t for start in beginnings(stem) for t in self.core.store.keywords.terms(start)]
+            near = misspellings(stem, terms)
+            # a term is searched for as a word, which the index stems again:
+            # only those the stemmer leaves as they are can be asked for
+            near = [t for t, s in stems(near).items() if t == s]
+            if near:
+                found.append((near, self.core.store.keywords.count(user_id, word, FUSION_DEPTH)))
+        return found
+
     def _cold_needed(self, user_id: str, dense: list[tuple[int, float]], unmatched: list[str] | None,
                      asked: bool) -> bool:
         """Whether the cold tier joins this search: when asked; when the best hot
@@ -165,12 +190,20 @@ class Searcher:
         config = self.core.config
         index = self.core.index(user_id)
         words = keyword_query(text) if text else []
+        # Misspellings of a query's word are ranked in a list of their own, from
+        # after the memories that spell the word right: among the words, a rare
+        # misspelling would outweigh the word itself (see the README's Misspellings).
+        # A capitalised word is a name or a title, whose near spellings are
+        # other names.
+        typed = set(re.findall(r"\b[a-z]+\b", text or ""))
+        spelt = self._misspelt(user_id, [w for w in words if w in typed])
         k = max(limit * 2, FUSION_DEPTH)
         while True:
             dense = index.search(vector, k)
             # which words no hot memory holds matters only when there is a cold tier to ask
             unmatched: list[str] | None = [] if self.core.cold_count(user_id) else None
             keyword = store.keywords.search(user_id, words, k, len(index.live), unmatched=unmatched) if words else []
+            near = [(store.keywords.search(user_id, terms, k, len(index.live)), after) for terms, after in spelt]
             population = len(index.live)
             if self._cold_needed(user_id, dense, unmatched, include_cold):
                 cold_ids, cold_vectors = self.core.cold_vectors(user_id)
@@ -181,12 +214,12 @@ class Searcher:
                         cold_keyword = store.keywords.search(user_id, words, k, len(cold_ids), cold=True)
                         keyword = sorted(keyword + cold_keyword, key=lambda h: h[1])[:k]  # bm25: lower is better
             fused: dict[int, float] = {}
-            for hits in (dense, keyword):
+            for hits, after in [(dense, 0), (keyword, 0), *near]:
                 for rank, (label, _) in enumerate(hits):
                     # Ranks past the fusion depth count for much less, so asking for
                     # more results appends to the list instead of reshuffling its top.
                     weight = 1.0 if rank < FUSION_DEPTH else 1e-3
-                    fused[label] = fused.get(label, 0.0) + weight / (RRF_K + rank)
+                    fused[label] = fused.get(label, 0.0) + weight / (RRF_K + after + rank)
             cosine = {label: score for label, score in dense}
             missing = [label for label in fused if label not in cosine]
             if missing:
