@@ -38,6 +38,7 @@ bench: install
 	$(PY) bench/bench_cli.py
 	$(PY) bench/bench_chat.py
 	$(PY) bench/bench_extraction.py
+	$(PY) bench/bench_spelling.py
 	$(PY) bench/bench_forgetting.py
 	$(PY) bench/bench_tiers.py
 	$(PY) bench/locomo.py --data ../shared/data/locomo --mode both
