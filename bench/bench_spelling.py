@@ -1,24 +1,38 @@
 """Which real misspellings a search reaches (memcli/spelling.py), both ways.
 
-    python bench/bench_spelling.py [--pairs bench/spelling/common.tsv]
+    python bench/bench_spelling.py [--pairs bench/spelling/common.tsv] [--cost 10000,100000]
 
 For each pair of ``misspelt<TAB>spelt right`` (common English misspellings,
 not the LoCoMo harness's typo model), it asks whether a search for the word
 spelt right also ranks the memories that hold the misspelling, and whether
 a search for the misspelling ranks those that spell it right, and if not,
 why not (two edits apart, the first letters changed, too short, both English
-words). Nothing is timed.
+words).
+
+``--cost SIZES`` also times what looking costs: for each size, one user of
+that many synthetic memories (as in bench_store.py, the fake embedder), 200
+queries asked three times, each once with misspellings looked for and once
+with that step switched off, the two in alternating order, so the shared
+machine's drift falls on both alike.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import random
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from machine import table  # noqa: E402
+from bench_store import OBJECTS, SUBJECTS, synthetic_texts  # noqa: E402
+from machine import machine, percentiles, table  # noqa: E402
+
+import memcli.search  # noqa: E402
+from memcli import Config, Memory  # noqa: E402
 
 from memcli.spelling import beginnings, looked_for, misspellings, one_edit, stems  # noqa: E402
 
@@ -48,10 +62,38 @@ def why_not(asked: str, held: str) -> str:
     return ""
 
 
+def cost(size: int) -> list[str]:
+    """Search p50 / p95 ms without and with misspellings looked for."""
+    times: dict[bool, list[float]] = {False: [], True: []}
+    looking = memcli.search.looked_for
+    queries = [f"what does {random.Random(i).choice(SUBJECTS).lower()} like about "
+               f"{random.Random(i + 1).choice(OBJECTS)}" for i in range(200)]
+    with tempfile.TemporaryDirectory() as folder, \
+            Memory(config=Config(user="bench", embedder="fake", db=os.path.join(folder, "m.db"))) as mem:
+        texts = synthetic_texts(size)
+        for start in range(0, size, 1000):
+            mem.add([{"role": "user", "content": t} for t in texts[start:start + 1000]], infer=False)
+        mem.search(queries[0])  # the first search reads the embedder's vocabulary
+        try:
+            for round_ in range(3):
+                for query in queries:
+                    for on in ((False, True) if round_ % 2 == 0 else (True, False)):
+                        memcli.search.looked_for = looking if on else (lambda words: {})  # type: ignore
+                        begun = time.perf_counter()
+                        mem.search(query)
+                        times[on].append((time.perf_counter() - begun) * 1000)
+        finally:
+            memcli.search.looked_for = looking
+    off, on = percentiles(times[False]), percentiles(times[True])
+    return [f"{size:,}", f"{off[0]:.2f} / {off[1]:.2f}", f"{on[0]:.2f} / {on[1]:.2f}", f"{on[0] - off[0]:+.2f}"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pairs", type=Path, default=Path(__file__).resolve().parent / "spelling" / "common.tsv")
+    parser.add_argument("--cost", default="", help="memory counts to time the search at, e.g. 10000,100000")
     args = parser.parse_args()
+    print(machine())
     pairs = [line.split("\t") for line in args.pairs.read_text(encoding="utf-8").splitlines()
              if line.strip() and not line.startswith("#")]
     right_finds = sum(reached(r, m) for m, r in pairs)
@@ -70,6 +112,9 @@ def main() -> None:
     ]))
     for reason, words in sorted(missed.items()):
         print(f"not reached, {reason}: {len(words)} ({', '.join(words)})")
+    if args.cost:
+        rows = [cost(int(n)) for n in args.cost.split(",")]
+        print(table(["memories", "search p50 / p95 ms, not looking", "looking", "p50 difference"], rows))
 
 
 if __name__ == "__main__":
