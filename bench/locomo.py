@@ -2,7 +2,7 @@
 
     python bench/locomo.py --data DIR [--conversations 26,30] [--budget-words 300]
                            [--mode raw|infer|both] [--limit 50] [--names FILE] [--labels FILE] [--bursts]
-                           [--typos RATE] [--lowercase] [--lowercase-questions] [--json]
+                           [--typos RATE] [--typos-seed TEXT] [--lowercase] [--lowercase-questions] [--json]
 
 Each conversation becomes one memcli user and is ingested through the public
 ``Memory`` API only, as a person's chat history: every turn is a message with
@@ -28,7 +28,8 @@ Caroline!", "I'm Mel"). ``--bursts`` sends each sentence of a turn as a
 message of its own, one after another, as people type in chats.
 ``--typos RATE`` misspells that share of the turns' words of four letters or
 more (a letter swapped with the next, dropped, doubled, or a key beside it
-struck; seeded by the turn's dia_id, so every run gets the same typos);
+struck; seeded by the turn's dia_id, so every run gets the same typos;
+``--typos-seed TEXT`` draws others, a fresh set to check a change on);
 ``--lowercase`` sends every turn typed all in lower case ("hey mel, i'm so
 proud of you"). The questions stay as written, unless
 ``--lowercase-questions``: then they are asked typed in lower case too ("what
@@ -129,10 +130,11 @@ class Typing:
     bursts: bool = False  # each sentence a message of its own
     typos: float = 0.0  # share of longer words misspelt
     lowercase: bool = False  # every turn typed in lower case
+    typo_seed: str = ""  # another seed gives other typos (a fresh draw to check a change on)
 
     def text(self, turn: dict[str, Any]) -> str:
         """The turn's text as this way of typing sends it."""
-        text = misspelt(turn_text(turn), self.typos, str(turn.get("dia_id", "")))
+        text = misspelt(turn_text(turn), self.typos, self.typo_seed + str(turn.get("dia_id", "")))
         return text.lower() if self.lowercase else text
 
     def described(self) -> str:
@@ -256,12 +258,15 @@ def main() -> None:
     parser.add_argument("--bursts", action="store_true", help="send each sentence of a turn as a message of its own")
     parser.add_argument("--typos", type=float, default=0.0, metavar="RATE",
                         help="misspell this share of the turns' longer words (e.g. 0.05)")
+    parser.add_argument("--typos-seed", default="", metavar="TEXT",
+                        help="draw other typos (the default draw is the one the README reports)")
     parser.add_argument("--lowercase", action="store_true", help="send every turn typed in lower case")
     parser.add_argument("--lowercase-questions", action="store_true", help="ask every question typed in lower case")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     names = read_names(args.names) if args.names else None
-    typing = Typing(read_names(args.labels) if args.labels else {}, args.bursts, args.typos, args.lowercase)
+    typing = Typing(read_names(args.labels) if args.labels else {}, args.bursts, args.typos, args.lowercase,
+                    args.typos_seed)
     files = sorted(args.data.glob("*.json"))
     if args.conversations:
         wanted = {c.strip() for c in args.conversations.split(",")}
@@ -276,7 +281,7 @@ def main() -> None:
     report = {"machine": machine(), "files": [f.name for f in files], "budget_words": args.budget_words,
               "names": str(args.names) if args.names else None,
               "labels": str(args.labels) if args.labels else None, "bursts": args.bursts, "typos": args.typos,
-              "lowercase": args.lowercase, "lowercase_questions": args.lowercase_questions,
+              "typos_seed": args.typos_seed, "lowercase": args.lowercase, "lowercase_questions": args.lowercase_questions,
               "results": results}
     if args.json:
         print(json.dumps(report, indent=2))
