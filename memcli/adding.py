@@ -13,6 +13,7 @@ stored.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from typing import Any, Callable, Mapping, Sequence
 
@@ -49,7 +50,7 @@ class Adder:
                 meta["role"] = role
                 if name:
                     meta["name"] = name
-                walk.start(role, name)
+                walk.start(role, name, content)
                 # The assistant's words shape how what follows is found (context),
                 # but never become memories of the person.
                 if role != "assistant":
@@ -131,6 +132,10 @@ class Adder:
         return split_sentences(content) if self.core.config.keep_messages else [content]
 
 
+# "Caroline: " opening a message: a transcript line, naming who said it.
+TRANSCRIPT_LABEL = re.compile(r"([A-Z][\w'.-]*(?: [A-Z][\w'.-]*)?):\s")
+
+
 class Turns:
     """A conversation walked message by message: the words said so far (the
     context each kept sentence is embedded with) and the pieces of each
@@ -145,16 +150,22 @@ class Turns:
         self.turn: list[MemoryItem] = []  # pieces of the current turn; callers append
         self._split = split
         self._speaker: tuple[str, str | None] | None = None
+        self._key: tuple[str, str | None, str | None] | None = None  # who, as far as can be told
         self._opening = ""  # the conversation before the current turn
         self._said: list[str] = []  # the current turn's messages
         self._pieces: list[MemoryItem] = []  # the finished turns' pieces
 
-    def start(self, role: str, name: str | None) -> None:
-        """A message by ``role``/``name`` begins (a new turn if the speaker changed)."""
-        if (role, name) == self._speaker:
+    def start(self, role: str, name: str | None, content: str = "") -> None:
+        """A message by ``role``/``name`` begins (a new turn if the speaker
+        changed). A message without a name that opens with one, as a
+        transcript's lines do ("Caroline: ..."), is that speaker's: lines of a
+        pasted conversation all come as the user's, and are not one turn."""
+        label = TRANSCRIPT_LABEL.match(content) if name is None else None
+        key = (role, name, label.group(1) if label else None)
+        if key == self._key:
             return
         self._end_turn()
-        self._speaker = (role, name)
+        self._key, self._speaker = key, (role, name)
 
     def said(self, content: str, name: str | None) -> None:
         """The message's words join the context of what follows in the turn."""

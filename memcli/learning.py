@@ -75,7 +75,7 @@ class Learner:
         results: list[AddResult] = []
         walk = Turns(self.adder.split)  # the conversation so far (all roles) and each speaker's turn
         for (role, text, name, meta), message_id in zip(items, ids):
-            walk.start(role, name)
+            walk.start(role, name, text)
             if role == "user":  # the assistant's words are never facts about the person
                 results += self.ingest_message(text, user, message_id=message_id, session_id=session,
                                                said_at=said_at, speaker=name, metadata=meta, agent_id=agent_id,

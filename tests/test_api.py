@@ -97,6 +97,19 @@ def test_messages_in_a_row_are_kept_as_one_turn(mem: Memory, infer: bool) -> Non
     assert kept("many")[-1][1] == "Mel: We adopted a puppy named Biscuit. She chews our shoes. Still worth it."
 
 
+def test_transcript_lines_without_names_are_each_their_speakers_turn(mem: Memory) -> None:
+    """A pasted conversation comes as the user's lines, each opening with who
+    said it: a line by another speaker starts a new turn (numbered apart),
+    while lines in a row by one speaker stay one turn."""
+    lines = ["Caroline: I went to a support group. It was powerful.", "Melanie: That sounds great. Tell me more!",
+             "Melanie: I painted a lake last week."]
+    mem.add([{"role": "user", "content": line} for line in lines], user_id="pasted", infer=False)
+    rows = [m for m in mem.export("pasted")["memories"] if m["kind"] == "message"]
+    turns = [(m["metadata"].get("part"), m["metadata"].get("parts")) for m in rows]
+    # Caroline's two sentences are one turn, then Melanie's three sentences in two lines are one
+    assert turns == [(1, 2), (2, 2), (1, 3), (2, 3), (3, 3)]
+
+
 def test_get_and_unknown_ids(mem: Memory) -> None:
     [added] = mem.add("I am vegetarian", metadata={"topic": "diet"})
     item = mem.get(added.id)
