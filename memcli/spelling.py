@@ -79,8 +79,9 @@ def _stemmer() -> _Stemmer:
 
 
 def stems(words: Sequence[str]) -> dict[str, str]:
-    """Each word's stem as the keyword index writes it (words that give no
-    single term are left out)."""
+    """Each word's stem as the keyword index writes it. The words are single
+    words (letters, as :func:`looked_for` keeps them, or the index's own
+    terms); one the tokenizer splits would map to one of its pieces."""
     return _stemmer().stems(list(words)) if words else {}
 
 
