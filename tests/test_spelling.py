@@ -46,7 +46,7 @@ def test_another_users_misspelling_is_not_read(mem: Memory) -> None:
 
 
 def test_one_edit_is_a_letter_dropped_added_struck_or_two_swapped() -> None:
-    for slip in ("recomend", "reccommend", "recommemd", "recommedn", "erc ommend".replace(" ", "")):
+    for slip in ("recomend", "reccommend", "recommemd", "recommedn", "ercommend"):
         assert one_edit("recommend", slip) and one_edit(slip, "recommend")
     assert not one_edit("recommend", "recommend")
     assert not one_edit("recommend", "reccomend")  # two edits: a c added, an m dropped

@@ -25,6 +25,11 @@ KEYWORD_BUDGET = 3000
 MATCH_COLUMNS = "{text context}"
 
 
+def owner_match(user_id: str) -> str:
+    """The start of a MATCH that keeps to the user's rows (their owner token)."""
+    return f'fts_owner : "u{user_id.encode("utf-8").hex()}" AND '
+
+
 class KeywordIndex:
     """BM25 search over one :class:`Store`'s memories."""
 
@@ -57,7 +62,7 @@ class KeywordIndex:
         # are filtered by user below, over-fetching by the others' share.
         others = self._others_at_least(user_id, population, cold) if population else None
         scoped = others is None or others >= (population or 0)
-        owner = f'fts_owner : "u{user_id.encode("utf-8").hex()}" AND ' if scoped else ""
+        owner = owner_match(user_id) if scoped else ""
         fetch = limit if scoped else limit + limit * (others or 0) // max(1, population or 1) + 10
         floor: int | None = None  # set: the one word's newest matches, above this rowid
         try:
@@ -126,9 +131,8 @@ class KeywordIndex:
 
     def count(self, user_id: str, word: str, cap: int) -> int:
         """How many of the user's hot memories hold ``word`` (counted up to ``cap``)."""
-        owner = f'fts_owner : "u{user_id.encode("utf-8").hex()}" AND '
         try:
-            return self._count_matches("memories_fts", f'{owner}{MATCH_COLUMNS} : "{word.replace(chr(34), "")}"', cap)
+            return self._count_matches("memories_fts", f'{owner_match(user_id)}{MATCH_COLUMNS} : "{word.replace(chr(34), "")}"', cap)
         except sqlite3.OperationalError:
             return 0
 
