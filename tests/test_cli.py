@@ -258,3 +258,26 @@ def test_an_unexpected_error_is_one_line_and_debug_shows_it(cli, monkeypatch) ->
     assert "OperationalError: disk I/O error" in err and "--debug" in err
     debug = cli("--debug", "search", "Busan")
     assert debug.exit_code == 1 and isinstance(debug.exception, sqlite3.OperationalError)
+
+
+def test_a_typer_usage_error_inside_a_command_keeps_its_own_message_and_exit_code(home: Path) -> None:
+    """Typer's errors (it bundles its own Click) pass through the error handler
+    as Click reports them, not as "unexpected"."""
+    import typer
+    from typer.testing import CliRunner
+
+    from memcli.cli.environment import Environment
+    from memcli.cli.state import State, handled, set_state
+
+    app = typer.Typer()
+
+    @app.command()
+    @handled
+    def pick(name: str) -> None:
+        raise typer.BadParameter(f"no model named {name!r}")
+
+    set_state(State(None, None, False, Environment()))
+    result = CliRunner().invoke(app, ["gemma"])
+    assert result.exit_code == 2
+    assert "no model named 'gemma'" in result.output
+    assert "unexpected" not in result.output

@@ -8,7 +8,6 @@ import functools
 from pathlib import Path
 from typing import Any, Callable, Optional, TypeVar
 
-import click
 import typer
 
 from ..config import Config
@@ -17,6 +16,11 @@ from .environment import Environment
 from .render import Renderer
 
 F = TypeVar("F", bound=Callable[..., Any])
+# Click's base error as Typer raises it (usage errors, bad parameters): Typer
+# 0.28 bundles its own copy of Click, whose errors are not the installed
+# Click's, so the class is taken from Typer's own error rather than by
+# importing click (which would also cost its import at every start).
+CLICK_ERROR: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 
 
 class State:
@@ -102,7 +106,7 @@ def handled(func: F) -> F:
 
         try:
             return func(*args, **kwargs)
-        except (typer.Exit, typer.Abort, click.ClickException):
+        except (typer.Exit, typer.Abort, CLICK_ERROR):
             raise
         except MemcliError as exc:
             if st.debug:
