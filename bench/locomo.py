@@ -2,7 +2,8 @@
 
     python bench/locomo.py --data DIR [--conversations 26,30] [--budget-words 300]
                            [--mode raw|infer|both] [--limit 50] [--names FILE] [--labels FILE] [--bursts]
-                           [--typos RATE] [--typos-seed TEXT] [--lowercase] [--lowercase-questions] [--json]
+                           [--typos RATE] [--typos-seed TEXT] [--lowercase] [--lowercase-questions]
+                           [--ranks] [--json]
 
 Each conversation becomes one memcli user and is ingested through the public
 ``Memory`` API only, as a person's chat history: every turn is a message with
@@ -33,7 +34,10 @@ struck; seeded by the turn's dia_id, so every run gets the same typos;
 ``--lowercase`` sends every turn typed all in lower case ("hey mel, i'm so
 proud of you"). The questions stay as written, unless
 ``--lowercase-questions``: then they are asked typed in lower case too ("what
-did mel paint?"), as people type searches.
+did mel paint?"), as people type searches. ``--ranks`` adds, per
+category, where the evidence turns that missed the budget first appear in
+the results (ranks 1-60, 61-100, 101-300, further): how far down what is
+missed lies.
 """
 
 from __future__ import annotations
@@ -181,8 +185,30 @@ def renamed(question: str, names: dict[str, str]) -> str:
     return question
 
 
+# Where an evidence turn first appears among a question's results (--ranks)
+RANK_BUCKETS = [(60, "ranks 1-60"), (100, "61-100"), (300, "101-300")]
+DEEP = 300
+
+
+def rank_bucket(first: int | None, within: bool) -> str:
+    """The --ranks column of an evidence turn: within the budget, or the
+    band of the first result it came from."""
+    if within:
+        return "within budget"
+    if first is not None:
+        for bound, name in RANK_BUCKETS:
+            if first < bound:
+                return name
+    return f"past {DEEP}"
+
+
 def evaluate(mem: Memory, user: str, conv: dict[str, Any], budget: int, limit: int,
-             names: dict[str, str] | None = None, lowercase: bool = False) -> tuple[list, list[float]]:
+             names: dict[str, str] | None = None, lowercase: bool = False,
+             ranks: dict[int, dict[str, int]] | None = None) -> tuple[list, list[float]]:
+    """(category, recall, words used) per question, and search latencies.
+    ``ranks``, when given, receives per category how many evidence turns fall
+    in each band of :func:`rank_bucket` (the search then asks for 300
+    results, and the budget is still filled from the first ``limit``)."""
     rows, latencies = [], []
     for qa in conv.get("qa", []):
         if qa.get("category") == 5:
@@ -193,25 +219,34 @@ def evaluate(mem: Memory, user: str, conv: dict[str, Any], budget: int, limit: i
         start = time.perf_counter()
         question = renamed(str(qa["question"]), names) if names else str(qa["question"])
         question = question.lower() if lowercase else question
-        results = mem.search(question, user_id=user, limit=limit)
+        results = mem.search(question, user_id=user, limit=max(limit, DEEP) if ranks is not None else limit)
         latencies.append((time.perf_counter() - start) * 1000)
         used, covered = 0, set()
-        for item in results:
+        for item in results[:limit]:
             words = len(item.memory.split())
             if used + words > budget:
                 continue
             used += words
             covered |= provenance(item)
+        if ranks is not None:
+            first: dict[str, int] = {}
+            for n, item in enumerate(results):
+                for dia in provenance(item):
+                    first.setdefault(dia, n)
+            bands = ranks.setdefault(qa["category"], defaultdict(int))
+            for dia in evidence:
+                bands[rank_bucket(first.get(dia), dia in covered)] += 1
         rows.append((qa["category"], len(evidence & covered) / len(evidence), used))
     return rows, latencies
 
 
 def run_mode(files: list[Path], infer: bool, budget: int, limit: int, folder: Path,
              embedder: str = "minilm", names: dict[str, str] | None = None,
-             typing: Typing = Typing(), lowercase_questions: bool = False) -> dict[str, Any]:
+             typing: Typing = Typing(), lowercase_questions: bool = False, ranks: bool = False) -> dict[str, Any]:
     config = Config(user="locomo", embedder=embedder, db=str(folder / ("infer.db" if infer else "raw.db")))
     rows, latencies, turns, ingest_s = [], [], 0, 0.0
     by_conversation: dict[str, float] = {}
+    bands: dict[int, dict[str, int]] | None = {} if ranks else None
     with Memory(config=config) as mem:
         for path in files:
             conv = json.loads(path.read_text(encoding="utf-8"))
@@ -220,7 +255,7 @@ def run_mode(files: list[Path], infer: bool, budget: int, limit: int, folder: Pa
             turns += ingest(mem, user, conv, infer, typing)
             ingest_s += time.perf_counter() - start
             mem.search("warm up", user_id=user)
-            r, lat = evaluate(mem, user, conv, budget, limit, names, lowercase_questions)
+            r, lat = evaluate(mem, user, conv, budget, limit, names, lowercase_questions, bands)
             by_conversation[path.stem] = statistics.mean(x for _, x, _ in r) if r else 0.0
             rows += r
             latencies += lat
@@ -241,6 +276,8 @@ def run_mode(files: list[Path], infer: bool, budget: int, limit: int, folder: Pa
         "ingest_turns_per_s": turns / ingest_s if ingest_s else 0.0,
         "search_p50_ms": p50,
         "search_p95_ms": p95,
+        "evidence_ranks": ({CATEGORIES.get(c, str(c)): dict(b) for c, b in sorted(bands.items())}
+                           if bands is not None else None),
     }
 
 
@@ -262,6 +299,9 @@ def main() -> None:
                         help="draw other typos (the default draw is the one the README reports)")
     parser.add_argument("--lowercase", action="store_true", help="send every turn typed in lower case")
     parser.add_argument("--lowercase-questions", action="store_true", help="ask every question typed in lower case")
+    parser.add_argument("--ranks", action="store_true",
+                        help=f"also say where each evidence turn first appears in the first {DEEP} results "
+                             "(searches then ask for that many, so their times are not comparable)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     names = read_names(args.names) if args.names else None
@@ -276,7 +316,7 @@ def main() -> None:
     modes = ["raw", "infer"] if args.mode == "both" else [args.mode]
     with tempfile.TemporaryDirectory(prefix="memcli-locomo-") as tmp:
         results = [run_mode(files, mode == "infer", args.budget_words, args.limit, Path(tmp), args.embedder,
-                            names, typing, args.lowercase_questions)
+                            names, typing, args.lowercase_questions, args.ranks)
                    for mode in modes]
     report = {"machine": machine(), "files": [f.name for f in files], "budget_words": args.budget_words,
               "names": str(args.names) if args.names else None,
@@ -301,6 +341,13 @@ def main() -> None:
                      f"{r['search_p50_ms']:.1f} / {r['search_p95_ms']:.1f}"])
     print(table(["mode", "questions", "recall", *cats, "mean words", "memories", "ingest turns/s",
                  "search p50 / p95 ms"], rows))
+    bands_order = ["within budget", *[name for _, name in RANK_BUCKETS], f"past {DEEP}"]
+    for r in results:
+        if r["evidence_ranks"]:
+            print(f"{r['mode']}: where each question's evidence turns first appear in its results")
+            print(table(["category", "evidence turns", *bands_order],
+                        [[c, str(sum(b.values())), *[str(b.get(x, 0)) for x in bands_order]]
+                         for c, b in r["evidence_ranks"].items()]))
     for r in results:
         print(f"{r['mode']} recall by conversation: "
               + ", ".join(f"{stem} {value:.3f}" for stem, value in r["recall_by_conversation"].items()))
