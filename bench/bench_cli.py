@@ -24,23 +24,29 @@ from bench_store import wall  # noqa: E402
 from machine import machine, table  # noqa: E402
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, default=10)
-    parser.add_argument("--rounds", type=int, default=2)
-    args = parser.parse_args()
+def startup(runs: int, rounds: int) -> list[tuple[float, float]]:
+    """(``--help`` s, ``list`` s) per round: medians of ``runs`` whole-process
+    runs of the installed script against a small database."""
     exe = str(Path(sys.executable).with_name("memcli"))
+    medians = []
     with tempfile.TemporaryDirectory() as home:
         Path(home, "config.toml").write_text('user = "bench"\nembedder = "fake"\n')
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
         env["MEMCLI_HOME"] = home
         for text in ("I live in Seoul", "I like tea", "My sister is called Mina"):
             subprocess.run([exe, "add", text], env=env, stdout=subprocess.DEVNULL, check=True)
-        rows = []
-        for n in range(1, args.rounds + 1):
+        for _ in range(rounds):
             wall([exe, "--help"], env, runs=1)
-            rows.append([str(n), f"{wall([exe, '--help'], env, args.runs):.3f}",
-                         f"{wall([exe, 'list'], env, args.runs):.3f}"])
+            medians.append((wall([exe, "--help"], env, runs), wall([exe, "list"], env, runs)))
+    return medians
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args()
+    rows = [[str(n), f"{h:.3f}", f"{ls:.3f}"] for n, (h, ls) in enumerate(startup(args.runs, args.rounds), 1)]
     print(machine())
     print(f"median of {args.runs} whole-process runs each")
     print(table(["round", "`memcli --help` s", "`memcli list` s"], rows))

@@ -17,6 +17,7 @@ threads and on one.
 from __future__ import annotations
 
 import argparse
+import base64
 import os
 import subprocess
 import sys
@@ -59,6 +60,17 @@ def timed(queries: list[str], run: Callable[[str], Any]) -> tuple[float, float]:
     return percentiles(samples)
 
 
+def fill(m: Memory, minilm: Any, n: int) -> None:
+    """``n`` synthetic memories for user "bench", embedded by MiniLM in
+    batches and brought in through the export format (as a restore would)."""
+    texts = synthetic_texts(n)
+    vectors = minilm.embed(texts)
+    records = [{"memory": t, "user_id": "bench", "kind": "message", "embedder": minilm.id,
+                "embedding": base64.b64encode(v.tobytes()).decode()}
+               for t, v in zip(texts, vectors)]
+    m.import_data({"format": "memcli-export", "schema_version": 3, "memories": records})
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--memories", type=int, default=2500)
@@ -93,12 +105,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="memcli-query-") as tmp:
         config = Config.from_dict({"user": "bench", "embedder": "minilm", "db": str(Path(tmp) / "q.db")})
         with Memory(config=config, embedder=minilm) as m:
-            texts = synthetic_texts(args.memories)
-            vectors = minilm.embed(texts)
-            records = [{"memory": t, "user_id": "bench", "kind": "message", "embedder": minilm.id,
-                        "embedding": __import__("base64").b64encode(v.tobytes()).decode()}
-                       for t, v in zip(texts, vectors)]
-            m.import_data({"format": "memcli-export", "schema_version": 3, "memories": records})
+            fill(m, minilm, args.memories)
             fixed = {q: by_memcli(q) for q in queries}
             searcher = m._searcher
 

@@ -105,12 +105,14 @@ def timed(fn: Callable[[], Any]) -> float:
     return time.perf_counter() - start
 
 
-def scale(sides: list[Any], sizes: list[int], queries: list[str]) -> list[list[str]]:
-    rows = []
+def scale(sides: list[Any], sizes: list[int], queries: list[str]) -> list[dict[str, Any]]:
+    """Per size: each side's add rate (memories/s) and search p50 / p95 (ms),
+    the sides filled alike, one size after another."""
+    results = []
     done = {s.name: 0 for s in sides}
     texts = synthetic_texts(max(sizes))
     for n in sizes:
-        figures: dict[str, tuple[float, float, float]] = {}
+        figures: dict[str, Any] = {"memories": n}
         for side in sides:
             start = done[side.name]
             seconds = sum(timed(lambda i=i: side.add(texts[i : i + 100], "scale")) for i in range(start, n, 100))
@@ -119,11 +121,25 @@ def scale(sides: list[Any], sizes: list[int], queries: list[str]) -> list[list[s
             for q in queries:
                 lat.append(timed(lambda q=q: side.search(q, "scale", 10)) * 1000)
             p50, p95 = percentiles(lat)
-            figures[side.name] = ((n - start) / seconds, p50, p95)
-        a, b = figures["memcli"], figures["Mem0"]
-        rows.append([f"{n:,}", f"{a[0]:.0f}", f"{b[0]:.0f}", f"{a[0] / b[0]:.2f}",
-                     f"{a[1]:.1f} / {a[2]:.1f}", f"{b[1]:.1f} / {b[2]:.1f}", f"{a[1] / b[1]:.2f}"])
+            figures[side.name] = {"add_per_s": (n - start) / seconds, "search_p50_ms": p50, "search_p95_ms": p95}
+        results.append(figures)
+    return results
+
+
+def scale_rows(results: list[dict[str, Any]]) -> list[list[str]]:
+    rows = []
+    for r in results:
+        a, b = r["memcli"], r["Mem0"]
+        rows.append([f"{r['memories']:,}", f"{a['add_per_s']:.0f}", f"{b['add_per_s']:.0f}",
+                     f"{a['add_per_s'] / b['add_per_s']:.2f}",
+                     f"{a['search_p50_ms']:.1f} / {a['search_p95_ms']:.1f}",
+                     f"{b['search_p50_ms']:.1f} / {b['search_p95_ms']:.1f}",
+                     f"{a['search_p50_ms'] / b['search_p50_ms']:.2f}"])
     return rows
+
+
+def side_by_side_queries(n: int) -> list[str]:
+    return [f"what does my friend like about {w}" for w in synthetic_texts(n, seed=4)]
 
 
 def locomo_recall(side: Any, data: Path, budget: int = 300) -> tuple[float, float]:
@@ -162,13 +178,13 @@ def main() -> None:
         sys.exit("Mem0 is not installed: pip install -e '.[bench]'")
     print(f"machine: {machine()}")
     embedder = MiniLMEmbedder()
-    queries = [f"what does my friend like about {w}" for w in synthetic_texts(args.queries, seed=4)]
+    queries = side_by_side_queries(args.queries)
     with tempfile.TemporaryDirectory(prefix="memcli-vs-mem0-") as tmp:
         folder = Path(tmp)
         (folder / "a").mkdir()
         (folder / "b").mkdir()
         sides = [MemcliSide(folder / "a", embedder), Mem0Side(folder / "b")]
-        rows = scale(sides, [int(s) for s in args.sizes.split(",")], queries)
+        rows = scale_rows(scale(sides, [int(s) for s in args.sizes.split(",")], queries))
         print(table(["memories", "memcli add/s", "Mem0 add/s", "ratio", "memcli search p50/p95 ms",
                      "Mem0 search p50/p95 ms", "ratio (p50)"], rows))
         if args.data.exists():
