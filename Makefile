@@ -8,7 +8,7 @@ PIP := $(VENV)/bin/pip
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install chat test check bench bench-mem0 clean
+.PHONY: install chat test check bench bench-mem0 bench-goals clean
 
 install: $(VENV)/.installed
 
@@ -46,6 +46,11 @@ bench: install
 bench-mem0: install
 	$(PIP) install --quiet -e '.[bench]'
 	$(PY) bench/peers/mem0_side_by_side.py --sizes 1000,10000 --data ../shared/data/locomo
+
+# every search goal's figure beside its target in one run (1M memories included: about 45 minutes)
+bench-goals: install
+	$(PIP) install --quiet -e '.[bench]'
+	$(PY) bench/goals.py --data ../shared/data/locomo
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

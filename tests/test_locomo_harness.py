@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -111,3 +113,48 @@ def test_typing_lowercases_and_misspells_the_text_only() -> None:
     assert Typing().text(turn) == turn["text"]
     both = Typing(typos=1.0, lowercase=True).text(turn)
     assert both == both.lower() and both != turn["text"].lower()
+
+
+def test_harness_says_where_the_evidence_turns_first_appear() -> None:
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "locomo.py"), "--data", str(ROOT / "tests" / "data" / "locomo_fixture"),
+         "--mode", "raw", "--json", "--embedder", "fake", "--ranks"],
+        capture_output=True, text=True, check=True, timeout=120,
+    )
+    [raw] = json.loads(out.stdout)["results"]
+    ranks = raw["evidence_ranks"]
+    assert set(ranks) == {"multi-hop", "temporal", "single-hop"}
+    # the whole fixture fits in 300 words: every evidence turn is within the budget
+    assert all(set(bands) == {"within budget"} for bands in ranks.values())
+    assert sum(sum(bands.values()) for bands in ranks.values()) >= raw["questions"]
+
+
+def test_rank_bucket_names_the_band_of_the_first_result() -> None:
+    sys.path.insert(0, str(ROOT / "bench"))
+    from locomo import rank_bucket
+
+    assert rank_bucket(3, True) == "within budget"
+    assert [rank_bucket(n, False) for n in (0, 59, 60, 99, 100, 299, 300)] == [
+        "ranks 1-60", "ranks 1-60", "61-100", "61-100", "101-300", "101-300", "past 300"]
+    assert rank_bucket(None, False) == "past 300"
+
+
+@pytest.mark.real_models
+def test_goals_report_the_harness_figures_beside_their_targets() -> None:
+    """The goals script runs the harness as it is (with MiniLM) and judges its figures."""
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "goals.py"), "--data", str(ROOT / "tests" / "data" / "locomo_fixture"),
+         "--skip", "cli,loaded,mem0,large", "--json"],
+        capture_output=True, text=True, check=True, timeout=300,
+    )
+    goals = {g["goal"]: g for g in json.loads(out.stdout)["goals"]}
+    recall = goals["LoCoMo recall at 300 words, the conversations here (1)"]
+    assert recall["figure"].startswith("1.000") and recall["met"] == "yes"
+    assert goals["ingestion, LoCoMo raw mode"]["target"] == ">= 150 turns/s"
+    assert goals["LoCoMo recall, unseen conversations / real chats"]["met"] == "not measured"
+
+
+def test_goals_refuse_an_unknown_step() -> None:
+    out = subprocess.run([sys.executable, str(ROOT / "bench" / "goals.py"), "--skip", "speed"],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2 and "unknown step(s) speed" in out.stderr
