@@ -47,7 +47,7 @@ bench-mem0: install
 	$(PIP) install --quiet -e '.[bench]'
 	$(PY) bench/peers/mem0_side_by_side.py --sizes 1000,10000 --data ../shared/data/locomo
 
-# every search goal's figure beside its target in one run (1M memories included: about 45 minutes)
+# every search goal's figure beside its target in one run (1M memories included: about half an hour on 2 cores)
 bench-goals: install
 	$(PIP) install --quiet -e '.[bench]'
 	$(PY) bench/goals.py --data ../shared/data/locomo

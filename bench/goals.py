@@ -57,9 +57,12 @@ from memcli import Config, Memory  # noqa: E402
 STEPS = ["cli", "loaded", "locomo", "mem0", "large"]
 
 
-def goal(name: str, target: str, figure: str, met: bool | None, source: str) -> dict[str, Any]:
+def goal(name: str, target: str, figure: str, met: bool | None, source: str,
+         unjudged: str = "not measured") -> dict[str, Any]:
+    """One row; ``met`` is None where the figure cannot be judged, and
+    ``unjudged`` says why."""
     return {"goal": name, "target": target, "figure": figure,
-            "met": "yes" if met else "not measured" if met is None else "no", "source": source}
+            "met": "yes" if met else unjudged if met is None else "no", "source": source}
 
 
 def cli_goal() -> list[dict[str, Any]]:
@@ -136,7 +139,8 @@ def large_goal(minilm: Any, n: int, queries: int) -> list[dict[str, Any]]:
     at_goal_size = n >= 1_000_000
     return [goal(f"search with the query embedding, {n:,} memories of one user", "p50 <= 15 ms at 1,000,000",
                  f"{p50:.1f} / {r['search_embed_p95_ms']:.1f} ms" + ("" if at_goal_size else " (a smaller run)"),
-                 p50 <= 15 if at_goal_size else None, f"bench/bench_store.py --sizes {n}")]
+                 p50 <= 15 if at_goal_size else None, f"bench/bench_store.py --sizes {n}",
+                 unjudged="not at the goal's size")]
 
 
 def main() -> None:
@@ -156,6 +160,7 @@ def main() -> None:
     from memcli.models.minilm import MiniLMEmbedder
 
     minilm = MiniLMEmbedder()
+    minilm.embed(["load the model"])  # so no step's first query pays for loading it
     steps: dict[str, Callable[[], list[dict[str, Any]]]] = {
         "cli": cli_goal,
         "loaded": lambda: loaded_goal(minilm, args.queries),
@@ -163,6 +168,7 @@ def main() -> None:
         "mem0": lambda: mem0_goal(minilm, args.queries),
         "large": lambda: large_goal(minilm, args.large, args.queries),
     }
+    started = machine()  # the date and time the run began
     rows: list[dict[str, Any]] = []
     for name in STEPS:
         if name in skip:
@@ -170,7 +176,7 @@ def main() -> None:
         if not args.json:
             print(f"  {name} ...", file=sys.stderr, flush=True)
         rows += steps[name]()
-    report = {"machine": machine(), "goals": rows}
+    report = {"machine": started, "goals": rows}
     if args.json:
         print(json.dumps(report, indent=2))
         return
