@@ -126,3 +126,25 @@ def test_a_conversation_added_with_the_real_embedder_is_found_by_meaning(minilm:
         assert "Busan" in " ".join(r.memory for r in m.search("Which city is Mina's home now?", limit=2))
         assert "guitar" in " ".join(r.memory for r in m.search("What instrument is Jun learning?", limit=3))
         assert "Daegu" in " ".join(r.memory for r in m.search("Where are Jun's parents?", limit=3))
+
+
+def test_int8_windows_give_each_piece_nearly_its_float32_vector(minilm: MiniLMEmbedder,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the CPU has int8 dot products, conversations run through int8
+    weights (memcli.models.cpu); each piece's vector stays by its float32
+    one, and nearest to it."""
+    from memcli.text import lead_in, split_sentences
+
+    pairs, said = [], ""
+    for name, text in CONVERSATION:
+        for sentence in split_sentences(text):
+            pairs.append((lead_in(said) or None, f"{name}: {sentence}"))
+            said = f"{said} {name}: {sentence}"
+    monkeypatch.setenv("MEMCLI_INT8", "0")
+    full = minilm.embed_conversation(pairs)
+    monkeypatch.setenv("MEMCLI_INT8", "1")
+    int8 = minilm.embed_conversation(pairs)
+    assert not np.array_equal(full, int8)  # the int8 graph did run
+    similar = int8 @ full.T
+    assert (np.diag(similar) > 0.97).all()
+    assert list(np.argmax(similar, axis=1)) == list(range(len(pairs)))

@@ -29,17 +29,34 @@ from .bert_numpy import BertWeights
 _MS = "com.microsoft"
 
 
-def _graph(w: BertWeights) -> tuple[bytes, dict[str, np.ndarray]]:
-    """The serialised graph (weights left external) and its weights by name."""
+def quantized(array: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A weight matrix (inputs x outputs) as int8 and one scale per output
+    column, symmetric (zero point 0): ``q * scale`` is the matrix to within
+    half a step. A scale per column, not one per matrix, is what kept recall."""
+    scale = np.abs(array).max(axis=0) / 127.0
+    scale = np.where(scale > 0, scale, 1.0).astype(np.float32)
+    return np.clip(np.rint(array / scale), -127, 127).astype(np.int8), scale
+
+
+def _graph(w: BertWeights, int8: bool = False) -> tuple[bytes, dict[str, np.ndarray]]:
+    """The serialised graph (weights left external) and its weights by name.
+
+    With ``int8`` every layer's four weight matrices are int8 (per-column
+    scales) and run as ONNX Runtime's dynamically quantised ops (the input
+    quantised per call): ``QAttention`` and ``DynamicQuantizeMatMul``.
+    Embeddings, biases, layer norms and the rest stay float32."""
     from onnx import TensorProto, helper
 
     weights: dict[str, np.ndarray] = {}
     inits: list[Any] = []
+    types = {np.dtype(np.float32): TensorProto.FLOAT, np.dtype(np.int8): TensorProto.INT8}
 
     def weight(name: str, array: np.ndarray) -> str:
-        array = np.ascontiguousarray(array, dtype=np.float32)
+        if array.dtype != np.int8:
+            array = array.astype(np.float32, copy=False)
+        array = np.ascontiguousarray(array)
         weights[name] = array
-        tensor = TensorProto(name=name, data_type=TensorProto.FLOAT, dims=list(array.shape),
+        tensor = TensorProto(name=name, data_type=types[array.dtype], dims=list(array.shape),
                              data_location=TensorProto.EXTERNAL)
         for key, value in (("location", "memcli"), ("offset", "0"), ("length", str(array.nbytes))):
             entry = tensor.external_data.add()
@@ -65,19 +82,39 @@ def _graph(w: BertWeights) -> tuple[bytes, dict[str, np.ndarray]]:
                                     weight("embed_bias", w.embed_norm[1])], ["x"], axis=-1, epsilon=w.eps),
         node("Cast", ["mask"], ["mask32"], to=TensorProto.INT32),
     ]
+    zero = weight("int8_zero", np.zeros(1, dtype=np.int8)) if int8 else ""
+
+    def matmul(x: str, name: str, matrix: np.ndarray, out: str) -> Any:
+        if not int8:
+            return node("MatMul", [x, weight(name, matrix)], [out])
+        q, scale = quantized(matrix)
+        zeros = weight(name + "_zero", np.zeros(len(scale), dtype=np.int8))
+        return node("DynamicQuantizeMatMul", [x, weight(name, q), weight(name + "_scale", scale), zeros], [out],
+                    domain=_MS)
+
+    def attention(x: str, p: str, b: dict[str, Any]) -> list[Any]:
+        bias = weight(p + "qkv_b", b["qkv_b"])
+        if not int8:
+            return [node("Attention", [x, weight(p + "qkv", b["qkv"]), bias, "mask32"], [p + "att"], domain=_MS,
+                         num_heads=w.heads)]
+        q, scale = quantized(b["qkv"])
+        return [
+            node("DynamicQuantizeLinear", [x], [p + "xq", p + "xq_scale", p + "xq_zero"]),
+            node("QAttention", [p + "xq", weight(p + "qkv", q), bias, p + "xq_scale", weight(p + "qkv_scale", scale),
+                                "mask32", p + "xq_zero", zero], [p + "att"], domain=_MS, num_heads=w.heads),
+        ]
+
     x = "x"
     for n, b in enumerate(w.blocks):
         p = f"l{n}."
-        nodes += [
-            node("Attention", [x, weight(p + "qkv", b["qkv"]), weight(p + "qkv_b", b["qkv_b"]), "mask32"],
-                 [p + "att"], domain=_MS, num_heads=w.heads),
-            node("MatMul", [p + "att", weight(p + "out", b["out"])], [p + "att_out"]),
+        nodes += attention(x, p, b) + [
+            matmul(p + "att", p + "out", b["out"], p + "att_out"),
             node("SkipLayerNormalization", [p + "att_out", x, weight(p + "g1", b["norm1"][0]),
                                             weight(p + "b1", b["norm1"][1]), weight(p + "out_b", b["out_b"])],
                  [p + "x1"], domain=_MS, epsilon=w.eps),
-            node("MatMul", [p + "x1", weight(p + "up", b["up"])], [p + "up_out"]),
+            matmul(p + "x1", p + "up", b["up"], p + "up_out"),
             node("BiasGelu", [p + "up_out", weight(p + "up_b", b["up_b"])], [p + "gelu"], domain=_MS),
-            node("MatMul", [p + "gelu", weight(p + "down", b["down"])], [p + "down_out"]),
+            matmul(p + "gelu", p + "down", b["down"], p + "down_out"),
             node("SkipLayerNormalization", [p + "down_out", p + "x1", weight(p + "g2", b["norm2"][0]),
                                             weight(p + "b2", b["norm2"][1]), weight(p + "down_b", b["down_b"])],
                  [p + "x2"], domain=_MS, epsilon=w.eps),
@@ -112,15 +149,21 @@ class OnnxBert:
         import onnxruntime  # noqa: F401  (missing: ImportError now, so the caller can fall back)
 
         self.w = weights
-        self._graph, self._weights = _graph(weights)
-        self._sessions: dict[int, Any] = {}
+        # built now: without the onnx package this raises ImportError here, where the caller falls back
+        self._graphs: dict[bool, tuple[bytes, dict[str, np.ndarray]]] = {False: _graph(weights)}
+        self._sessions: dict[tuple[int, bool], Any] = {}
         self._lock = threading.Lock()
 
-    def session(self, threads: int) -> Any:
-        """The session whose pool has ``threads`` threads (built on first use)."""
+    def session(self, threads: int, int8: bool = False) -> Any:
+        """The session whose pool has ``threads`` threads, of the float32 graph
+        or the ``int8`` one (each built on first use)."""
         with self._lock:
-            if threads not in self._sessions:
+            if (threads, int8) not in self._sessions:
                 import onnxruntime as ort
+
+                if int8 not in self._graphs:
+                    self._graphs[int8] = _graph(self.w, int8)
+                graph, weights = self._graphs[int8]
 
                 options = ort.SessionOptions()
                 options.intra_op_num_threads = threads
@@ -129,13 +172,11 @@ class OnnxBert:
                 # A spinning pool burns the core another program needs and,
                 # descheduled, makes its partner wait: block instead.
                 options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-                names = list(self._weights)
-                # the arrays stay referenced by self._weights for the session's life
-                options.add_external_initializers(
-                    names, [ort.OrtValue.ortvalue_from_numpy(self._weights[n]) for n in names])
-                self._sessions[threads] = ort.InferenceSession(
-                    self._graph, options, providers=["CPUExecutionProvider"])
-            return self._sessions[threads]
+                names = list(weights)
+                # the arrays stay referenced by self._graphs for the session's life
+                options.add_external_initializers(names, [ort.OrtValue.ortvalue_from_numpy(weights[n]) for n in names])
+                self._sessions[threads, int8] = ort.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
+            return self._sessions[threads, int8]
 
     def encode(self, texts: Sequence[str], threads: int = 1) -> np.ndarray:
         """Unit vectors for ``texts``, shape (len(texts), hidden), float32. Texts
@@ -144,8 +185,9 @@ class OnnxBert:
         vectors = self.session(threads).run(["vectors"], {"ids": ids, "mask": mask})[0]
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
-    def states(self, ids: np.ndarray, mask: np.ndarray, threads: int = 1) -> np.ndarray:
+    def states(self, ids: np.ndarray, mask: np.ndarray, threads: int = 1, int8: bool = False) -> np.ndarray:
         """The last layer's state of every token, shape (batch, tokens, hidden),
         for token ids and mask as :meth:`BertWeights.tokens` gives them (used
-        to embed a conversation in windows: :mod:`memcli.models.windows`)."""
-        return self.session(threads).run(["states"], {"ids": ids, "mask": mask})[0]
+        to embed a conversation in windows: :mod:`memcli.models.windows`);
+        ``int8``: from the graph with int8 weights (see :func:`_graph`)."""
+        return self.session(threads, int8).run(["states"], {"ids": ids, "mask": mask})[0]

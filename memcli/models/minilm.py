@@ -138,15 +138,18 @@ class MiniLMEmbedder:
         """Vectors for a conversation's pieces, ``pairs`` of (context, text) in
         the order said: embedded in shared windows of the talk
         (:mod:`memcli.models.windows`), 1.5x as fast as each context and
-        text on its own. Without ONNX Runtime, each on its own."""
+        text on its own, and where the CPU has int8 dot products
+        (:func:`memcli.models.cpu.int8_dot`) through int8 weights, 1.6x as
+        fast again. Without ONNX Runtime, each on its own."""
         if not pairs:
             return np.zeros((0, self.dim), dtype=np.float32)
         fast = self._load_fast()
         if not hasattr(fast, "states"):
             return self.embed([embedding_input(t, c) for c, t in pairs])
         from ..threads import cores
+        from .cpu import int8_dot
         from .windows import embed_in_windows
 
-        threads = cores()
-        return embed_in_windows(pairs, fast.w.pieces, lambda ids, mask: fast.states(ids, mask, threads),
+        threads, int8 = cores(), int8_dot()
+        return embed_in_windows(pairs, fast.w.pieces, lambda ids, mask: fast.states(ids, mask, threads, int8),
                                 fast.w.specials, self.embed, self.dim, self.batch_size)
