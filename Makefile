@@ -36,6 +36,7 @@ check: install
 bench: install
 	$(PY) bench/bench_store.py --multi 100x10000
 	$(PY) bench/bench_cli.py
+	$(PY) bench/bench_ingest.py --data ../shared/data/locomo
 	$(PY) bench/bench_chat.py
 	$(PY) bench/bench_extraction.py
 	$(PY) bench/bench_spelling.py

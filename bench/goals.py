@@ -95,7 +95,12 @@ def locomo_goal(data: Path) -> list[dict[str, Any]]:
     with tempfile.TemporaryDirectory(prefix="memcli-goals-") as tmp:
         r = run_mode(files, False, 300, 50, Path(tmp))
     cats = r["recall_by_category"]
-    return [goal("ingestion, LoCoMo raw mode", ">= 150 turns/s", f"{r['ingest_turns_per_s']:.0f} turns/s",
+    # which graph ran the windows depends on the CPU (memcli/models/cpu.py)
+    from memcli.models.cpu import int8_dot
+
+    weights = "int8" if int8_dot() else "float32"
+    return [goal("ingestion, LoCoMo raw mode", ">= 150 turns/s",
+                 f"{r['ingest_turns_per_s']:.0f} turns/s ({weights} windows)",
                  r["ingest_turns_per_s"] >= 150, "bench/locomo.py --mode raw"),
             goal(f"LoCoMo recall at 300 words, the conversations here ({len(files)})", ">= 0.825 (no fall)",
                  f"{r['recall']:.3f} (multi-hop {cats.get('multi-hop', 0):.3f}, "

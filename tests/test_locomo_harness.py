@@ -158,3 +158,22 @@ def test_goals_refuse_an_unknown_step() -> None:
     out = subprocess.run([sys.executable, str(ROOT / "bench" / "goals.py"), "--skip", "speed"],
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 2 and "unknown step(s) speed" in out.stderr
+
+
+@pytest.mark.real_models
+def test_ingestion_bench_times_both_precisions_on_the_fixture() -> None:
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "bench_ingest.py"), "--data",
+         str(ROOT / "tests" / "data" / "locomo_fixture"), "--rounds", "2", "--json"],
+        capture_output=True, text=True, check=True, timeout=300,
+    )
+    report = json.loads(out.stdout)
+    assert report["files"] == ["demo.json"] and report["default"] in ("int8", "float32")
+    assert [len(v) for v in report["turns_per_s"].values()] == [2, 2]
+    assert all(v > 0 for v in report["median"].values()) and report["ratio"] > 0
+
+
+def test_ingestion_bench_refuses_zero_rounds() -> None:
+    out = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_ingest.py"), "--data", str(ROOT),
+                          "--rounds", "0"], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2 and "--rounds must be at least 1" in out.stderr
