@@ -24,7 +24,7 @@ ingestion 1.5x as fast and recall 0.819 -> 0.824 with windows of 64 tokens
 (128: twice as fast, 0.822, with more lost on the worst conversation; 256:
 0.813; each piece's tokens attending only to its context and itself: 0.808).
 Where the CPU has int8 dot products the windows run through MiniLM with int8
-weights (:mod:`memcli.models.cpu`): 1.65x as fast again, recall 0.825 -> 0.829.
+weights (:mod:`memcli.models.cpu`): 1.66x as fast again, recall 0.825 -> 0.829.
 """
 
 from __future__ import annotations
