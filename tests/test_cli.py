@@ -170,6 +170,19 @@ def test_help_and_version(cli) -> None:
     assert ok(cli("--version")).startswith("memcli ")
 
 
+def test_help_runs_without_importing_rich() -> None:
+    """rich's console and tables are a third of the CLI's import time; help
+    and JSON output do not need them, so they load on first use."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from memcli.cli.app import app\n"
+            "try:\n    app(['--help'])\nexcept SystemExit:\n    pass\n"
+            "print('rich loaded' if any(m.split('.')[0] == 'rich' for m in sys.modules) else 'no rich')")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "list" in out.stdout and out.stdout.strip().endswith("no rich")
+
+
 def test_infer_episodes_why_and_as_of(cli) -> None:
     assert "Added memory 1: Lives in Seoul" in ok(cli("add", "--infer", "--at", "2024-05-01", "I live in Seoul."))
     out = ok(cli("add", "--infer", "--at", "2026-03-10", "I moved to Busan last year. Yesterday I went to the dentist."))

@@ -8,21 +8,27 @@ passes through :func:`visible`: a memory may hold anything anyone wrote (an
 import, a pasted message, another program through the API), and an escape
 sequence in it must not clear the screen or retitle the window. ``--json``
 output stays exact.
+
+rich is imported on first use, not with this module: ``memcli --help`` and a
+command that prints JSON never need it (its console, table and text modules
+are about a third of the CLI's import time).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from typing import Any, Iterable
-
-from rich.console import Console, RenderableType
-from rich.table import Table
-from rich.text import Text
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Iterable
 
 from ..records import AddResult, HistoryEvent, MemoryItem
 from ..vocab import Event
 from .environment import Environment
+
+if TYPE_CHECKING:
+    from rich.console import Console, RenderableType
+    from rich.table import Table
+    from rich.text import Text
 
 
 # C0 and C1 control characters (but tab and newline), DEL, and the bidirectional
@@ -39,6 +45,8 @@ def visible(text: str) -> str:
 
 def shown(text: str | None) -> Text:
     """Text for a table cell or a line: visible, never markup."""
+    from rich.text import Text
+
     return Text(visible(text or ""))
 
 
@@ -47,12 +55,25 @@ class Renderer:
 
     def __init__(self, env: Environment) -> None:
         self.env = env
-        colors = env.use_colors
+
+    @cached_property
+    def out(self) -> Console:
+        from rich.console import Console
+
+        env = self.env
         force = env.stdout_isatty if env.stdout_isatty is not None else None
-        self.out = Console(file=env.output, soft_wrap=False, highlight=False, no_color=not colors,
-                           force_terminal=force)
-        self.err = Console(file=env.errors, highlight=False, no_color=not colors)
-        self.progress = ProgressBar(self.err)
+        return Console(file=env.output, soft_wrap=False, highlight=False, no_color=not env.use_colors,
+                       force_terminal=force)
+
+    @cached_property
+    def err(self) -> Console:
+        from rich.console import Console
+
+        return Console(file=self.env.errors, highlight=False, no_color=not self.env.use_colors)
+
+    @cached_property
+    def progress(self) -> ProgressBar:
+        return ProgressBar(self.err)
 
     def print(self, renderable: RenderableType) -> None:
         self.out.print(renderable)
@@ -69,6 +90,8 @@ class Renderer:
         stream.flush()
 
     def error(self, message: str) -> None:
+        from rich.text import Text
+
         # The message is plain text: "[chat] model" must not be read as markup.
         line = Text("error:", style="bold red")
         line.append(f" {visible(message)}")
@@ -79,6 +102,8 @@ class Renderer:
 
     def fields(self, data: dict[str, Any], width: int) -> None:
         """``key: value`` lines, keys right-aligned to ``width`` in bold."""
+        from rich.text import Text
+
         for key, value in data.items():
             line = Text(f"{key:>{width}}: ", style="bold")
             line.append(visible(str(value)))
@@ -120,6 +145,8 @@ def sentence(text: str | None) -> str:
 
 def memory_table(items: Iterable[MemoryItem], *, scores: bool = False, users: bool = False,
                  title: str | None = None, validity: bool = False) -> Table:
+    from rich.table import Table
+
     table = Table(title=title, show_lines=False, expand=False)
     table.add_column("id", justify="right", style="cyan", no_wrap=True)
     if scores:
@@ -148,6 +175,8 @@ def memory_table(items: Iterable[MemoryItem], *, scores: bool = False, users: bo
 
 
 def episode_table(items: Iterable[MemoryItem]) -> Table:
+    from rich.table import Table
+
     table = Table()
     table.add_column("id", justify="right", style="cyan", no_wrap=True)
     table.add_column("when", no_wrap=True)
@@ -159,6 +188,8 @@ def episode_table(items: Iterable[MemoryItem]) -> Table:
 
 
 def history_table(memory_id: int, events: Iterable[HistoryEvent]) -> Table:
+    from rich.table import Table
+
     table = Table(title=f"history of memory {memory_id}")
     for col in ("when (UTC)", "event", "old", "new", "by", "why"):
         table.add_column(col, overflow="fold")
@@ -169,6 +200,8 @@ def history_table(memory_id: int, events: Iterable[HistoryEvent]) -> Table:
 
 
 def prune_table(rows: Iterable[dict[str, Any]], applied: bool) -> Table:
+    from rich.table import Table
+
     table = Table(title=("deleted" if applied else "would delete (dry run; --apply to delete)"))
     for col in ("id", "retention", "memory", "importance", "uses", "last used"):
         table.add_column(col, overflow="fold")
@@ -181,6 +214,8 @@ def prune_table(rows: Iterable[dict[str, Any]], applied: bool) -> Table:
 def tier_table(plan: Any) -> Table:
     """The moves of a :class:`memcli.TierPlan` between the hot and cold tiers."""
     done = plan.applied
+    from rich.table import Table
+
     table = Table(title=(f"tiers (cold below retention {plan.cold_below})"
                          + ("" if done else ": dry run; --apply to move")))
     for col in ("id", "retention", "memory", "move"):
@@ -193,6 +228,9 @@ def tier_table(plan: Any) -> Table:
 
 
 def consolidation_table(groups: Iterable[Any], applied: bool) -> Table:
+    from rich.table import Table
+    from rich.text import Text
+
     table = Table(title=("consolidated" if applied else "would consolidate (dry run; --apply to do it)"))
     for col in ("summary", "memory", "replaces"):
         table.add_column(col, overflow="fold")
@@ -204,6 +242,8 @@ def consolidation_table(groups: Iterable[Any], applied: bool) -> Table:
 
 def why_lines(data: dict[str, Any]) -> list[Text]:
     """A memory, its validity, its source messages and its history, as lines."""
+    from rich.text import Text
+
     m = data["memory"]
     lines = [Text(f"memory {m['id']}: ", style="bold") + shown(m["memory"])]
     span = f"true from {short_time(m.get('valid_from'))}" if m.get("valid_from") else ""
