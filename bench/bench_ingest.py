@@ -32,7 +32,7 @@ from locomo import ingest  # noqa: E402
 from machine import machine, table  # noqa: E402
 
 from memcli import Config, Memory  # noqa: E402
-from memcli.models.cpu import _cpu_has_int8  # noqa: E402
+from memcli.models.cpu import cpu_has_int8  # noqa: E402
 
 SIDES = {"0": "float32", "1": "int8"}
 
@@ -84,7 +84,7 @@ def main() -> None:
             os.environ["MEMCLI_INT8"] = before
     medians = {side: statistics.median(values) for side, values in runs.items()}
     ratio = medians["1"] / medians["0"] if medians["0"] else 0.0
-    default = "int8" if _cpu_has_int8() else "float32"
+    default = "int8" if cpu_has_int8() else "float32"
     if args.json:
         print(json.dumps({"machine": machine(), "files": [p.name for p in files], "default": default,
                           "turns_per_s": {SIDES[s]: v for s, v in runs.items()},

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from memcli.errors import ConfigError
 from memcli.models import cpu
 from memcli.models.bert_onnx import quantized
 
@@ -28,9 +29,15 @@ def test_memcli_int8_decides_over_the_cpu(monkeypatch: pytest.MonkeyPatch, value
     assert cpu.int8_dot() is expected
 
 
+def test_a_memcli_int8_that_is_not_0_or_1_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MEMCLI_INT8", "yes")
+    with pytest.raises(ConfigError, match="MEMCLI_INT8 must be 0 or 1, not 'yes'"):
+        cpu.int8_dot()
+
+
 def test_without_memcli_int8_the_cpu_decides(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("MEMCLI_INT8", raising=False)
-    assert cpu.int8_dot() is cpu._cpu_has_int8()
+    assert cpu.int8_dot() is cpu.cpu_has_int8()
 
 
 def test_a_matrix_in_int8_is_within_half_a_step_of_each_column() -> None:

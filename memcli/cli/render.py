@@ -213,9 +213,9 @@ def prune_table(rows: Iterable[dict[str, Any]], applied: bool) -> Table:
 
 def tier_table(plan: Any) -> Table:
     """The moves of a :class:`memcli.TierPlan` between the hot and cold tiers."""
-    done = plan.applied
     from rich.table import Table
 
+    done = plan.applied
     table = Table(title=(f"tiers (cold below retention {plan.cold_below})"
                          + ("" if done else ": dry run; --apply to move")))
     for col in ("id", "retention", "memory", "move"):

@@ -8,7 +8,9 @@ layer ONNX Runtime's fused ``Attention``, ``SkipLayerNormalization`` and
 ``BiasGelu`` kernels (the ones its transformer optimiser would produce),
 mean pooling over the attention mask and L2 normalisation. The weights are
 handed to the session as external initializers: serialising 90 MB into the
-graph cost 0.7 s per process.
+graph cost 0.7 s per process. A second graph, with each layer's weight
+matrices in int8, runs a conversation's windows where the CPU has int8 dot
+products (:mod:`memcli.models.cpu`); it is built on first use.
 
 Threads: a session has a fixed pool, and its threads block instead of
 spinning while they wait. torch's and OpenBLAS's spinning pools made a

@@ -17,6 +17,8 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
+from ..errors import ConfigError
+
 # the /proc/cpuinfo flags of an int8 dot product without saturation
 INT8_FLAGS = frozenset({"avx512_vnni", "avx_vnni", "amx_int8"})
 
@@ -31,7 +33,8 @@ def has_int8_flags(cpuinfo: str) -> bool:
 
 
 @lru_cache(maxsize=1)
-def _cpu_has_int8() -> bool:
+def cpu_has_int8() -> bool:
+    """Whether this machine's CPU lists such a flag (False where there is no /proc/cpuinfo)."""
     try:
         return has_int8_flags(Path("/proc/cpuinfo").read_text(errors="replace"))
     except OSError:  # not Linux
@@ -41,6 +44,8 @@ def _cpu_has_int8() -> bool:
 def int8_dot() -> bool:
     """Whether to run MiniLM's windows with int8 weights here (see the module)."""
     forced = os.environ.get("MEMCLI_INT8", "").strip()
-    if forced in ("0", "1"):
-        return forced == "1"
-    return _cpu_has_int8()
+    if not forced:
+        return cpu_has_int8()
+    if forced not in ("0", "1"):
+        raise ConfigError(f"MEMCLI_INT8 must be 0 or 1, not {forced!r}")
+    return forced == "1"

@@ -95,8 +95,11 @@ class MiniLMEmbedder:
         fast = self._load_fast()
         if hasattr(fast, "session"):
             from ..threads import cores
+            from .cpu import int8_dot
 
             fast.session(cores())
+            if int8_dot():  # what the chat's first stored exchange runs through (embed_conversation)
+                fast.session(cores(), True)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
