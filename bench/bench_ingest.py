@@ -1,16 +1,18 @@
 """Ingestion speed: LoCoMo conversations stored as given (raw mode), with
-MiniLM's windows in float32 and in int8, alternating in one process.
+MiniLM's windows in float32 and with 8-bit weights, alternating in one process.
 
-    python bench/bench_ingest.py --data DIR [--conversations 26,30] [--rounds 4] [--json]
+    python bench/bench_ingest.py --data DIR [--conversations 26,30] [--rounds 4]
+                                 [--forms float32,int8,uint8] [--json]
 
-Each round ingests every conversation into a fresh database once with
-``MEMCLI_INT8=0`` and once with ``MEMCLI_INT8=1`` (the order swapped every
-round, so a busy spell on a shared machine does not fall on one side only),
-through ``Memory.add`` exactly as ``bench/locomo.py --mode raw`` does, and
-times the adds alone. It prints turns per second per run, each side's median
-and their ratio, and which one memcli uses on this CPU by default
-(``memcli/models/cpu.py``). Recall is ``bench/locomo.py``'s business: run it
-with ``MEMCLI_INT8=0`` or ``=1``.
+Each round ingests every conversation into a fresh database once per form of
+the weights (the order rotated every round, so a busy spell on a shared
+machine does not fall on one side only), through ``Memory.add`` exactly as
+``bench/locomo.py --mode raw`` does, and times the adds alone. ``--forms``
+defaults to float32 and the 8-bit form this CPU takes
+(``memcli/models/cpu.py``: int8 with VNNI or AMX, uint8 with AVX2 alone);
+naming both 8-bit forms compares them on one CPU. It prints turns per second
+per run, each form's median and its ratio to float32. Recall is
+``bench/locomo.py``'s business: run it with ``MEMCLI_INT8=0`` or ``=1``.
 """
 
 from __future__ import annotations
@@ -32,9 +34,9 @@ from locomo import ingest  # noqa: E402
 from machine import machine, table  # noqa: E402
 
 from memcli import Config, Memory  # noqa: E402
-from memcli.models.cpu import cpu_has_int8  # noqa: E402
+from memcli.models import cpu  # noqa: E402
 
-SIDES = {"0": "float32", "1": "int8"}
+FORMS = ("float32", "int8", "uint8")
 
 
 def ingest_all(convs: list[tuple[str, dict[str, Any]]], embedder: Any, folder: Path) -> float:
@@ -53,10 +55,16 @@ def main() -> None:
     parser.add_argument("--data", type=Path, required=True, help="folder of LoCoMo-format JSON files")
     parser.add_argument("--conversations", default="", help="comma-separated file stems, e.g. 26,30")
     parser.add_argument("--rounds", type=int, default=4, help="runs of each side (default 4)")
+    parser.add_argument("--forms", default="", help="comma-separated, of float32, int8, uint8 (default: float32 "
+                        "and this CPU's 8-bit form)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     if args.rounds < 1:
         parser.error("--rounds must be at least 1")
+    default = cpu.cpu_int8_form()
+    forms = [f for f in args.forms.split(",") if f] or ["float32", default or "uint8"]
+    if set(forms) - set(FORMS) or len(set(forms)) != len(forms):
+        parser.error(f"--forms takes distinct names among {', '.join(FORMS)}")
     wanted = {s for s in args.conversations.split(",") if s}
     files = sorted(p for p in args.data.glob("*.json") if not wanted or p.stem in wanted)
     if not files:
@@ -66,36 +74,42 @@ def main() -> None:
     from memcli.models.minilm import MiniLMEmbedder
 
     embedder = MiniLMEmbedder()
-    before = os.environ.get("MEMCLI_INT8")
-    runs: dict[str, list[float]] = {side: [] for side in SIDES}
+    before, detected = os.environ.get("MEMCLI_INT8"), cpu.cpu_int8_form
+
+    def use(form: str) -> None:
+        # MEMCLI_INT8=1 takes "the CPU's" 8-bit form: name the one to time
+        os.environ["MEMCLI_INT8"] = "0" if form == "float32" else "1"
+        cpu.cpu_int8_form = lambda: form  # type: ignore[assignment]
+
+    runs: dict[str, list[float]] = {form: [] for form in forms}
     try:
-        for side in SIDES:  # both graphs built before anything is timed
-            os.environ["MEMCLI_INT8"] = side
+        for form in forms:  # every graph built before anything is timed
+            use(form)
             embedder.embed_conversation([(None, "warm up"), ("warm up", "the model")])
         for n in range(args.rounds):
-            for side in (("0", "1") if n % 2 == 0 else ("1", "0")):
-                os.environ["MEMCLI_INT8"] = side
+            for form in forms[n % len(forms):] + forms[: n % len(forms)]:
+                use(form)
                 with tempfile.TemporaryDirectory(prefix="memcli-ingest-") as tmp:
-                    runs[side].append(ingest_all(convs, embedder, Path(tmp)))
+                    runs[form].append(ingest_all(convs, embedder, Path(tmp)))
     finally:
+        cpu.cpu_int8_form = detected  # type: ignore[assignment]
         if before is None:
             os.environ.pop("MEMCLI_INT8", None)
         else:
             os.environ["MEMCLI_INT8"] = before
-    medians = {side: statistics.median(values) for side, values in runs.items()}
-    ratio = medians["1"] / medians["0"] if medians["0"] else 0.0
-    default = "int8" if cpu_has_int8() else "float32"
+    medians = {form: statistics.median(values) for form, values in runs.items()}
+    base = medians.get("float32", 0.0)
+    ratios = {form: medians[form] / base for form in forms if form != "float32" and base}
     if args.json:
-        print(json.dumps({"machine": machine(), "files": [p.name for p in files], "default": default,
-                          "turns_per_s": {SIDES[s]: v for s, v in runs.items()},
-                          "median": {SIDES[s]: v for s, v in medians.items()}, "ratio": ratio}, indent=2))
+        print(json.dumps({"machine": machine(), "files": [p.name for p in files], "default": default or "float32",
+                          "turns_per_s": runs, "median": medians, "ratio_to_float32": ratios}, indent=2))
         return
     print(f"machine: {machine()}")
-    print(f"files: {', '.join(p.name for p in files)}; raw mode; this CPU's default: {default} "
+    print(f"files: {', '.join(p.name for p in files)}; raw mode; this CPU's default: {default or 'float32'} "
           "(MEMCLI_INT8 unset)")
-    rows = [[SIDES[s], " / ".join(f"{v:.0f}" for v in runs[s]), f"{medians[s]:.0f}"] for s in SIDES]
-    print(table(["windows", "turns/s, each run", "median"], rows))
-    print(f"int8 / float32: {ratio:.2f}x")
+    rows = [[form, " / ".join(f"{v:.0f}" for v in runs[form]), f"{medians[form]:.0f}",
+             f"{ratios[form]:.2f}x" if form in ratios else ""] for form in forms]
+    print(table(["weights", "turns/s, each run", "median", "to float32"], rows))
 
 
 if __name__ == "__main__":

@@ -96,9 +96,9 @@ def locomo_goal(data: Path) -> list[dict[str, Any]]:
         r = run_mode(files, False, 300, 50, Path(tmp))
     cats = r["recall_by_category"]
     # which graph ran the windows depends on the CPU (memcli/models/cpu.py)
-    from memcli.models.cpu import int8_dot
+    from memcli.models.cpu import int8_weights
 
-    weights = "int8" if int8_dot() else "float32"
+    weights = int8_weights() or "float32"
     return [goal("ingestion, LoCoMo raw mode", ">= 150 turns/s",
                  f"{r['ingest_turns_per_s']:.0f} turns/s ({weights} windows)",
                  r["ingest_turns_per_s"] >= 150, "bench/locomo.py --mode raw"),

@@ -161,16 +161,24 @@ def test_goals_refuse_an_unknown_step() -> None:
 
 
 @pytest.mark.real_models
-def test_ingestion_bench_times_both_precisions_on_the_fixture() -> None:
+def test_ingestion_bench_times_each_form_of_the_weights_on_the_fixture() -> None:
     out = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "bench_ingest.py"), "--data",
-         str(ROOT / "tests" / "data" / "locomo_fixture"), "--rounds", "2", "--json"],
+         str(ROOT / "tests" / "data" / "locomo_fixture"), "--rounds", "2", "--forms", "float32,int8,uint8", "--json"],
         capture_output=True, text=True, check=True,
     )
     report = json.loads(out.stdout)
-    assert report["files"] == ["demo.json"] and report["default"] in ("int8", "float32")
-    assert [len(v) for v in report["turns_per_s"].values()] == [2, 2]
-    assert all(v > 0 for v in report["median"].values()) and report["ratio"] > 0
+    assert report["files"] == ["demo.json"] and report["default"] in ("int8", "uint8", "float32")
+    assert list(report["turns_per_s"]) == ["float32", "int8", "uint8"]
+    assert [len(v) for v in report["turns_per_s"].values()] == [2, 2, 2]
+    assert all(v > 0 for v in report["median"].values())
+    assert list(report["ratio_to_float32"]) == ["int8", "uint8"] and min(report["ratio_to_float32"].values()) > 0
+
+
+def test_ingestion_bench_refuses_an_unknown_form() -> None:
+    out = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_ingest.py"), "--data", str(ROOT),
+                          "--forms", "float32,int4"], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2 and "--forms takes distinct names among float32, int8, uint8" in out.stderr
 
 
 def test_ingestion_bench_refuses_zero_rounds() -> None:

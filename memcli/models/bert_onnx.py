@@ -9,8 +9,8 @@ layer ONNX Runtime's fused ``Attention``, ``SkipLayerNormalization`` and
 mean pooling over the attention mask and L2 normalisation. The weights are
 handed to the session as external initializers: serialising 90 MB into the
 graph cost 0.7 s per process. A second graph, with each layer's weight
-matrices in int8, runs a conversation's windows where the CPU has int8 dot
-products (:mod:`memcli.models.cpu`); it is built on first use.
+matrices in 8 bits, runs a conversation's windows where the CPU multiplies
+them exactly and fast (:mod:`memcli.models.cpu`); it is built on first use.
 
 Threads: a session has a fixed pool, and its threads block instead of
 spinning while they wait. torch's and OpenBLAS's spinning pools made a
@@ -31,30 +31,38 @@ from .bert_numpy import BertWeights
 _MS = "com.microsoft"
 
 
-def quantized(array: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def quantized(array: np.ndarray, unsigned: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """A weight matrix (inputs x outputs) as int8 and one scale per output
     column, symmetric (zero point 0): ``q * scale`` is the matrix to within
-    half a step. A scale per column, not one per matrix, is what kept recall."""
+    half a step. A scale per column, not one per matrix, is what kept recall.
+    ``unsigned``: the same steps as uint8 with zero point 128 (``q + 128``),
+    which AVX2 multiplies without saturating (:mod:`memcli.models.cpu`)."""
     scale = np.abs(array).max(axis=0) / 127.0
     scale = np.where(scale > 0, scale, 1.0).astype(np.float32)
-    return np.clip(np.rint(array / scale), -127, 127).astype(np.int8), scale
+    q = np.clip(np.rint(array / scale), -127, 127)
+    return (q + 128).astype(np.uint8) if unsigned else q.astype(np.int8), scale
 
 
-def _graph(w: BertWeights, int8: bool = False) -> tuple[bytes, dict[str, np.ndarray]]:
+def _graph(w: BertWeights, matrices: str = "float32") -> tuple[bytes, dict[str, np.ndarray]]:
     """The serialised graph (weights left external) and its weights by name.
 
-    With ``int8`` every layer's four weight matrices are int8 (per-column
-    scales) and run as ONNX Runtime's dynamically quantised ops (the input
-    quantised per call): ``QAttention`` and ``DynamicQuantizeMatMul``.
-    Embeddings, biases, layer norms and the rest stay float32."""
+    With ``matrices`` ``"int8"`` or ``"uint8"`` every layer's four weight
+    matrices are 8-bit (per-column scales; see :func:`quantized`) and run as
+    ONNX Runtime's dynamically quantised ops (the input quantised per call):
+    ``QAttention`` and ``DynamicQuantizeMatMul``. Embeddings, biases, layer
+    norms and the rest stay float32."""
+    if matrices not in ("float32", "int8", "uint8"):
+        raise ValueError(f"no MiniLM graph with {matrices} weights")
+    int8, unsigned = matrices != "float32", matrices == "uint8"
     from onnx import TensorProto, helper
 
     weights: dict[str, np.ndarray] = {}
     inits: list[Any] = []
-    types = {np.dtype(np.float32): TensorProto.FLOAT, np.dtype(np.int8): TensorProto.INT8}
+    types = {np.dtype(np.float32): TensorProto.FLOAT, np.dtype(np.int8): TensorProto.INT8,
+             np.dtype(np.uint8): TensorProto.UINT8}
 
     def weight(name: str, array: np.ndarray) -> str:
-        if array.dtype != np.int8:
+        if array.dtype not in types:
             array = array.astype(np.float32, copy=False)
         array = np.ascontiguousarray(array)
         weights[name] = array
@@ -84,22 +92,25 @@ def _graph(w: BertWeights, int8: bool = False) -> tuple[bytes, dict[str, np.ndar
                                     weight("embed_bias", w.embed_norm[1])], ["x"], axis=-1, epsilon=w.eps),
         node("Cast", ["mask"], ["mask32"], to=TensorProto.INT32),
     ]
-    zero = weight("int8_zero", np.zeros(1, dtype=np.int8)) if int8 else ""
+    # the weights' zero point, one per output column for the products (QAttention takes one)
+    def zeros(name: str, n: int) -> str:
+        return weight(name, np.full(n, 128 if unsigned else 0, dtype=np.uint8 if unsigned else np.int8))
+
+    zero = zeros("int8_zero", 1) if int8 else ""
 
     def matmul(x: str, name: str, matrix: np.ndarray, out: str) -> Any:
         if not int8:
             return node("MatMul", [x, weight(name, matrix)], [out])
-        q, scale = quantized(matrix)
-        zeros = weight(name + "_zero", np.zeros(len(scale), dtype=np.int8))
-        return node("DynamicQuantizeMatMul", [x, weight(name, q), weight(name + "_scale", scale), zeros], [out],
-                    domain=_MS)
+        q, scale = quantized(matrix, unsigned)
+        return node("DynamicQuantizeMatMul", [x, weight(name, q), weight(name + "_scale", scale),
+                                              zeros(name + "_zero", len(scale))], [out], domain=_MS)
 
     def attention(x: str, p: str, b: dict[str, Any]) -> list[Any]:
         bias = weight(p + "qkv_b", b["qkv_b"])
         if not int8:
             return [node("Attention", [x, weight(p + "qkv", b["qkv"]), bias, "mask32"], [p + "att"], domain=_MS,
                          num_heads=w.heads)]
-        q, scale = quantized(b["qkv"])
+        q, scale = quantized(b["qkv"], unsigned)
         return [
             node("DynamicQuantizeLinear", [x], [p + "xq", p + "xq_scale", p + "xq_zero"]),
             node("QAttention", [p + "xq", weight(p + "qkv", q), bias, p + "xq_scale", weight(p + "qkv_scale", scale),
@@ -152,20 +163,21 @@ class OnnxBert:
 
         self.w = weights
         # built now: without the onnx package this raises ImportError here, where the caller falls back
-        self._graphs: dict[bool, tuple[bytes, dict[str, np.ndarray]]] = {False: _graph(weights)}
-        self._sessions: dict[tuple[int, bool], Any] = {}
+        self._graphs: dict[str, tuple[bytes, dict[str, np.ndarray]]] = {"float32": _graph(weights)}
+        self._sessions: dict[tuple[int, str], Any] = {}
         self._lock = threading.Lock()
 
-    def session(self, threads: int, int8: bool = False) -> Any:
-        """The session whose pool has ``threads`` threads, of the float32 graph
-        or the ``int8`` one (each built on first use)."""
+    def session(self, threads: int, matrices: str = "float32") -> Any:
+        """The session whose pool has ``threads`` threads, of the graph whose
+        weight matrices are ``matrices`` (float32, int8 or uint8; each built
+        on first use)."""
         with self._lock:
-            if (threads, int8) not in self._sessions:
+            if (threads, matrices) not in self._sessions:
                 import onnxruntime as ort
 
-                if int8 not in self._graphs:
-                    self._graphs[int8] = _graph(self.w, int8)
-                graph, weights = self._graphs[int8]
+                if matrices not in self._graphs:
+                    self._graphs[matrices] = _graph(self.w, matrices)
+                graph, weights = self._graphs[matrices]
 
                 options = ort.SessionOptions()
                 options.intra_op_num_threads = threads
@@ -177,8 +189,9 @@ class OnnxBert:
                 names = list(weights)
                 # the arrays stay referenced by self._graphs for the session's life
                 options.add_external_initializers(names, [ort.OrtValue.ortvalue_from_numpy(weights[n]) for n in names])
-                self._sessions[threads, int8] = ort.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
-            return self._sessions[threads, int8]
+                self._sessions[threads, matrices] = ort.InferenceSession(graph, options,
+                                                                         providers=["CPUExecutionProvider"])
+            return self._sessions[threads, matrices]
 
     def encode(self, texts: Sequence[str], threads: int = 1) -> np.ndarray:
         """Unit vectors for ``texts``, shape (len(texts), hidden), float32. Texts
@@ -187,9 +200,9 @@ class OnnxBert:
         vectors = self.session(threads).run(["vectors"], {"ids": ids, "mask": mask})[0]
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
-    def states(self, ids: np.ndarray, mask: np.ndarray, threads: int = 1, int8: bool = False) -> np.ndarray:
+    def states(self, ids: np.ndarray, mask: np.ndarray, threads: int = 1, matrices: str = "float32") -> np.ndarray:
         """The last layer's state of every token, shape (batch, tokens, hidden),
         for token ids and mask as :meth:`BertWeights.tokens` gives them (used
         to embed a conversation in windows: :mod:`memcli.models.windows`);
-        ``int8``: from the graph with int8 weights (see :func:`_graph`)."""
-        return self.session(threads, int8).run(["states"], {"ids": ids, "mask": mask})[0]
+        ``matrices``: the graph's weights, float32 or 8-bit (see :func:`_graph`)."""
+        return self.session(threads, matrices).run(["states"], {"ids": ids, "mask": mask})[0]
