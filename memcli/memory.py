@@ -16,31 +16,33 @@ from __future__ import annotations
 import atexit
 import weakref
 from datetime import datetime, timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-from .adding import Adder, check_metadata
+from .adding import check_metadata
 from .config import Config
-from .consolidation import Consolidation, Consolidator
 from .core import Core
-from .editing import Editor
-from .episodes import Episodes
-from .erasure import Eraser
-from .forgetting import Forgetter
-from .index import Progress
-from .learning import Learner
-from .reading import Reader
 from .records import AddResult, HistoryEvent, ImportReport, MemoryItem, Message, Session, TierPlan
-from .search import Searcher
-from .short_term import ShortTerm
-from .store import Clock
 from .text import said_at_text
-from .transfer import Transfer
 from .vocab import Actor
 
 if TYPE_CHECKING:
+    from .adding import Adder
+    from .consolidation import Consolidation, Consolidator
+    from .editing import Editor
+    from .episodes import Episodes
+    from .erasure import Eraser
+    from .forgetting import Forgetter
+    from .index import Progress
+    from .learning import Learner
     from .models.embedder import Embedder
     from .privacy import Screened
+    from .reading import Reader
+    from .search import Searcher
+    from .short_term import ShortTerm
+    from .store import Clock
+    from .transfer import Transfer
 
 
 class Memory:
@@ -74,17 +76,6 @@ class Memory:
             cfg.db = str(path)
         core = Core(cfg, embedder=embedder, progress=progress, llm=llm, clock=clock)
         self._core = core
-        self._adder = Adder(core)
-        self._reader = Reader(core)
-        self._editor = Editor(core)
-        self._eraser = Eraser(core)
-        self._searcher = Searcher(core)
-        self._learner = Learner(core, self._adder)
-        self._episodes = Episodes(core, self._eraser)
-        self._forgetter = Forgetter(core, self._eraser)
-        self._consolidator = Consolidator(core, self._forgetter)
-        self._transfer = Transfer(core)
-        self._short_term = ShortTerm(core)
         self._closed = False
         ref = weakref.ref(self)
         self._atexit = lambda: (ref() and ref().close())  # type: ignore[union-attr]
@@ -104,6 +95,76 @@ class Memory:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    # The parts, each made (and its module imported) on first use: a command
+    # that only lists memories never loads search, import or consolidation
+    # (`memcli list` must start in well under 0.3 s on a slow machine).
+
+    @cached_property
+    def _adder(self) -> Adder:
+        from .adding import Adder
+
+        return Adder(self._core)
+
+    @cached_property
+    def _reader(self) -> Reader:
+        from .reading import Reader
+
+        return Reader(self._core)
+
+    @cached_property
+    def _editor(self) -> Editor:
+        from .editing import Editor
+
+        return Editor(self._core)
+
+    @cached_property
+    def _eraser(self) -> Eraser:
+        from .erasure import Eraser
+
+        return Eraser(self._core)
+
+    @cached_property
+    def _searcher(self) -> Searcher:
+        from .search import Searcher
+
+        return Searcher(self._core)
+
+    @cached_property
+    def _learner(self) -> Learner:
+        from .learning import Learner
+
+        return Learner(self._core, self._adder)
+
+    @cached_property
+    def _episodes(self) -> Episodes:
+        from .episodes import Episodes
+
+        return Episodes(self._core, self._eraser)
+
+    @cached_property
+    def _forgetter(self) -> Forgetter:
+        from .forgetting import Forgetter
+
+        return Forgetter(self._core, self._eraser)
+
+    @cached_property
+    def _consolidator(self) -> Consolidator:
+        from .consolidation import Consolidator
+
+        return Consolidator(self._core, self._forgetter)
+
+    @cached_property
+    def _transfer(self) -> Transfer:
+        from .transfer import Transfer
+
+        return Transfer(self._core)
+
+    @cached_property
+    def _short_term(self) -> ShortTerm:
+        from .short_term import ShortTerm
+
+        return ShortTerm(self._core)
 
     @property
     def config(self) -> Config:

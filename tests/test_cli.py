@@ -183,6 +183,37 @@ def test_help_runs_without_importing_rich() -> None:
     assert "list" in out.stdout and out.stdout.strip().endswith("no rich")
 
 
+@pytest.mark.parametrize("args, name", [
+    (["list"], "list"), (["--db", "x.db", "--debug", "search", "tea"], "search"), (["--config=c.toml", "add", "x"], "add"),
+    (["--project", "list", "show"], "show"),  # "list" is the project folder's name there, not the command
+    (["--help", "list"], None), (["-h"], None), (["--version"], None), (["lsit"], None), ([], None),
+    (["--frobnicate", "list"], None),  # Click reports the unknown option, naming every command
+])
+def test_a_command_line_is_read_for_the_one_command_it_runs(args: list[str], name: str | None) -> None:
+    from memcli.cli.app import invoked
+
+    assert invoked(args) == name
+
+
+def test_the_app_narrowed_to_one_command_runs_it_as_the_whole_app_does(home: Path) -> None:
+    """The console script builds only the command it runs (Typer reads every
+    command's signature at each start); that command behaves the same, and
+    anything else gets the whole app."""
+    from typer.testing import CliRunner
+
+    from memcli.cli.app import app, for_command
+
+    runner = CliRunner()
+    assert runner.invoke(app, ["add", "I like green tea"]).exit_code == 0
+    for args in (["list"], ["list", "--json"], ["list", "--help"], ["search", "tea", "--limit", "x"]):
+        whole, narrowed = runner.invoke(app, args), runner.invoke(for_command(args[0]), args)
+        assert (narrowed.exit_code, narrowed.output) == (whole.exit_code, whole.output)
+    assert "green tea" in runner.invoke(for_command("list"), ["list"]).output
+    assert for_command(None) is app
+    assert "search" not in runner.invoke(for_command("list"), ["--help"]).output
+    assert "search" in runner.invoke(app, ["--help"]).output
+
+
 def test_infer_episodes_why_and_as_of(cli) -> None:
     assert "Added memory 1: Lives in Seoul" in ok(cli("add", "--infer", "--at", "2024-05-01", "I live in Seoul."))
     out = ok(cli("add", "--infer", "--at", "2026-03-10", "I moved to Busan last year. Yesterday I went to the dentist."))

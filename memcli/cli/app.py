@@ -10,6 +10,7 @@ looks like (streams, terminals, colour, clock) in :mod:`.environment`.
 
 from __future__ import annotations
 
+import copy
 import sys
 from pathlib import Path
 from typing import Any, Optional
@@ -71,9 +72,41 @@ for name, command in COMMANDS.items():
     app.command(name)(command)
 
 
+# the top-level options that take a value (the command's name comes after them)
+_VALUED = ("--db", "--config", "--project")
+
+
+def invoked(args: list[str]) -> str | None:
+    """The command a command line names, when it plainly names one: past the
+    top-level options, with no help or version asked before it."""
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg in _VALUED:
+            skip = True
+        elif arg.startswith("-"):
+            if arg in ("-h", "--help", "--version") or not (arg == "--debug" or arg.split("=")[0] in _VALUED):
+                return None
+        else:
+            return arg if arg in COMMANDS else None
+    return None
+
+
+def for_command(name: str | None) -> typer.Typer:
+    """The app with only the command ``name`` (all of them for None): Typer
+    builds every command's Click parameters from its signature at each start,
+    30-odd ms of a `memcli list` on a slow machine, and one command needs one."""
+    if name is None:
+        return app
+    narrowed = copy.copy(app)
+    narrowed.registered_commands = [info for info in app.registered_commands if info.name == name]
+    return narrowed
+
+
 def main() -> None:
     """Console-script entry point."""
     try:
-        app()
+        for_command(invoked(sys.argv[1:]))()
     except KeyboardInterrupt:
         sys.exit(130)

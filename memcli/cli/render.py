@@ -62,14 +62,15 @@ class Renderer:
 
         env = self.env
         force = env.stdout_isatty if env.stdout_isatty is not None else None
+        # emoji=False: no ":code:" is ever meant as an emoji here, and its table costs 4 ms of every start
         return Console(file=env.output, soft_wrap=False, highlight=False, no_color=not env.use_colors,
-                       force_terminal=force)
+                       force_terminal=force, emoji=False)
 
     @cached_property
     def err(self) -> Console:
         from rich.console import Console
 
-        return Console(file=self.env.errors, highlight=False, no_color=not self.env.use_colors)
+        return Console(file=self.env.errors, highlight=False, no_color=not self.env.use_colors, emoji=False)
 
     @cached_property
     def progress(self) -> ProgressBar:

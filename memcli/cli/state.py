@@ -1,6 +1,7 @@
 """What every command shares: the invocation's state, error handling, options
-and confirmations. (The commands live in :mod:`.commands` and :mod:`.maintenance`;
-the app that registers them in :mod:`.app`.)"""
+and confirmations. (The commands live in :mod:`.memories`, :mod:`.upkeep`,
+:mod:`.chatting`, :mod:`.models` and :mod:`.serving`; the app that registers
+them in :mod:`.app`.)"""
 
 from __future__ import annotations
 
