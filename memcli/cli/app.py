@@ -86,7 +86,7 @@ def invoked(args: list[str]) -> str | None:
         elif arg in _VALUED:
             skip = True
         elif arg.startswith("-"):
-            if arg in ("-h", "--help", "--version") or not (arg == "--debug" or arg.split("=")[0] in _VALUED):
+            if not (arg == "--debug" or arg.split("=")[0] in _VALUED):  # help, version, or unknown
                 return None
         else:
             return arg if arg in COMMANDS else None

@@ -11,8 +11,8 @@ weights in one of two ways:
   against 0.829 with VNNI, three conversations lower;
 - unsigned weights (``uint8``, zero point 128, the same numbers shifted):
   AVX2 widens both sides to 16 bits first, so nothing saturates. Measured
-  there: recall 0.830, the VNNI figures to within float rounding, and 1.3x
-  as fast as float32 (signed: 1.36x, but inexact). With VNNI the signed form
+  there: recall 0.830, the VNNI figures to within float rounding, and 1.19x
+  as fast as float32 (signed: 1.37x, but inexact). With VNNI the signed form
   is the fast one.
 
 Other CPUs (no AVX2, or not x86) keep float32: unmeasured there.

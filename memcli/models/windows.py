@@ -25,7 +25,7 @@ ingestion 1.5x as fast and recall 0.819 -> 0.824 with windows of 64 tokens
 0.813; each piece's tokens attending only to its context and itself: 0.808).
 Where the CPU multiplies 8-bit weights exactly the windows run through MiniLM
 with 8-bit weights (:mod:`memcli.models.cpu`): with VNNI 1.66x as fast again,
-with AVX2 alone 1.3x; recall 0.825 -> 0.829 (0.830 on the AVX2 machine).
+with AVX2 alone 1.19x; recall 0.825 -> 0.829 (0.830 on the AVX2 machine).
 """
 
 from __future__ import annotations
