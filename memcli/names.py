@@ -203,3 +203,17 @@ def resolve(query: str, speakers: Iterable[str], stopwords: frozenset[str] = fro
         return meant[0] if len(meant) == 1 else word
 
     return TYPED_WORD.sub(replace, query)
+
+
+def named(query: str, speakers: Iterable[str], stopwords: frozenset[str] = frozenset()) -> str | None:
+    """The one speaker of ``speakers`` whose label ``query`` says as a whole
+    word (any case; a label that is a word of ``stopwords`` only when
+    written as given), or None when it names none or several. Run it on what
+    :func:`resolve` gives, where nicknames are labels already."""
+    found = []
+    for label in dict.fromkeys(s for s in speakers if s):
+        flags = 0 if label.lower() in stopwords else re.IGNORECASE
+        if re.search(rf"(?<![\w]){re.escape(label)}(?![\w])", query, flags):
+            found.append(label)
+    return found[0] if len(found) == 1 else None
+

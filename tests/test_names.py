@@ -10,7 +10,7 @@ import pytest
 
 from memcli import Config, Memory
 from memcli.core import Core
-from memcli.names import NAME_WORD, learnt, means, resolve
+from memcli.names import NAME_WORD, learnt, means, named, resolve
 from memcli.search import STOPWORDS
 
 DATA = Path(__file__).parent / "data"
@@ -111,6 +111,48 @@ def test_a_search_typed_in_lower_case_finds_the_speaker_by_nickname(chat: Memory
     # Caroline's "Hey Mel" turn holds the word; Melanie's own turn does not
     results = chat.search("what did mel do at the weekend?", user_id="group", limit=2)
     assert speakers_of(results)[0] == "Melanie"
+
+
+BAKING = [
+    {"role": "user", "name": "Priya", "content": "Tom, your sourdough bread looked amazing, you should bake bread for a living."},
+    {"role": "user", "name": "Tom", "content": "Thanks! This week I baked a rye loaf and some bread rolls."},
+    {"role": "user", "name": "Priya", "content": "I baked banana bread on Sunday."},
+]
+
+
+@pytest.mark.parametrize("asked", ["What bread did Priya bake?", "what bread did priya bake?"])
+def test_a_question_that_names_one_speaker_ranks_what_they_said_first(mem: Memory, asked: str,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    mem.add(BAKING, user_id="group", infer=False)
+    assert speakers_of(mem.search(asked, user_id="group", limit=2)) == ["Priya", "Priya"]
+    # the same search with what others said ranked as high: Tom's reply comes
+    # between Priya's two lines (so the ranking above is the rule's doing)
+    monkeypatch.setattr("memcli.search.OTHER_SPEAKER", 1.0)
+    assert speakers_of(mem.search(asked, user_id="group", limit=2)) == ["Priya", "Tom"]
+
+
+def test_a_question_that_names_no_one_or_both_ranks_everyone_alike(mem: Memory,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    mem.add(BAKING, user_id="group", infer=False)
+    for asked in ["What bread was baked?", "What bread did Priya and Tom bake?"]:
+        now = [r.id for r in mem.search(asked, user_id="group", limit=3)]
+        monkeypatch.setattr("memcli.search.OTHER_SPEAKER", 1.0)
+        assert [r.id for r in mem.search(asked, user_id="group", limit=3)] == now
+        monkeypatch.undo()
+
+
+def test_named() -> None:
+    assert named("What did Melanie paint?", ["Caroline", "Melanie"]) == "Melanie"
+    assert named("what did melanie paint?", ["Caroline", "Melanie"]) == "Melanie"
+    assert named("Where did Melanie's dog go?", ["Melanie"]) == "Melanie"
+    assert named("What did user_a1 say?", ["user_a1", "user_b2"]) == "user_a1"
+    # two speakers, or none, or a label inside another word
+    assert named("Did Caroline and Melanie meet?", ["Caroline", "Melanie"]) is None
+    assert named("What did Mel paint?", ["Melanie"]) is None
+    assert named("What did Melanies paint?", ["Melanie"]) is None
+    # a label that is also a word counts only as written
+    assert named("What will you do?", ["Will"], STOPWORDS) is None
+    assert named("What did Will do?", ["Will"], STOPWORDS) == "Will"
 
 
 HANDLES = [
