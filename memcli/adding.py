@@ -12,6 +12,7 @@ stored.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from dataclasses import replace
@@ -25,6 +26,14 @@ from .vocab import Event, Kind, Policy
 
 # (role, text, speaker name, metadata) of one message
 Said = tuple[str, str, str | None, dict[str, Any]]
+
+# Which turn a piece is of, from numbering until it is stored (a metadata key
+# never stored): a piece the user already has is not stored again, and the
+# rest of its turn is numbered without it, since search finds a turn's rows by
+# their numbers (memcli.search.message_key; before, a "haha!" said before, in
+# the middle of a turn, made its two halves look like two messages).
+TURN_MARK = "_turn"
+_turn_marks = itertools.count(1)
 
 
 class Adder:
@@ -67,8 +76,9 @@ class Adder:
             if screened.action == Policy.NEVER:
                 held[pos] = AddResult(0, "", Event.REFUSED, screened.reason)
             elif screened.action == Policy.ASK and not confirmed:
+                metadata = {k: v for k, v in item.metadata.items() if k != TURN_MARK}
                 held[pos] = AddResult(0, screened.text, Event.PENDING, screened.reason, pending={
-                    "raw": {"text": screened.text, "metadata": item.metadata, "kind": item.kind,
+                    "raw": {"text": screened.text, "metadata": metadata, "kind": item.kind,
                             "context": item.context or ""},
                     "user_id": user, "agent_id": agent_id, "session_id": session_id, "valid_from": valid_from,
                     "sensitivity": screened.label})
@@ -87,6 +97,7 @@ class Adder:
         results: list[AddResult | None] = [None] * len(items)
         first: dict[tuple[str, str], int] = {}  # (user, hash) -> position of its first occurrence in this call
         todo: list[int] = []
+        turns = [item.metadata.pop(TURN_MARK, None) for item in items]
         for pos, item in enumerate(items):
             key = (item.user_id, content_hash(item.memory))
             existing = self.core.store.memories.by_hash(*key)
@@ -95,6 +106,7 @@ class Adder:
             elif key not in first:
                 first[key] = pos
                 todo.append(pos)
+        renumber([(items[p], turns[p]) for p in todo])
         vectors: Any = self.core.embed_pieces([items[p] for p in todo], conversation=conversation) if todo else []
         stamp = self.core.now_iso()
         with self.core.write() as w:
@@ -195,11 +207,30 @@ def numbered(turn: list[MemoryItem]) -> list[MemoryItem]:
         # Logged messages (infer mode) name their turn by its first message
         # id, which no skipped duplicate can shift as it can ``part``.
         first = [item.message_ids[0] for item in turn if item.message_ids]
+        mark = next(_turn_marks)
         for i, item in enumerate(turn, start=1):
-            item.metadata.update({"part": i, "parts": len(turn)})
+            item.metadata.update({"part": i, "parts": len(turn), TURN_MARK: mark})
             if first and len(set(first)) > 1:
                 item.metadata["turn"] = first[0]
     return turn
+
+
+def renumber(stored: list[tuple[MemoryItem, int | None]]) -> None:
+    """The pieces about to be stored, each with the turn it is of (None: not
+    one of several): each turn's numbered again as ``part`` i of the
+    ``parts`` stored (what is already stored, refused or held is not among
+    them)."""
+    turns: dict[int, list[MemoryItem]] = {}
+    for item, turn in stored:
+        if turn is not None:
+            turns.setdefault(turn, []).append(item)
+    for pieces in turns.values():
+        for i, item in enumerate(pieces, start=1):
+            if len(pieces) > 1:
+                item.metadata.update({"part": i, "parts": len(pieces)})
+            else:
+                item.metadata.pop("part", None)
+                item.metadata.pop("parts", None)
 
 
 def parse_messages(messages: Any, base_meta: dict[str, Any]) -> list[Said]:

@@ -97,6 +97,23 @@ def test_messages_in_a_row_are_kept_as_one_turn(mem: Memory, infer: bool) -> Non
     assert kept("many")[-1][1] == "Mel: We adopted a puppy named Biscuit. She chews our shoes. Still worth it."
 
 
+def test_a_turn_is_numbered_by_what_is_stored_of_it(mem: Memory) -> None:
+    """A sentence the user already has is not stored again; the rest of its
+    turn is numbered without it, so search still reads them as one message."""
+    mem.add([{"role": "user", "name": "Mel", "content": "haha!"}], infer=False)
+    mem.add([{"role": "user", "name": "Cat", "content": "How was the weekend?"},
+             {"role": "user", "name": "Mel", "content": "I went to pottery class! haha! The bowls came out great."}],
+            infer=False)
+    rows = {m["memory"]: m["metadata"] for m in mem.export()["memories"]}
+    assert "_turn" not in str(rows)
+    assert [(rows[t].get("part"), rows[t].get("parts")) for t in
+            ("Mel: I went to pottery class!", "Mel: The bowls came out great.", "Mel: haha!")] == [
+        (1, 2), (2, 2), (None, None)]
+    mem.add([{"role": "user", "name": "Jo", "content": "My pottery bowls cracked in the kiln."}], infer=False)
+    top = [item.memory for item in mem.search("pottery bowls", limit=2)]
+    assert "Jo: My pottery bowls cracked in the kiln." in top  # not two sentences of Mel's one message
+
+
 def test_transcript_lines_without_names_are_each_their_speakers_turn(mem: Memory) -> None:
     """A pasted conversation comes as the user's lines, each opening with who
     said it: a line by another speaker starts a new turn (numbered apart),
