@@ -3,7 +3,7 @@
     python bench/locomo.py --data DIR [--conversations 26,30] [--budget-words 300]
                            [--mode raw|infer|both] [--limit 50] [--names FILE] [--labels FILE] [--bursts]
                            [--typos RATE] [--typos-seed TEXT] [--lowercase] [--lowercase-questions]
-                           [--ranks] [--json]
+                           [--chatter RATE] [--ranks] [--json]
 
 Each conversation becomes one memcli user and is ingested through the public
 ``Memory`` API only, as a person's chat history: every turn is a message with
@@ -30,11 +30,16 @@ message of its own, one after another, as people type in chats.
 ``--typos RATE`` misspells that share of the turns' words of four letters or
 more (a letter swapped with the next, dropped, doubled, or a key beside it
 struck; seeded by the turn's dia_id, so every run gets the same typos;
-``--typos-seed TEXT`` draws others, a fresh set to check a change on);
+``--typos-seed TEXT`` draws others, and other reactions with ``--chatter``:
+a fresh set to check a change on);
 ``--lowercase`` sends every turn typed all in lower case ("hey mel, i'm so
 proud of you"). The questions stay as written, unless
 ``--lowercase-questions``: then they are asked typed in lower case too ("what
-did mel paint?"), as people type searches. ``--ranks`` adds, per
+did mel paint?"), as people type searches. ``--chatter RATE``: after each
+message, with that chance, the other person sends a reaction ("lol",
+"haha", "omg", "same", an emoji; ``REACTIONS``) that is no one's evidence;
+with ``--bursts`` it can land between the sentences of a turn, which it
+then splits in two, as replies typed at once do. ``--ranks`` adds, per
 category, where the evidence turns that missed the budget first appear in
 the results (ranks 1-60, 61-100, 101-300, further): how far down what is
 missed lies.
@@ -135,6 +140,7 @@ class Typing:
     typos: float = 0.0  # share of longer words misspelt
     lowercase: bool = False  # every turn typed in lower case
     typo_seed: str = ""  # another seed gives other typos (a fresh draw to check a change on)
+    chatter: float = 0.0  # chance that the other person reacts after a message
 
     def text(self, turn: dict[str, Any]) -> str:
         """The turn's text as this way of typing sends it."""
@@ -145,7 +151,33 @@ class Typing:
         """What is done to the turns, besides their labels, for the report."""
         return (("; each sentence a message of its own" if self.bursts else "")
                 + (f"; {self.typos:.0%} of longer words misspelt" if self.typos else "")
-                + ("; turns typed in lower case" if self.lowercase else ""))
+                + ("; turns typed in lower case" if self.lowercase else "")
+                + (f"; {self.chatter:.0%} of messages answered by a reaction" if self.chatter else ""))
+
+
+# What people send between messages that says nothing to remember (--chatter).
+REACTIONS = ["lol", "haha", "hahaha", "omg", "yeah", "ok", "wow", "nice!", "aww", "hmm", "really?", "same",
+             "ikr", "yes!", "no way", "true", "haha yeah", "lol same", "omg really?", "so cool",
+             "\U0001F602", "\U0001F44D", "\u2764\ufe0f", "\U0001F62E", "\U0001F60A"]
+
+
+def chatter(messages: list[dict[str, Any]], rate: float, seed: str) -> list[dict[str, Any]]:
+    """``messages`` with, after each, at ``rate``, a reaction from the last
+    other speaker of the session (none before anyone else has spoken)."""
+    if rate <= 0:
+        return messages
+    rng = random.Random(seed)
+    out: list[dict[str, Any]] = []
+    speakers: list[str] = []
+    for message in messages:
+        out.append(message)
+        name = message["name"]
+        if name in speakers:
+            speakers.remove(name)
+        speakers.append(name)
+        if len(speakers) > 1 and rng.random() < rate:
+            out.append({"role": "user", "name": speakers[-2], "content": rng.choice(REACTIONS), "metadata": {}})
+    return out
 
 
 def ingest(mem: Memory, user: str, conv: dict[str, Any], infer: bool, typing: Typing = Typing()) -> int:
@@ -156,6 +188,7 @@ def ingest(mem: Memory, user: str, conv: dict[str, Any], infer: bool, typing: Ty
                      "metadata": {"dia_id": t["dia_id"]}}
                     for t in turns if turn_text(t)
                     for part in (split_sentences(typing.text(t)) if typing.bursts else [typing.text(t)])]
+        messages = chatter(messages, typing.chatter, f"{typing.typo_seed}{user}-s{n}")
         mem.add(messages, user_id=user, infer=infer, timestamp=when, session_id=f"{user}-s{n}")
         count += sum(1 for t in turns if turn_text(t))
     return count
@@ -299,6 +332,8 @@ def main() -> None:
                         help="draw other typos (the default draw is the one the README reports)")
     parser.add_argument("--lowercase", action="store_true", help="send every turn typed in lower case")
     parser.add_argument("--lowercase-questions", action="store_true", help="ask every question typed in lower case")
+    parser.add_argument("--chatter", type=float, default=0.0, metavar="RATE",
+                        help="after each message, at this rate, the other person reacts (lol, an emoji...)")
     parser.add_argument("--ranks", action="store_true",
                         help=f"also say where each evidence turn first appears in the first {DEEP} results "
                              "(searches then ask for that many, so their times are not comparable)")
@@ -306,7 +341,7 @@ def main() -> None:
     args = parser.parse_args()
     names = read_names(args.names) if args.names else None
     typing = Typing(read_names(args.labels) if args.labels else {}, args.bursts, args.typos, args.lowercase,
-                    args.typos_seed)
+                    args.typos_seed, args.chatter)
     files = sorted(args.data.glob("*.json"))
     if args.conversations:
         wanted = {c.strip() for c in args.conversations.split(",")}
@@ -322,7 +357,7 @@ def main() -> None:
               "names": str(args.names) if args.names else None,
               "labels": str(args.labels) if args.labels else None, "bursts": args.bursts, "typos": args.typos,
               "typos_seed": args.typos_seed, "lowercase": args.lowercase, "lowercase_questions": args.lowercase_questions,
-              "results": results}
+              "chatter": args.chatter, "results": results}
     if args.json:
         print(json.dumps(report, indent=2))
         return

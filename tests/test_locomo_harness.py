@@ -68,6 +68,35 @@ def test_harness_sends_bursts() -> None:
     assert raw["turns"] == 9 and raw["recall"] == 1.0  # turns, however many messages they were sent as
 
 
+def test_chatter_adds_reactions_by_the_other_person_that_are_no_evidence() -> None:
+    sys.path.insert(0, str(ROOT / "bench"))
+    from locomo import REACTIONS, chatter
+
+    said = [{"role": "user", "name": n, "content": f"line {i}", "metadata": {"dia_id": f"D1:{i}"}}
+            for i, n in enumerate(["Ann", "Ann", "Bo", "Ann", "Bo"] * 40)]
+    out = chatter(said, 0.3, "s1")
+    assert out == chatter(said, 0.3, "s1") and chatter(said, 0.0, "s1") == said
+    added = [m for m in out if m not in said]
+    assert 30 <= len(added) <= 90 and all(m["content"] in REACTIONS and not m["metadata"] for m in added)
+    for before, after in zip(out, out[1:]):  # a reaction comes from the other person
+        if after in added:
+            assert after["name"] != before["name"]
+    assert out.index(added[0]) > out.index(said[2])  # no one reacts before a second person has spoken
+    assert [m for m in out if m in said] == said
+
+
+def test_harness_sends_chatter() -> None:
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "locomo.py"), "--data", str(ROOT / "tests" / "data" / "locomo_fixture"),
+         "--mode", "raw", "--json", "--embedder", "fake", "--bursts", "--chatter", "0.5"],
+        capture_output=True, text=True, check=True, timeout=120,
+    )
+    report = json.loads(out.stdout)
+    [raw] = report["results"]
+    assert report["chatter"] == 0.5 and raw["turns"] == 9 and raw["recall"] == 1.0
+    assert raw["memories_stored"] > 9  # the reactions are kept too
+
+
 def test_typos_misspell_about_the_share_asked_the_same_way_every_run() -> None:
     sys.path.insert(0, str(ROOT / "bench"))
     from locomo import misspelt
