@@ -111,7 +111,7 @@ def main() -> None:
 
             def search_all_threads(q: str) -> Any:
                 return searcher._search_vector(fixed[q], "bench", 10, None, None, as_of=None, include_past=False,
-                                               text=q, include_cold=False)
+                                               text=q, include_cold=False, speaker=None)
 
             for n in [int(x) for x in args.hogs.split(",")]:
                 with hogs(n):
