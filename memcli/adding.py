@@ -204,8 +204,9 @@ def numbered(turn: list[MemoryItem]) -> list[MemoryItem]:
     when there are several (search ranks a turn's later sentences lower: see
     :func:`memcli.search.later_sentences`)."""
     if len(turn) > 1:
-        # Logged messages (infer mode) name their turn by its first message
-        # id, which no skipped duplicate can shift as it can ``part``.
+        # Logged messages (infer mode) also name their turn by its first
+        # message id; a turn stored without a log is known by its rows'
+        # numbers, which insert() sets again for what it stores (renumber).
         first = [item.message_ids[0] for item in turn if item.message_ids]
         mark = next(_turn_marks)
         for i, item in enumerate(turn, start=1):
