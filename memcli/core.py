@@ -22,6 +22,7 @@ others when the Memory is closed.
 from __future__ import annotations
 
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
@@ -62,6 +63,7 @@ class Core:
         self._verdicts: dict[int, Any] = {}
         self._cold: dict[str, tuple[int, Any, Any]] = {}
         self._cold_counts: dict[str, tuple[int, int]] = {}
+        self._embedding: ThreadPoolExecutor | None = None
         self.store = Store(self.path, clock or utc_now)
 
     def close(self) -> None:
@@ -71,6 +73,8 @@ class Core:
                 if index.dirty:
                     index.save()
         finally:
+            if self._embedding is not None:
+                self._embedding.shutdown(wait=True)
             self.store.close()
 
     # shared services -----------------------------------------------------------------
@@ -84,6 +88,22 @@ class Core:
 
     def embed(self, texts: Sequence[str]) -> "np.ndarray":
         return self.embedder.embed(list(texts))
+
+    def embed_soon(self, texts: Sequence[str]) -> "Future[np.ndarray]":
+        """Vectors for ``texts``, to be collected with ``.result()``. An embedder
+        that says it is ``concurrent`` (its work runs outside the GIL, as ONNX
+        Runtime's does) embeds on a worker thread meanwhile, so a search's
+        keyword side costs no wall time; any other embeds here and now."""
+        if getattr(self.embedder, "concurrent", False):
+            if self._embedding is None:
+                self._embedding = ThreadPoolExecutor(max_workers=1, thread_name_prefix="memcli-embed")
+            return self._embedding.submit(self.embed, texts)
+        done: Future[np.ndarray] = Future()
+        try:
+            done.set_result(self.embed(texts))
+        except BaseException as error:
+            done.set_exception(error)
+        return done
 
     def embed_pieces(self, items: Sequence[MemoryItem], *, conversation: bool = False) -> "np.ndarray":
         """Vectors for memories about to be stored, each embedded with its

@@ -18,6 +18,7 @@ both tiers.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Mapping
 
@@ -100,6 +101,27 @@ def later_sentences(order: list[int], items: Mapping[int, MemoryItem]) -> list[i
     return later
 
 
+def first_depth(limit: int) -> int:
+    """How deep each list is read first for ``limit`` results (deeper only when
+    filters leave too few)."""
+    return max(limit * 2, FUSION_DEPTH)
+
+
+@dataclass
+class Lexical:
+    """The keyword side of one search at one depth: the query's content words,
+    their misspellings found in the index (terms, and how far down their list
+    starts), the BM25 matches of each, and the words no hot memory holds
+    (None when there is no cold tier to ask)."""
+
+    depth: int
+    words: list[str]
+    spelt: list[tuple[list[str], int]]
+    keyword: list[tuple[int, float]]
+    near: list[tuple[list[tuple[int, float]], int]]
+    unmatched: list[str] | None
+
+
 def keyword_query(text: str) -> list[str]:
     """The content words of ``text`` for the keyword index (lower case, no
     stop words, at most 32)."""
@@ -130,10 +152,15 @@ class Searcher:
         speakers = self.core.store.memories.speakers(user)
         if speakers:
             query = resolve(query, speakers, STOPWORDS, lambda word: self._said_with(user, word))
-        vector = self.core.embed([query])[0]
+        # The keyword side needs no vector: it runs while the query is embedded
+        # (where the embedder allows it; see Core.embed_soon).
+        pending = self.core.embed_soon([query])
+        lexical = self._lexical(user, query, first_depth(limit))
+        vector = pending.result()[0]
         return self.search_vector(vector, user, limit, filters, threshold, as_of=as_of,
                                   include_past=include_past, text=query, include_cold=include_cold,
-                                  speaker=named(query, speakers, STOPWORDS) if speakers else None)
+                                  speaker=named(query, speakers, STOPWORDS) if speakers else None,
+                                  lexical=lexical)
 
     def _said_with(self, user_id: str, word: str) -> list[tuple[str, str]]:
         """(speaker, what they said) of the user's newest memories that hold
@@ -166,6 +193,28 @@ class Searcher:
                 found.append((near, self.core.store.keywords.count(user_id, word, FUSION_DEPTH)))
         return found
 
+    def _lexical(self, user_id: str, text: str | None, k: int, spelt: list[tuple[list[str], int]] | None = None
+                 ) -> Lexical:
+        """The keyword side of a search for ``text`` at depth ``k``: its BM25
+        matches and those of its words' misspellings (``spelt``, when already
+        looked for)."""
+        store = self.core.store
+        population = len(self.core.index(user_id).live)
+        words = keyword_query(text) if text else []
+        if spelt is None:
+            # Misspellings of a query's word are ranked in a list of their own,
+            # from after the memories that spell the word right: among the words,
+            # a rare misspelling would outweigh the word itself (see the README's
+            # Misspellings). A capitalised word is a name or a title, whose near
+            # spellings are other names.
+            typed = set(re.findall(r"\b[a-z]+\b", text or ""))
+            spelt = self._misspelt(user_id, [w for w in words if w in typed])
+        # which words no hot memory holds matters only when there is a cold tier to ask
+        unmatched: list[str] | None = [] if self.core.cold_count(user_id) else None
+        keyword = store.keywords.search(user_id, words, k, population, unmatched=unmatched) if words else []
+        near = [(store.keywords.search(user_id, terms, k, population), after) for terms, after in spelt]
+        return Lexical(k, words, spelt, keyword, near, unmatched)
+
     def _cold_needed(self, user_id: str, dense: list[tuple[int, float]], unmatched: list[str] | None,
                      asked: bool) -> bool:
         """Whether the cold tier joins this search: when asked; when the best hot
@@ -181,18 +230,21 @@ class Searcher:
 
     def search_vector(self, vector: Any, user_id: str, limit: int, filters: Mapping[str, Any] | None,
                       threshold: float | None, *, as_of: str | datetime | None, include_past: bool,
-                      text: str | None, include_cold: bool = False, speaker: str | None = None) -> list[MemoryItem]:
+                      text: str | None, include_cold: bool = False, speaker: str | None = None,
+                      lexical: Lexical | None = None) -> list[MemoryItem]:
         """See :meth:`memcli.Memory.search_vector`; ``speaker``: the one speaker
         the query names (:func:`memcli.names.named`), whose memories rank above
-        what others said (``OTHER_SPEAKER``)."""
+        what others said (``OTHER_SPEAKER``); ``lexical``: the keyword side for
+        ``text``, when already found."""
         with one_blas_thread():  # a query's products are small (see memcli/threads.py)
             return self._search_vector(vector, user_id, limit, filters, threshold, as_of=as_of,
                                        include_past=include_past, text=text, include_cold=include_cold,
-                                       speaker=speaker)
+                                       speaker=speaker, lexical=lexical)
 
     def _search_vector(self, vector: Any, user_id: str, limit: int, filters: Mapping[str, Any] | None,
                        threshold: float | None, *, as_of: str | datetime | None, include_past: bool,
-                       text: str | None, include_cold: bool, speaker: str | None) -> list[MemoryItem]:
+                       text: str | None, include_cold: bool, speaker: str | None,
+                       lexical: Lexical | None = None) -> list[MemoryItem]:
         import numpy as np
 
         columns, meta = split_filters(filters)
@@ -200,21 +252,12 @@ class Searcher:
         store = self.core.store
         config = self.core.config
         index = self.core.index(user_id)
-        words = keyword_query(text) if text else []
-        # Misspellings of a query's word are ranked in a list of their own, from
-        # after the memories that spell the word right: among the words, a rare
-        # misspelling would outweigh the word itself (see the README's Misspellings).
-        # A capitalised word is a name or a title, whose near spellings are
-        # other names.
-        typed = set(re.findall(r"\b[a-z]+\b", text or ""))
-        spelt = self._misspelt(user_id, [w for w in words if w in typed])
-        k = max(limit * 2, FUSION_DEPTH)
+        k = first_depth(limit)
         while True:
             dense = index.search(vector, k)
-            # which words no hot memory holds matters only when there is a cold tier to ask
-            unmatched: list[str] | None = [] if self.core.cold_count(user_id) else None
-            keyword = store.keywords.search(user_id, words, k, len(index.live), unmatched=unmatched) if words else []
-            near = [(store.keywords.search(user_id, terms, k, len(index.live)), after) for terms, after in spelt]
+            if lexical is None or lexical.depth != k:
+                lexical = self._lexical(user_id, text, k, lexical.spelt if lexical else None)
+            words, keyword, near, unmatched = lexical.words, lexical.keyword, lexical.near, lexical.unmatched
             population = len(index.live)
             if self._cold_needed(user_id, dense, unmatched, include_cold):
                 cold_ids, cold_vectors = self.core.cold_vectors(user_id)

@@ -272,3 +272,60 @@ def test_unwritable_database_path_is_a_clear_error(tmp_path) -> None:
 def test_database_path_that_is_a_folder(tmp_path) -> None:
     with pytest.raises(MemcliError, match="folder"):
         Memory(path=tmp_path, config=Config(embedder="fake"))
+
+
+class ThreadedHashEmbedder:
+    """The fake embedder, declared concurrent, noting the threads it ran on."""
+
+    concurrent = True
+
+    def __init__(self, fail: bool = False) -> None:
+        from memcli.models.fake import HashEmbedder
+
+        self.inner = HashEmbedder()
+        self.id, self.dim = self.inner.id, self.inner.dim
+        self.fail = fail
+        self.threads: list[str] = []
+
+    def embed(self, texts):
+        import threading
+
+        self.threads.append(threading.current_thread().name)
+        if self.fail and texts and "boom" in texts[0]:
+            raise MemcliError("the embedder broke")
+        return self.inner.embed(texts)
+
+
+def test_a_concurrent_embedder_embeds_the_query_beside_the_keyword_search_with_the_same_results(
+        config: Config, tmp_path) -> None:
+    import threading
+
+    texts = ["I play tennis on Sundays", "My sister recommended a bakery in Busan", "I keep bees on the roof",
+             "The bakery sells sourdough", "I recommend the tennis club", "Bees need water in summer"]
+    queries = ["what did my sister recomend", "tennis", "bees on Sundays", "sourdough bakery"]
+    found = {}
+    for name, embedder in [("plain", None), ("threaded", ThreadedHashEmbedder())]:
+        m = Memory(config=Config(embedder="fake", user="alice", db=str(tmp_path / f"{name}.db")), embedder=embedder)
+        # past the first depth read (30), so a filter that leaves few reads deeper
+        for text in texts + [f"Gardening note {i}: the tomatoes want sun" for i in range(40)]:
+            m.add(text, metadata={"topic": "sport" if "tennis" in text else "other"})
+        found[name] = [[(h.memory, h.score) for h in m.search(q, limit=lim, filters=f)]
+                       for q in queries for lim, f in [(3, None), (3, {"topic": "sport"})]]
+        if embedder is not None:
+            searched = len(embedder.threads)
+            m.search("tennis")
+            assert len(embedder.threads) == searched + 1
+            assert embedder.threads[-1] != threading.current_thread().name  # the query went to the worker
+        m.close()
+    assert found["threaded"] == found["plain"]
+    assert any(found["plain"])
+
+
+def test_a_concurrent_embedders_error_reaches_the_caller_and_the_memory_stays_usable(tmp_path) -> None:
+    embedder = ThreadedHashEmbedder(fail=True)
+    m = Memory(config=Config(embedder="fake", user="alice", db=str(tmp_path / "m.db")), embedder=embedder)
+    m.add("I keep bees")
+    with pytest.raises(MemcliError, match="the embedder broke"):
+        m.search("boom bees")
+    assert [h.memory for h in m.search("bees")] == ["I keep bees"]
+    m.close()

@@ -22,6 +22,11 @@ class Embedder(Protocol):
     space as ``embed``'s (the bundled MiniLM embeds them in shared windows:
     :mod:`memcli.models.windows`). Without it each piece's context and text
     are embedded together with ``embed``.
+
+    An embedder whose ``concurrent`` attribute is true may be called from a
+    worker thread while the caller reads the database (a search embeds its
+    query while it looks up the query's keywords): worth it when its work
+    releases the GIL.
     """
 
     id: str

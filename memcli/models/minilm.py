@@ -46,6 +46,9 @@ class MiniLMEmbedder:
 
     id = "all-MiniLM-L6-v2"
     dim = 384
+    # ONNX Runtime (and NumPy's products) run outside the GIL, so a search
+    # looks up its keywords while the query is embedded (Core.embed_soon).
+    concurrent = True
 
     def __init__(self, batch_size: int = 32) -> None:
         self.batch_size = batch_size
