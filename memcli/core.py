@@ -21,6 +21,7 @@ others when the Memory is closed.
 
 from __future__ import annotations
 
+import os
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -64,6 +65,7 @@ class Core:
         self._cold: dict[str, tuple[int, Any, Any]] = {}
         self._cold_counts: dict[str, tuple[int, int]] = {}
         self._embedding: ThreadPoolExecutor | None = None
+        self._embedding_pid = 0
         self.store = Store(self.path, clock or utc_now)
 
     def close(self) -> None:
@@ -95,8 +97,10 @@ class Core:
         Runtime's does) embeds on a worker thread meanwhile, so a search's
         keyword side costs no wall time; any other embeds here and now."""
         if getattr(self.embedder, "concurrent", False):
-            if self._embedding is None:
+            # a forked child inherits the pool but not its thread: it needs its own
+            if self._embedding is None or self._embedding_pid != os.getpid():
                 self._embedding = ThreadPoolExecutor(max_workers=1, thread_name_prefix="memcli-embed")
+                self._embedding_pid = os.getpid()
             return self._embedding.submit(self.embed, texts)
         done: Future[np.ndarray] = Future()
         try:

@@ -329,3 +329,23 @@ def test_a_concurrent_embedders_error_reaches_the_caller_and_the_memory_stays_us
         m.search("boom bees")
     assert [h.memory for h in m.search("bees")] == ["I keep bees"]
     m.close()
+
+
+def test_a_forked_child_gets_its_own_embedding_worker(tmp_path) -> None:
+    import multiprocessing
+
+    from memcli.core import Core
+
+    core = Core(Config(embedder="fake", user="alice", db=str(tmp_path / "m.db")), embedder=ThreadedHashEmbedder())
+    parent = core.embed_soon(["I keep bees"]).result()
+
+    def child(out) -> None:
+        out.put(core.embed_soon(["I keep bees"]).result().tolist())  # the inherited pool has no thread here
+
+    results = multiprocessing.get_context("fork").Queue()
+    process = multiprocessing.get_context("fork").Process(target=child, args=(results,))
+    process.start()
+    process.join(600)  # a guard against a hang, not a speed limit
+    assert process.exitcode == 0
+    assert results.get(timeout=1) == parent.tolist()
+    core.close()
