@@ -155,3 +155,33 @@ def test_8bit_windows_give_each_piece_nearly_its_float32_vector(minilm: MiniLMEm
     similar = eight @ full.T
     assert (np.diag(similar) > 0.97).all()
     assert list(np.argmax(similar, axis=1)) == list(range(len(pairs)))
+
+
+def test_search_embeds_on_its_worker_and_ranks_as_the_sequential_path(minilm: MiniLMEmbedder, tmp_path) -> None:
+    # The real embedder declares itself concurrent: Memory.search embeds the
+    # query beside the keyword side; the ranking must be search_vector's.
+    assert minilm.concurrent
+    with Memory(path=tmp_path / "m.db", config=Config(user="alice"), embedder=minilm) as m:
+        m.add([{"role": "user", "content": text} for text in [
+            "I live in Busan, a port city in South Korea", "My sister recommended a bakery near the harbour",
+            "I have two cats called Miso and Tofu", "I play tennis on Sundays with my sister"]])
+        for query in ["what did my sister recomend", "Which town is my home?", "cats"]:
+            together = [(h.id, h.score) for h in m.search(query, limit=3)]
+            apart = [(h.id, h.score) for h in m.search_vector(minilm.embed([query])[0], "alice", limit=3, text=query)]
+            assert together == apart and together
+
+
+def test_the_query_benchmark_runs_and_prints_its_table(tmp_path) -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parent.parent / "bench" / "bench_query.py"
+    out = subprocess.run([sys.executable, str(script), "--memories", "40", "--queries", "3", "--hogs", "0"],
+                         capture_output=True, text=True, check=True).stdout
+    [row] = [line for line in out.splitlines() if line.startswith("| 0 ")]
+    cells = [c.strip() for c in row.strip("|").split("|")][1:]
+    assert len(cells) == 8
+    for cell in cells:
+        p50, p95 = (float(x) for x in cell.split(" / "))
+        assert 0 < p50 <= p95
