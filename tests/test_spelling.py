@@ -73,3 +73,13 @@ def test_past_the_size_bound_misspellings_are_not_looked_for(reader: Memory, mon
     monkeypatch.setattr(memcli.search, "SPELLING_UP_TO", len(TURNS) - 1)  # the file holds more than that
     found = reader.search("Any recommendation for my reading list?", user_id="reader", limit=1)
     assert "recomendation" not in found[0].memory
+
+
+def test_stems_are_the_index_stems_in_its_vocabulary_order_asked_once_or_again() -> None:
+    expected = {"cats": "cat", "hiking": "hike", "running": "run", "zebras": "zebra"}
+    first = stems(["running", "zebras", "cats", "running", "hiking"])
+    assert first == expected and list(first) == list(expected)
+    # words already stemmed, mixed with new ones, come back the same way
+    again = stems(["hiking", "bakeries", "running", "zebras", "cats"])
+    assert again == {**expected, "bakeries": "bakeri"} and list(again) == ["bakeries", "cats", "hiking", "running", "zebras"]
+    assert stems([]) == {}
