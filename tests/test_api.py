@@ -296,8 +296,7 @@ class ThreadedHashEmbedder:
         return self.inner.embed(texts)
 
 
-def test_a_concurrent_embedder_embeds_the_query_beside_the_keyword_search_with_the_same_results(
-        config: Config, tmp_path) -> None:
+def test_a_concurrent_embedder_embeds_the_query_beside_the_keyword_search_with_the_same_results(tmp_path) -> None:
     import threading
 
     texts = ["I play tennis on Sundays", "My sister recommended a bakery in Busan", "I keep bees on the roof",
@@ -347,5 +346,5 @@ def test_a_forked_child_gets_its_own_embedding_worker(tmp_path) -> None:
     process.start()
     process.join(600)  # a guard against a hang, not a speed limit
     assert process.exitcode == 0
-    assert results.get(timeout=1) == parent.tolist()
+    assert results.get(timeout=600) == parent.tolist()  # already sent: the child has exited
     core.close()
