@@ -205,6 +205,33 @@ def resolve(query: str, speakers: Iterable[str], stopwords: frozenset[str] = fro
     return TYPED_WORD.sub(replace, query)
 
 
+# A label the embedder can read as a name: letters, with spaces, dots,
+# apostrophes or hyphens between ("Mina", "Anna K.", "Mary-Jane", "O'Neil").
+READABLE = re.compile(r"[^\W\d_]+(?:[ .'’-]+[^\W\d_]+)*\.?")
+# Words after which a speaker is the object: "... gave to Sam" asks "... gave to me".
+OBJECT_AFTER = r"(?i:to|with|for|about|from|at|of|by|on|visit|visited|visiting|tell|told|call|called|give|gave|ask|asked)"
+
+
+def handle(label: str) -> bool:
+    """Whether a speaker label is a handle ("user_a1", "@mina92", a phone
+    number), which means nothing to the embedder, rather than a name: it holds
+    digits, underscores or other signs besides letters."""
+    return not READABLE.fullmatch(label.strip())
+
+
+def first_person(query: str, label: str) -> str:
+    """``query`` as the speaker ``label`` would ask it of their own words: the
+    label becomes "my" before "'s", "me" after a preposition, "I" elsewhere
+    ("When did user_a1 go to the LGBTQ support group?" -> "When did I go to
+    the LGBTQ support group?"). What a speaker said is stored as "label:
+    I ...", so a question about them in the third person, embedded as asked,
+    meets what they said only through the label."""
+    name = re.escape(label)
+    query = re.sub(rf"(?<![\w@]){name}['’]s?(?![\w])", "my", query, flags=re.IGNORECASE)
+    query = re.sub(rf"(\b{OBJECT_AFTER}\s+){name}(?![\w])", r"\1me", query, flags=re.IGNORECASE)
+    return re.sub(rf"(?<![\w@]){name}(?![\w])", "I", query, flags=re.IGNORECASE)
+
+
 def named(query: str, speakers: Iterable[str], stopwords: frozenset[str] = frozenset()) -> str | None:
     """The one speaker of ``speakers`` whose label ``query`` says as a whole
     word (any case; a label that is a word of ``stopwords`` only when

@@ -10,7 +10,8 @@ import pytest
 
 from memcli import Config, Memory
 from memcli.core import Core
-from memcli.names import NAME_WORD, learnt, means, named, resolve
+from memcli.models.fake import HashEmbedder
+from memcli.names import NAME_WORD, first_person, handle, learnt, means, named, resolve
 from memcli.search import STOPWORDS
 
 DATA = Path(__file__).parent / "data"
@@ -290,3 +291,53 @@ def test_names_learnt_from_chats_and_no_places_friends_or_exclamations(chat: str
 ])
 def test_names_learnt_from_the_same_chats_typed_in_lower_case(chat: str, expected: dict[str, str]) -> None:
     assert learnt_in(chat, lower=True) == expected
+
+
+@pytest.mark.parametrize("label, expected", [
+    ("user_a1", True), ("@mina92", True), ("+44 7700 900123", True), ("mel_b", True), ("dog mom 🐶", True),
+    ("Caroline", False), ("Anna K.", False), ("Mary-Jane", False), ("O'Neil", False), ("Zoë", False),
+    ("mina", False),  # lower case is still a name to an uncased embedder
+])
+def test_handle(label: str, expected: bool) -> None:
+    assert handle(label) is expected
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("What did u2 bake?", "What did I bake?"),
+    ("What is u2's dog called?", "What is my dog called?"),
+    ("What did Robin give to u2?", "What did Robin give to me?"),
+    ("Did u2 visit u2's sister?", "Did I visit my sister?"),
+    ("What did u22 bake?", "What did u22 bake?"),  # another label that begins with this one
+])
+def test_first_person(query: str, expected: str) -> None:
+    assert first_person(query, "u2") == expected
+
+
+class RecordingEmbedder(HashEmbedder):
+    """The fake embedder, noting each text it embeds."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.texts: list[str] = []
+
+    def embed(self, texts):
+        self.texts += list(texts)
+        return super().embed(texts)
+
+
+def test_a_question_about_a_speaker_labelled_by_a_handle_is_embedded_as_they_would_ask_it(config: Config) -> None:
+    embedder = RecordingEmbedder()
+    with Memory(config=config, embedder=embedder) as mem:
+        mem.add(HANDLES, user_id="pair", infer=False)
+        mem.add(CHAT, user_id="group", infer=False)
+        # "Sam" is learnt to be u2, a handle: the vector is asked in the first
+        # person, the keyword side still by the label, and u2's lines lead
+        results = mem.search("What did Sam bake?", user_id="pair", limit=2)
+        assert embedder.texts[-1] == "What did I bake?"
+        assert speakers_of(results)[0] == "u2" and "bread" in results[0].memory
+        # a speaker labelled by a name is embedded as asked
+        mem.search("What did Mel paint?", user_id="group", limit=1)
+        assert embedder.texts[-1] == "What did Melanie paint?"
+        # a question with nothing but the handle in it stays as it is
+        mem.search("Who is Sam?", user_id="pair", limit=1)
+        assert embedder.texts[-1] == "Who is u2?"
