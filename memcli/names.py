@@ -21,6 +21,10 @@ Where people type in lower case ("hey sam", "call me sam") the same is
 read with stricter patterns, since case no longer tells a name from a word.
 These are read from the user's memories that hold the word when a query
 asks, not stored, so forgetting what was said forgets the name with it.
+
+A handle means nothing to the embedder either, so a question about one
+speaker labelled by a handle is embedded as that speaker would ask it:
+"What did user_a1 paint?" as "What did I paint?" (:func:`first_person`).
 """
 
 from __future__ import annotations
