@@ -169,9 +169,9 @@ class Searcher:
         it ("When did I go ...?"). A handle means nothing to the embedder, so
         in a question it only pulls towards lines that happen to share its
         pieces; what the speaker said is in the first person. (A name does
-        carry meaning: asked in the first person, a question about a named
-        speaker lost 0.002 on LoCoMo, where handles gained 0.010; the README's
-        Names.)"""
+        carry meaning: asked in the first person, questions about named
+        speakers lost 0.004 on LoCoMo, where handles gained 0.008; the
+        README's Names.)"""
         if speaker is None or not handle(speaker):
             return query
         mine = first_person(query, speaker)
