@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+from .shorthand import spelt_out
+
 # Words a fact's or summary's own phrasing brings, which the person need not have said.
 FRAME = frozenset("""a an the and or of in on at to for with from by as is are was were be been being am has have had
 having do does did not no yes it its this that these those there their they them he she his her him we our us you
@@ -52,6 +54,8 @@ def support(claim: str, said: str) -> float:
     wanted = content(claim)
     if not wanted:
         return 1.0
+    # "my bday" supports "Birthday is on 4 May": short forms count as the words they stand for
+    said = f"{said} {spelt_out(said)}" if spelt_out(said) != said else said
     heard = content(said) | {stem(w) for w in words(said)}
     return sum(1 for w in wanted if w in heard) / len(wanted)
 

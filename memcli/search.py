@@ -29,6 +29,7 @@ from .forgetting import rank_factor, retention
 from .index import exact_top
 from .names import first_person, handle, named, resolve
 from .records import MemoryItem
+from .shorthand import short_forms, spelt_out
 from .spelling import beginnings, looked_for, misspellings, stems
 from .text import clean_text
 from .threads import one_blas_thread
@@ -208,6 +209,19 @@ class Searcher:
                 found.append((near, self.core.store.keywords.count(user_id, word, FUSION_DEPTH)))
         return found
 
+    def _shortened(self, user_id: str, words: list[str]) -> list[tuple[list[str], int]]:
+        """For each of ``words`` that people shorten in chats ("birthday":
+        "bday"), its short forms, with how many of the user's memories hold the
+        word itself (up to the fusion depth): like misspellings, a list of
+        their own from after the word's own matches, so that a rare short form
+        does not outweigh the word (memcli/shorthand.py)."""
+        found: list[tuple[list[str], int]] = []
+        for word in words:
+            forms = [f for f in short_forms(word) if f.isalnum()]  # "b-day", "w/" are no index terms
+            if forms:
+                found.append((forms, self.core.store.keywords.count(user_id, word, FUSION_DEPTH)))
+        return found
+
     def _lexical(self, user_id: str, text: str | None, k: int, spelt: list[tuple[list[str], int]] | None = None
                  ) -> Lexical:
         """The keyword side of a search for ``text`` at depth ``k``: its BM25
@@ -215,6 +229,7 @@ class Searcher:
         looked for)."""
         store = self.core.store
         population = len(self.core.index(user_id).live)
+        text = spelt_out(text) if text else text  # "bday" is asked for as "birthday", and found by both
         words = keyword_query(text) if text else []
         if spelt is None:
             # Misspellings of a query's word are ranked in a list of their own,
@@ -227,7 +242,8 @@ class Searcher:
         # which words no hot memory holds matters only when there is a cold tier to ask
         unmatched: list[str] | None = [] if self.core.cold_count(user_id) else None
         keyword = store.keywords.search(user_id, words, k, population, unmatched=unmatched) if words else []
-        near = [(store.keywords.search(user_id, terms, k, population), after) for terms, after in spelt]
+        near = [(store.keywords.search(user_id, terms, k, population), after)
+                for terms, after in spelt + self._shortened(user_id, words)]
         return Lexical(k, words, spelt, keyword, near, unmatched)
 
     def _cold_needed(self, user_id: str, dense: list[tuple[int, float]], unmatched: list[str] | None,
