@@ -3,7 +3,7 @@
     python bench/locomo.py --data DIR [--conversations 26,30] [--budget-words 300]
                            [--mode raw|infer|both] [--limit 50] [--names FILE] [--labels FILE] [--bursts]
                            [--typos RATE] [--typos-seed TEXT] [--lowercase] [--lowercase-questions]
-                           [--chatter RATE] [--ranks] [--json]
+                           [--chatter RATE] [--chatspeak RATE] [--chatspeak-list FILE] [--ranks] [--json]
 
 Each conversation becomes one memcli user and is ingested through the public
 ``Memory`` API only, as a person's chat history: every turn is a message with
@@ -30,7 +30,8 @@ message of its own, one after another, as people type in chats.
 ``--typos RATE`` misspells that share of the turns' words of four letters or
 more (a letter swapped with the next, dropped, doubled, or a key beside it
 struck; seeded by the turn's dia_id, so every run gets the same typos;
-``--typos-seed TEXT`` draws others, and other reactions with ``--chatter``:
+``--typos-seed TEXT`` draws others, and other reactions with ``--chatter``
+and other short forms with ``--chatspeak``:
 a fresh set to check a change on);
 ``--lowercase`` sends every turn typed all in lower case ("hey mel, i'm so
 proud of you"). The questions stay as written, unless
@@ -39,7 +40,12 @@ did mel paint?"), as people type searches. ``--chatter RATE``: after each
 message, with that chance, the other person sends a reaction ("lol",
 "haha", "omg", "same", an emoji; ``REACTIONS``) that is no one's evidence;
 with ``--bursts`` it can land between the sentences of a turn, which it
-then splits in two, as replies typed at once do. ``--ranks`` adds, per
+then splits in two, as replies typed at once do. ``--chatspeak RATE`` types
+that share of the words and phrases in ``--chatspeak-list`` (default
+bench/chatspeak/dev.tsv; bench/chatspeak/heldout.tsv is a second list) in
+their short forms ("bday", "u", "tmrw", "idk"), drops the apostrophe of that
+share of contractions ("Im") and the full stop that ends that share of
+messages. ``--ranks`` adds, per
 category, where the evidence turns that missed the budget first appear in
 the results (ranks 1-60, 61-100, 101-300, further): how far down what is
 missed lies.
@@ -129,11 +135,48 @@ def misspelt(text: str, rate: float, seed: str) -> str:
     return re.sub(r"[A-Za-z]{4,}", typo, text) if rate > 0 else text
 
 
+CHATSPEAK = Path(__file__).parent / "chatspeak" / "dev.tsv"
+
+
+def read_chatspeak(path: Path) -> dict[str, list[str]]:
+    """``written<TAB>short[,short...]`` lines (``#`` starts a comment)."""
+    forms: dict[str, list[str]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            written, short = line.split("\t")
+            forms[written.strip().lower()] = [f.strip() for f in short.split(",") if f.strip()]
+    return forms
+
+
+def chatspeak(text: str, forms: dict[str, list[str]], rate: float, seed: str) -> str:
+    """``text`` typed as in chats: about ``rate`` of the words and phrases
+    ``forms`` knows put in a short form ("birthday" -> "bday"), and of the
+    contractions typed without their apostrophe ("I'm" -> "Im"); the same
+    for the same ``seed``."""
+    if rate <= 0 or not forms:
+        return text
+    rng = random.Random(seed)
+    phrases = sorted(forms, key=len, reverse=True)
+    pattern = re.compile(r"(?<![\w'])(" + "|".join(re.escape(p) for p in phrases) + r")(?![\w'])", re.IGNORECASE)
+
+    def short(match: re.Match[str]) -> str:
+        written = match.group(0)
+        if rng.random() >= rate:
+            return written
+        form = rng.choice(forms[written.lower()])
+        return form[:1].upper() + form[1:] if written[:1].isupper() and match.start() == 0 else form
+
+    def bare(match: re.Match[str]) -> str:
+        return match.group(0).replace("'", "").replace("\u2019", "") if rng.random() < rate else match.group(0)
+
+    return re.sub(r"\b\w+['\u2019]\w+\b", bare, pattern.sub(short, text))
+
+
 @dataclass(frozen=True)
 class Typing:
     """How the turns are sent, to look like a real chat rather than LoCoMo's
     tidy turns (the options ``--labels``, ``--bursts``, ``--typos``,
-    ``--lowercase``)."""
+    ``--lowercase``, ``--chatter``, ``--chatspeak``)."""
 
     labels: dict[str, str] = field(default_factory=dict)  # speaker label -> the label the turns carry
     bursts: bool = False  # each sentence a message of its own
@@ -141,18 +184,31 @@ class Typing:
     lowercase: bool = False  # every turn typed in lower case
     typo_seed: str = ""  # another seed gives other typos (a fresh draw to check a change on)
     chatter: float = 0.0  # chance that the other person reacts after a message
+    slang: float = 0.0  # share of short forms typed (--chatspeak)
+    slang_forms: dict[str, list[str]] = field(default_factory=dict)  # written -> short forms
 
     def text(self, turn: dict[str, Any]) -> str:
         """The turn's text as this way of typing sends it."""
-        text = misspelt(turn_text(turn), self.typos, self.typo_seed + str(turn.get("dia_id", "")))
+        seed = self.typo_seed + str(turn.get("dia_id", ""))
+        text = chatspeak(turn_text(turn), self.slang_forms, self.slang, seed)
+        text = misspelt(text, self.typos, seed)
         return text.lower() if self.lowercase else text
+
+    def sent(self, message: str, seed: str) -> str:
+        """One message as sent: with --chatspeak, at its rate, without the
+        full stop that ends it."""
+        if self.slang > 0 and message.endswith(".") and not message.endswith("..") \
+                and random.Random(seed).random() < self.slang:
+            return message[:-1]
+        return message
 
     def described(self) -> str:
         """What is done to the turns, besides their labels, for the report."""
         return (("; each sentence a message of its own" if self.bursts else "")
                 + (f"; {self.typos:.0%} of longer words misspelt" if self.typos else "")
                 + ("; turns typed in lower case" if self.lowercase else "")
-                + (f"; {self.chatter:.0%} of messages answered by a reaction" if self.chatter else ""))
+                + (f"; {self.chatter:.0%} of messages answered by a reaction" if self.chatter else "")
+                + (f"; {self.slang:.0%} of short forms typed" if self.slang else ""))
 
 
 # What people send between messages that says nothing to remember (--chatter).
@@ -184,10 +240,11 @@ def ingest(mem: Memory, user: str, conv: dict[str, Any], infer: bool, typing: Ty
     """Each session in one ``Memory.add``; returns the number of turns."""
     count = 0
     for n, (when, turns) in enumerate(sessions(conv), start=1):
-        messages = [{"role": "user", "name": typing.labels.get(t["speaker"], t["speaker"]), "content": part,
+        messages = [{"role": "user", "name": typing.labels.get(t["speaker"], t["speaker"]),
+                     "content": typing.sent(part, f"{typing.typo_seed}{t['dia_id']}-{i}"),
                      "metadata": {"dia_id": t["dia_id"]}}
                     for t in turns if turn_text(t)
-                    for part in (split_sentences(typing.text(t)) if typing.bursts else [typing.text(t)])]
+                    for i, part in enumerate(split_sentences(typing.text(t)) if typing.bursts else [typing.text(t)])]
         messages = chatter(messages, typing.chatter, f"{typing.typo_seed}{user}-s{n}")
         mem.add(messages, user_id=user, infer=infer, timestamp=when, session_id=f"{user}-s{n}")
         count += sum(1 for t in turns if turn_text(t))
@@ -334,6 +391,10 @@ def main() -> None:
     parser.add_argument("--lowercase-questions", action="store_true", help="ask every question typed in lower case")
     parser.add_argument("--chatter", type=float, default=0.0, metavar="RATE",
                         help="after each message, at this rate, the other person reacts (lol, an emoji...)")
+    parser.add_argument("--chatspeak", type=float, default=0.0, metavar="RATE",
+                        help="type this share of the short forms people use in chats (bday, u, tmrw...)")
+    parser.add_argument("--chatspeak-list", type=Path, default=CHATSPEAK, metavar="FILE",
+                        help="the short forms (written<TAB>short lines; default bench/chatspeak/dev.tsv)")
     parser.add_argument("--ranks", action="store_true",
                         help=f"also say where each evidence turn first appears in the first {DEEP} results "
                              "(searches then ask for that many, so their times are not comparable)")
@@ -341,7 +402,8 @@ def main() -> None:
     args = parser.parse_args()
     names = read_names(args.names) if args.names else None
     typing = Typing(read_names(args.labels) if args.labels else {}, args.bursts, args.typos, args.lowercase,
-                    args.typos_seed, args.chatter)
+                    args.typos_seed, args.chatter, args.chatspeak,
+                    read_chatspeak(args.chatspeak_list) if args.chatspeak else {})
     files = sorted(args.data.glob("*.json"))
     if args.conversations:
         wanted = {c.strip() for c in args.conversations.split(",")}
@@ -357,7 +419,8 @@ def main() -> None:
               "names": str(args.names) if args.names else None,
               "labels": str(args.labels) if args.labels else None, "bursts": args.bursts, "typos": args.typos,
               "typos_seed": args.typos_seed, "lowercase": args.lowercase, "lowercase_questions": args.lowercase_questions,
-              "chatter": args.chatter, "results": results}
+              "chatter": args.chatter, "chatspeak": args.chatspeak,
+              "chatspeak_list": str(args.chatspeak_list) if args.chatspeak else None, "results": results}
     if args.json:
         print(json.dumps(report, indent=2))
         return

@@ -214,3 +214,35 @@ def test_ingestion_bench_refuses_zero_rounds() -> None:
     out = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_ingest.py"), "--data", str(ROOT),
                           "--rounds", "0"], capture_output=True, text=True, timeout=120)
     assert out.returncode == 2 and "--rounds must be at least 1" in out.stderr
+
+
+def test_chatspeak_types_the_short_forms_at_its_rate_the_same_way_every_run() -> None:
+    sys.path.insert(0, str(ROOT / "bench"))
+    from locomo import CHATSPEAK, Typing, chatspeak, read_chatspeak
+
+    forms = read_chatspeak(CHATSPEAK)
+    assert forms["birthday"] == ["bday"] and forms["because"] == ["bc", "cuz"]
+    text = "Thanks, I'm at my birthday party with my family tomorrow. Here are the pictures, you know."
+    # where a phrase has several short forms the seed draws one ("tmrw", "tmr")
+    assert chatspeak(text, forms, 1.0, "D1:3") == "Thx, Im at my bday party w/ my fam tmrw. Here r the pics, u know."
+    half = chatspeak(" ".join([text] * 50), forms, 0.5, "D1:3")
+    assert half == chatspeak(" ".join([text] * 50), forms, 0.5, "D1:3")
+    assert 15 <= half.count("bday") <= 35 and 15 <= half.count("birthday") <= 35
+    assert chatspeak(text, forms, 0.0, "D1:3") == text
+    # "birthday" inside another word or a name is left alone
+    assert chatspeak("Mr Youngs, yours", forms, 1.0, "x") == "Mr Youngs, yours"
+    typing = Typing(slang=1.0, slang_forms=forms)
+    assert typing.text({"dia_id": "D1:1", "text": "See you tomorrow."}) == "See u tmrw."
+    assert typing.sent("See u tmrw.", "s") == "See u tmrw" and typing.sent("Wait...", "s") == "Wait..."
+
+
+def test_harness_types_short_forms() -> None:
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "locomo.py"), "--data", str(ROOT / "tests" / "data" / "locomo_fixture"),
+         "--mode", "raw", "--json", "--embedder", "fake", "--chatspeak", "1.0"],
+        capture_output=True, text=True, check=True, timeout=120,
+    )
+    report = json.loads(out.stdout)
+    [raw] = report["results"]
+    assert report["chatspeak"] == 1.0 and report["chatspeak_list"].endswith("dev.tsv")
+    assert raw["turns"] == 9 and raw["recall"] == 1.0
