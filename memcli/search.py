@@ -29,7 +29,7 @@ from .forgetting import rank_factor, retention
 from .index import exact_top
 from .names import first_person, handle, named, resolve
 from .records import MemoryItem
-from .shorthand import short_forms, spelt_out
+from .shorthand import has_short_forms, short_forms, spelt_out
 from .spelling import beginnings, looked_for, misspellings, stems
 from .text import clean_text
 from .threads import one_blas_thread
@@ -229,7 +229,10 @@ class Searcher:
         looked for)."""
         store = self.core.store
         population = len(self.core.index(user_id).live)
-        text = spelt_out(text) if text else text  # "bday" is asked for as "birthday", and found by both
+        if text and has_short_forms(text):
+            # "bday" is asked for as "birthday" (and found by both: _shortened);
+            # a speaker may be labelled by what is also a short form ("Sis")
+            text = spelt_out(text, keep={s.lower() for s in store.memories.speakers(user_id)})
         words = keyword_query(text) if text else []
         if spelt is None:
             # Misspellings of a query's word are ranked in a list of their own,

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Collection
 
 # short form -> what it stands for (lower case; several forms may share one)
 SHORT: dict[str, str] = {
@@ -91,19 +92,26 @@ def _pattern() -> re.Pattern[str]:
 _TOKEN = re.compile(r"[\w/'\u2019-]+")
 
 
-def _holds_any(text: str) -> bool:
-    # most texts hold no form: a set lookup of their words is 10x the regex's speed
+def has_short_forms(text: str) -> bool:
+    """Whether ``text`` may hold a short form (a word of the table; most
+    texts hold none, and a set lookup of their words is 10x the regex's
+    speed)."""
     return not _FORMS.isdisjoint(_TOKEN.findall(text.lower()))
 
 
-def _written(match: re.Match[str]) -> str:
-    return SHORT[match.group(0).lower()]
-
-
-def spelt_out(text: str) -> str:
+def spelt_out(text: str, keep: Collection[str] = ()) -> str:
     """``text`` with every chat short form it holds written out ("my bday pics
-    r up" -> "my birthday pictures are up"); unchanged when it holds none."""
-    return _pattern().sub(_written, text) if _holds_any(text) else text
+    r up" -> "my birthday pictures are up"), except those in ``keep`` (lower
+    case: the names of a chat's speakers, where one is labelled "Sis" or
+    "Hubby"); unchanged when it holds none."""
+    if not has_short_forms(text):
+        return text
+
+    def written(match: re.Match[str]) -> str:
+        form = match.group(0).lower()
+        return match.group(0) if form in keep else SHORT[form]
+
+    return _pattern().sub(written, text)
 
 
 @lru_cache(maxsize=1)

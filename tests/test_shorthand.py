@@ -99,3 +99,12 @@ def test_a_fact_in_full_words_is_supported_by_the_short_forms_the_person_typed()
     assert supported("Birthday is on 4 May", "omg my bday is on 4 may")
     assert supported("Posted pictures of the lake", "posted the pics from the lake")
     assert not supported("Birthday is on 4 May", "my dog is called Biscuit")
+
+
+def test_a_speaker_labelled_by_a_short_form_keeps_the_label(mem: Memory) -> None:
+    mem.add([{"role": "user", "name": "Hubby", "content": "I bought a new kettle for the kitchen"},
+             {"role": "user", "name": "Anna", "content": FILLER},
+             {"role": "user", "name": "Anna", "content": "My husband's sister bought a new kettle too"}],
+            user_id="home", infer=False)
+    assert spelt_out("What did Hubby buy?", keep={"hubby"}) == "What did Hubby buy?"
+    assert mem.search("What kettle did Hubby buy?", user_id="home", limit=1)[0].memory.startswith("Hubby: ")
