@@ -3,7 +3,8 @@
     python bench/locomo.py --data DIR [--conversations 26,30] [--budget-words 300]
                            [--mode raw|infer|both] [--limit 50] [--names FILE] [--labels FILE] [--bursts]
                            [--typos RATE] [--typos-seed TEXT] [--lowercase] [--lowercase-questions]
-                           [--chatter RATE] [--chatspeak RATE] [--chatspeak-list FILE] [--ranks] [--json]
+                           [--chatter RATE] [--chatspeak RATE] [--chatspeak-list FILE] [--chatspeak-questions]
+                           [--ranks] [--json]
 
 Each conversation becomes one memcli user and is ingested through the public
 ``Memory`` API only, as a person's chat history: every turn is a message with
@@ -45,7 +46,8 @@ that share of the words and phrases in ``--chatspeak-list`` (default
 bench/chatspeak/dev.tsv; bench/chatspeak/heldout.tsv is a second list) in
 their short forms ("bday", "u", "tmrw", "idk"), drops the apostrophe of that
 share of contractions ("Im") and the full stop that ends that share of
-messages. ``--ranks`` adds, per
+messages; with ``--chatspeak-questions`` the questions are typed with them
+too ("when is mel's bday?"). ``--ranks`` adds, per
 category, where the evidence turns that missed the budget first appear in
 the results (ranks 1-60, 61-100, 101-300, further): how far down what is
 missed lies.
@@ -294,7 +296,8 @@ def rank_bucket(first: int | None, within: bool) -> str:
 
 def evaluate(mem: Memory, user: str, conv: dict[str, Any], budget: int, limit: int,
              names: dict[str, str] | None = None, lowercase: bool = False,
-             ranks: dict[int, dict[str, int]] | None = None) -> tuple[list, list[float]]:
+             ranks: dict[int, dict[str, int]] | None = None,
+             shorten: Typing | None = None) -> tuple[list, list[float]]:
     """(category, recall, words used) per question, and search latencies.
     ``ranks``, when given, receives per category how many evidence turns fall
     in each band of :func:`rank_bucket` (the search then asks for 300
@@ -308,6 +311,9 @@ def evaluate(mem: Memory, user: str, conv: dict[str, Any], budget: int, limit: i
             continue
         start = time.perf_counter()
         question = renamed(str(qa["question"]), names) if names else str(qa["question"])
+        if shorten is not None:
+            question = chatspeak(question, shorten.slang_forms, shorten.slang,
+                                 f"{shorten.typo_seed}{user}-q{len(rows)}")
         question = question.lower() if lowercase else question
         results = mem.search(question, user_id=user, limit=max(limit, DEEP) if ranks is not None else limit)
         latencies.append((time.perf_counter() - start) * 1000)
@@ -332,7 +338,8 @@ def evaluate(mem: Memory, user: str, conv: dict[str, Any], budget: int, limit: i
 
 def run_mode(files: list[Path], infer: bool, budget: int, limit: int, folder: Path,
              embedder: str = "minilm", names: dict[str, str] | None = None,
-             typing: Typing = Typing(), lowercase_questions: bool = False, ranks: bool = False) -> dict[str, Any]:
+             typing: Typing = Typing(), lowercase_questions: bool = False, ranks: bool = False,
+             chatspeak_questions: bool = False) -> dict[str, Any]:
     config = Config(user="locomo", embedder=embedder, db=str(folder / ("infer.db" if infer else "raw.db")))
     rows, latencies, turns, ingest_s = [], [], 0, 0.0
     by_conversation: dict[str, float] = {}
@@ -345,7 +352,8 @@ def run_mode(files: list[Path], infer: bool, budget: int, limit: int, folder: Pa
             turns += ingest(mem, user, conv, infer, typing)
             ingest_s += time.perf_counter() - start
             mem.search("warm up", user_id=user)
-            r, lat = evaluate(mem, user, conv, budget, limit, names, lowercase_questions, bands)
+            r, lat = evaluate(mem, user, conv, budget, limit, names, lowercase_questions, bands,
+                              typing if chatspeak_questions else None)
             by_conversation[path.stem] = statistics.mean(x for _, x, _ in r) if r else 0.0
             rows += r
             latencies += lat
@@ -395,6 +403,8 @@ def main() -> None:
                         help="type this share of the short forms people use in chats (bday, u, tmrw...)")
     parser.add_argument("--chatspeak-list", type=Path, default=CHATSPEAK, metavar="FILE",
                         help="the short forms (written<TAB>short lines; default bench/chatspeak/dev.tsv)")
+    parser.add_argument("--chatspeak-questions", action="store_true",
+                        help="ask the questions typed with the same short forms, at the same rate")
     parser.add_argument("--ranks", action="store_true",
                         help=f"also say where each evidence turn first appears in the first {DEEP} results "
                              "(searches then ask for that many, so their times are not comparable)")
@@ -410,17 +420,20 @@ def main() -> None:
         files = [f for f in files if f.stem in wanted]
     if not files:
         parser.error(f"no LoCoMo files found in {args.data}")
+    if args.chatspeak_questions and not args.chatspeak:
+        parser.error("--chatspeak-questions needs --chatspeak RATE")
     modes = ["raw", "infer"] if args.mode == "both" else [args.mode]
     with tempfile.TemporaryDirectory(prefix="memcli-locomo-") as tmp:
         results = [run_mode(files, mode == "infer", args.budget_words, args.limit, Path(tmp), args.embedder,
-                            names, typing, args.lowercase_questions, args.ranks)
+                            names, typing, args.lowercase_questions, args.ranks, args.chatspeak_questions)
                    for mode in modes]
     report = {"machine": machine(), "files": [f.name for f in files], "budget_words": args.budget_words,
               "names": str(args.names) if args.names else None,
               "labels": str(args.labels) if args.labels else None, "bursts": args.bursts, "typos": args.typos,
               "typos_seed": args.typos_seed, "lowercase": args.lowercase, "lowercase_questions": args.lowercase_questions,
               "chatter": args.chatter, "chatspeak": args.chatspeak,
-              "chatspeak_list": str(args.chatspeak_list) if args.chatspeak else None, "results": results}
+              "chatspeak_list": str(args.chatspeak_list) if args.chatspeak else None,
+              "chatspeak_questions": args.chatspeak_questions, "results": results}
     if args.json:
         print(json.dumps(report, indent=2))
         return
@@ -429,7 +442,8 @@ def main() -> None:
           + (f"; questions ask by the names in {args.names}" if args.names else "")
           + (f"; turns labelled as in {args.labels}" if args.labels else "")
           + typing.described()
-          + ("; questions typed in lower case" if args.lowercase_questions else ""))
+          + ("; questions typed in lower case" if args.lowercase_questions else "")
+          + ("; questions typed with short forms too" if args.chatspeak_questions else ""))
     cats = list(CATEGORIES.values())
     rows = []
     for r in results:

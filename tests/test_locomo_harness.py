@@ -246,3 +246,14 @@ def test_harness_types_short_forms() -> None:
     [raw] = report["results"]
     assert report["chatspeak"] == 1.0 and report["chatspeak_list"].endswith("dev.tsv")
     assert raw["turns"] == 9 and raw["recall"] == 1.0
+
+
+def test_harness_asks_the_questions_with_short_forms() -> None:
+    command = [sys.executable, str(ROOT / "bench" / "locomo.py"), "--data", str(ROOT / "tests" / "data" / "locomo_fixture"),
+               "--mode", "raw", "--json", "--embedder", "fake", "--chatspeak-questions"]
+    refused = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 2 and "--chatspeak-questions needs --chatspeak RATE" in refused.stderr
+    out = subprocess.run(command + ["--chatspeak", "1.0"], capture_output=True, text=True, check=True, timeout=120)
+    report = json.loads(out.stdout)
+    [raw] = report["results"]
+    assert report["chatspeak_questions"] is True and raw["recall"] == 1.0
