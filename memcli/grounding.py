@@ -55,7 +55,8 @@ def support(claim: str, said: str) -> float:
     if not wanted:
         return 1.0
     # "my bday" supports "Birthday is on 4 May": short forms count as the words they stand for
-    said = f"{said} {spelt_out(said)}" if spelt_out(said) != said else said
+    written = spelt_out(said)
+    said = f"{said} {written}" if written != said else said
     heard = content(said) | {stem(w) for w in words(said)}
     return sum(1 for w in wanted if w in heard) / len(wanted)
 
