@@ -2,14 +2,19 @@
 
     python bench/bench_extraction.py [--mistakes] [--labels FILE ...]
 
-Four sets, all in tests/data (tab-separated; see memcli/extract/evaluate.py):
+Six sets, all in tests/data (tab-separated; see memcli/extract/evaluate.py):
 
-- development: ``extraction_labels.tsv`` (the rules' first set) and
+- development: ``extraction_labels.tsv`` (the rules' first set),
   ``extraction_chat.tsv`` (253 chat-style lines written 2026-11-25 before the
-  rules were reworked for them, then tuned against);
-- held-out: ``extraction_heldout.tsv`` (written after the first tuning) and
+  rules were reworked for them, then tuned against) and
+  ``extraction_shortforms.tsv`` (24 lines typed with chat short forms, "my fav
+  food is sushi", written 2026-12-03 before the rules read short forms);
+- held-out: ``extraction_heldout.tsv`` (written after the first tuning),
   ``extraction_chat_heldout.tsv`` (108 chat-style lines written after the
-  second tuning and never tuned against).
+  second tuning and never tuned against) and
+  ``extraction_shortforms_heldout.tsv`` (20 short-form lines written after
+  the rules read short forms; two labels corrected after it was scored: see
+  the file's header).
 
 The held-out figures are the honest ones. The time is the rules' own cost
 per message (no model), on this machine.
@@ -32,7 +37,9 @@ from memcli.extract.rules import RulesExtractor  # noqa: E402
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 SETS = [("development", "extraction_labels.tsv"), ("development", "extraction_chat.tsv"),
-        ("held-out", "extraction_heldout.tsv"), ("held-out", "extraction_chat_heldout.tsv")]
+        ("development", "extraction_shortforms.tsv"),
+        ("held-out", "extraction_heldout.tsv"), ("held-out", "extraction_chat_heldout.tsv"),
+        ("held-out", "extraction_shortforms_heldout.tsv")]
 
 
 def main() -> None:

@@ -13,7 +13,9 @@ search did not connect the two. This module gives the keyword side both:
 
 Nothing stored changes, and nothing embedded: the stored text stays as typed,
 and writing the forms out for the embedder as well only reshuffled the
-development six (the README's "Short forms"). Grounding also reads a
+development six (the README's "Short forms"). Fact extraction reads a
+message with its one-word forms written out ("my fav food is sushi" gives
+"Favourite food is sushi"; memcli/extract/rules.py), and grounding reads a
 person's short forms as the words they stand for (memcli/grounding.py), so
 "my bday is 4 May" supports "Birthday is 4 May".
 
@@ -75,9 +77,9 @@ SHORT: dict[str, str] = {
 _FORMS = frozenset(SHORT)
 
 # A form is a token of its own: not inside a word, a number, an initial
-# ("J.K."), "R&R" or a contraction.
+# ("J.K."), "R&R" or a contraction; a possessive is its own ("my sis's").
 _EDGE_BEFORE = r"(?<![\w.&@#'\u2019/-])"
-_EDGE_AFTER = r"(?![\w&@'\u2019/-]|\.\w)"
+_EDGE_AFTER = r"(?=['\u2019]s\b|(?![\w&@'\u2019/-]|\.\w))"
 
 
 @lru_cache(maxsize=1)
@@ -96,20 +98,24 @@ def has_short_forms(text: str) -> bool:
     """Whether ``text`` may hold a short form (a word of the table; most
     texts hold none, and a set lookup of their words is 10x the regex's
     speed)."""
-    return not _FORMS.isdisjoint(_TOKEN.findall(text.lower()))
+    return not _FORMS.isdisjoint(w[:-2] if w.endswith(("'s", "\u2019s")) else w
+                                 for w in _TOKEN.findall(text.lower()))
 
 
-def spelt_out(text: str, keep: Collection[str] = ()) -> str:
+def spelt_out(text: str, keep: Collection[str] = (), *, phrases: bool = True) -> str:
     """``text`` with every chat short form it holds written out ("my bday pics
     r up" -> "my birthday pictures are up"), except those in ``keep`` (lower
     case: the names of a chat's speakers, where one is labelled "Sis" or
-    "Hubby"); unchanged when it holds none."""
+    "Hubby") and, without ``phrases``, those that stand for several words
+    ("omg", "idk", "gonna"); unchanged when it holds none."""
     if not has_short_forms(text):
         return text
 
     def written(match: re.Match[str]) -> str:
         form = match.group(0).lower()
-        return match.group(0) if form in keep else SHORT[form]
+        if form in keep or (not phrases and " " in SHORT[form]):
+            return match.group(0)
+        return SHORT[form]
 
     return _pattern().sub(written, text)
 

@@ -20,7 +20,8 @@ SAID = datetime(2026, 3, 10, 15, tzinfo=timezone.utc)  # a Tuesday
 
 
 @pytest.mark.parametrize("name, size", [("extraction_labels.tsv", 150), ("extraction_heldout.tsv", 40),
-                                        ("extraction_chat.tsv", 250), ("extraction_chat_heldout.tsv", 80)])
+                                        ("extraction_chat.tsv", 250), ("extraction_chat_heldout.tsv", 80),
+                                        ("extraction_shortforms.tsv", 24), ("extraction_shortforms_heldout.tsv", 20)])
 def test_rules_meet_the_quality_targets(name: str, size: int) -> None:
     """Precision 0.9 and recall 0.8 on every set, held-out ones included (figures
     and the story of each set: bench/bench_extraction.py)."""
@@ -31,7 +32,8 @@ def test_rules_meet_the_quality_targets(name: str, size: int) -> None:
     assert overall.precision >= 0.9, overall.mistakes
     assert overall.recall >= 0.8, overall.mistakes
     for category in ("question", "hypothetical", "third_party", "assistant"):
-        assert result["categories"][category].fp == 0, [m for m in overall.mistakes if "invented" in m]
+        if category in result["categories"]:  # the short-form sets hold no assistant lines
+            assert result["categories"][category].fp == 0, [m for m in overall.mistakes if "invented" in m]
 
 
 @pytest.mark.parametrize(

@@ -19,8 +19,9 @@ from memcli.shorthand import short_forms, spelt_out
     ("J.K. Rowling and George R. R. Martin", "J.K. Rowling and George R. R. Martin"),
     ("Glad you got some R&R", "Glad you got some R&R"),
     ("j.k. rowling", "j.k. rowling"),
-    # inside a word, a handle, a number or a contraction: as typed
-    ("user_a1: a 5k run, the uni's pool", "user_a1: a 5k run, the uni's pool"),
+    # inside a word, a handle, a number or a contraction: as typed; a possessive is read
+    ("user_a1: a 5k run, the uni's pool", "user_a1: a 5k run, the university's pool"),
+    ("rock'n'roll, y'know", "rock'n'roll, y'know"),
     ("info@example.org", "info@example.org"),
     # words that stand for several things are not forms ("no prob": problem)
     ("no prob, I'm ill", "no prob, I'm ill"),
@@ -108,3 +109,12 @@ def test_a_speaker_labelled_by_a_short_form_keeps_the_label(mem: Memory) -> None
             user_id="home", infer=False)
     assert spelt_out("What did Hubby buy?", keep={"hubby"}) == "What did Hubby buy?"
     assert mem.search("What kettle did Hubby buy?", user_id="home", limit=1)[0].memory.startswith("Hubby: ")
+
+
+def test_facts_are_learnt_from_lines_typed_with_short_forms(mem: Memory) -> None:
+    mem.add("my fav food is sushi and my sis lives in Paris", user_id="mina", infer=True)
+    facts = {m.memory for m in mem.get_all(user_id="mina") if m.kind == "fact"}
+    assert facts == {"Favourite food is sushi", "Sister lives in Paris"}
+    # phrases stay as typed for the rules, which drop them as chat noise
+    mem.add("omg i just adopted a puppy!!", user_id="mina", infer=True)
+    assert any("puppy" in m.memory for m in mem.get_all(user_id="mina") if m.kind == "fact")

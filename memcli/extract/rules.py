@@ -16,6 +16,7 @@ import re
 from datetime import datetime
 from typing import Callable
 
+from ..shorthand import spelt_out
 from ..timeparse import resolve
 from . import Fact
 from . import builders as b
@@ -57,6 +58,9 @@ class RulesExtractor:
 
     def extract(self, text: str, said_at: datetime, *, speaker: str | None = None) -> list[Fact]:
         facts: list[Fact] = []
+        # "my fav food is sushi" is read as "my favorite food is sushi"; phrases
+        # ("omg", "idk") stay as typed: the clauses know them as chat noise
+        text = spelt_out(text, phrases=False)
         for piece in split(text):
             clause = piece.text
             if not FIRST_PERSON.match(clause) or QUESTION_START.match(clause):
