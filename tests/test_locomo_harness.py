@@ -12,13 +12,18 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_harness_runs_both_modes_on_a_fixture() -> None:
+def harness(*flags: str) -> dict:
+    """The harness's JSON report on the test fixture (a subprocess, as run by hand)."""
     out = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "locomo.py"), "--data", str(ROOT / "tests" / "data" / "locomo_fixture"),
-         "--mode", "both", "--json", "--embedder", "fake"],
+         "--json", *flags],
         capture_output=True, text=True, check=True, timeout=120,
     )
-    report = json.loads(out.stdout)
+    return json.loads(out.stdout)
+
+
+def test_harness_runs_both_modes_on_a_fixture() -> None:
+    report = harness("--mode", "both", "--embedder", "fake")
     assert report["files"] == ["demo.json"] and report["budget_words"] == 300
     raw, infer = report["results"]
     assert (raw["mode"], infer["mode"]) == ("raw", "infer")
@@ -36,12 +41,7 @@ def test_harness_runs_both_modes_on_a_fixture() -> None:
 def test_harness_asks_by_other_names(tmp_path: Path) -> None:
     names = tmp_path / "names.tsv"
     names.write_text("# label\tname\nAna\tAnabel\nBen\tBenjamin\n", encoding="utf-8")
-    out = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "locomo.py"), "--data", str(ROOT / "tests" / "data" / "locomo_fixture"),
-         "--mode", "raw", "--json", "--embedder", "fake", "--names", str(names)],
-        capture_output=True, text=True, check=True, timeout=120,
-    )
-    report = json.loads(out.stdout)
+    report = harness("--mode", "raw", "--embedder", "fake", "--names", str(names))
     assert report["names"] == str(names)
     [raw] = report["results"]
     assert raw["questions"] == 3 and raw["recall"] == 1.0
@@ -57,12 +57,7 @@ def test_renamed_replaces_whole_words_only() -> None:
 
 
 def test_harness_sends_bursts() -> None:
-    out = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "locomo.py"), "--data", str(ROOT / "tests" / "data" / "locomo_fixture"),
-         "--mode", "raw", "--json", "--embedder", "fake", "--bursts"],
-        capture_output=True, text=True, check=True, timeout=120,
-    )
-    report = json.loads(out.stdout)
+    report = harness("--mode", "raw", "--embedder", "fake", "--bursts")
     [raw] = report["results"]
     assert report["bursts"] is True
     assert raw["turns"] == 9 and raw["recall"] == 1.0  # turns, however many messages they were sent as
@@ -86,12 +81,7 @@ def test_chatter_adds_reactions_by_the_other_person_that_are_no_evidence() -> No
 
 
 def test_harness_sends_chatter() -> None:
-    out = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "locomo.py"), "--data", str(ROOT / "tests" / "data" / "locomo_fixture"),
-         "--mode", "raw", "--json", "--embedder", "fake", "--bursts", "--chatter", "0.5"],
-        capture_output=True, text=True, check=True, timeout=120,
-    )
-    report = json.loads(out.stdout)
+    report = harness("--mode", "raw", "--embedder", "fake", "--bursts", "--chatter", "0.5")
     [raw] = report["results"]
     assert report["chatter"] == 0.5 and raw["turns"] == 9 and raw["recall"] == 1.0
     assert raw["memories_stored"] > 9  # the reactions are kept too
@@ -111,23 +101,13 @@ def test_typos_misspell_about_the_share_asked_the_same_way_every_run() -> None:
 
 
 def test_harness_misspells_the_turns() -> None:
-    out = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "locomo.py"), "--data", str(ROOT / "tests" / "data" / "locomo_fixture"),
-         "--mode", "raw", "--json", "--embedder", "fake", "--typos", "0.5"],
-        capture_output=True, text=True, check=True, timeout=120,
-    )
-    report = json.loads(out.stdout)
+    report = harness("--mode", "raw", "--embedder", "fake", "--typos", "0.5")
     [raw] = report["results"]
     assert report["typos"] == 0.5 and raw["turns"] == 9 and raw["recall"] == 1.0  # the fixture fits the budget
 
 
 def test_harness_sends_the_turns_and_asks_the_questions_in_lower_case() -> None:
-    out = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "locomo.py"), "--data", str(ROOT / "tests" / "data" / "locomo_fixture"),
-         "--mode", "raw", "--json", "--embedder", "fake", "--lowercase", "--lowercase-questions"],
-        capture_output=True, text=True, check=True, timeout=120,
-    )
-    report = json.loads(out.stdout)
+    report = harness("--mode", "raw", "--embedder", "fake", "--lowercase", "--lowercase-questions")
     [raw] = report["results"]
     assert report["lowercase"] is True and report["lowercase_questions"] is True
     assert raw["turns"] == 9 and raw["recall"] == 1.0
@@ -145,12 +125,7 @@ def test_typing_lowercases_and_misspells_the_text_only() -> None:
 
 
 def test_harness_says_where_the_evidence_turns_first_appear() -> None:
-    out = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "locomo.py"), "--data", str(ROOT / "tests" / "data" / "locomo_fixture"),
-         "--mode", "raw", "--json", "--embedder", "fake", "--ranks"],
-        capture_output=True, text=True, check=True, timeout=120,
-    )
-    [raw] = json.loads(out.stdout)["results"]
+    [raw] = harness("--mode", "raw", "--embedder", "fake", "--ranks")["results"]
     ranks = raw["evidence_ranks"]
     assert set(ranks) == {"multi-hop", "temporal", "single-hop"}
     # the whole fixture fits in 300 words: every evidence turn is within the budget
@@ -237,23 +212,17 @@ def test_chatspeak_types_the_short_forms_at_its_rate_the_same_way_every_run() ->
 
 
 def test_harness_types_short_forms() -> None:
-    out = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "locomo.py"), "--data", str(ROOT / "tests" / "data" / "locomo_fixture"),
-         "--mode", "raw", "--json", "--embedder", "fake", "--chatspeak", "1.0"],
-        capture_output=True, text=True, check=True, timeout=120,
-    )
-    report = json.loads(out.stdout)
+    report = harness("--mode", "raw", "--embedder", "fake", "--chatspeak", "1.0")
     [raw] = report["results"]
     assert report["chatspeak"] == 1.0 and report["chatspeak_list"].endswith("dev.tsv")
     assert raw["turns"] == 9 and raw["recall"] == 1.0
 
 
 def test_harness_asks_the_questions_with_short_forms() -> None:
-    command = [sys.executable, str(ROOT / "bench" / "locomo.py"), "--data", str(ROOT / "tests" / "data" / "locomo_fixture"),
-               "--mode", "raw", "--json", "--embedder", "fake", "--chatspeak-questions"]
-    refused = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    refused = subprocess.run([sys.executable, str(ROOT / "bench" / "locomo.py"), "--data",
+                              str(ROOT / "tests" / "data" / "locomo_fixture"), "--chatspeak-questions"],
+                             capture_output=True, text=True, timeout=120)
     assert refused.returncode == 2 and "--chatspeak-questions needs --chatspeak RATE" in refused.stderr
-    out = subprocess.run(command + ["--chatspeak", "1.0"], capture_output=True, text=True, check=True, timeout=120)
-    report = json.loads(out.stdout)
+    report = harness("--mode", "raw", "--embedder", "fake", "--chatspeak-questions", "--chatspeak", "1.0")
     [raw] = report["results"]
     assert report["chatspeak_questions"] is True and raw["recall"] == 1.0

@@ -10,9 +10,9 @@ import pytest
 
 from memcli import Config, Memory
 from memcli.core import Core
-from memcli.models.fake import HashEmbedder
 from memcli.names import NAME_WORD, first_person, handle, learnt, means, named, resolve
 from memcli.search import STOPWORDS
+from recording import RecordingEmbedder
 
 DATA = Path(__file__).parent / "data"
 
@@ -311,18 +311,6 @@ def test_handle(label: str, expected: bool) -> None:
 ])
 def test_first_person(query: str, expected: str) -> None:
     assert first_person(query, "u2") == expected
-
-
-class RecordingEmbedder(HashEmbedder):
-    """The fake embedder, noting each text it embeds."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.texts: list[str] = []
-
-    def embed(self, texts):
-        self.texts += list(texts)
-        return super().embed(texts)
 
 
 def test_a_question_about_a_speaker_labelled_by_a_handle_is_embedded_as_they_would_ask_it(config: Config) -> None:

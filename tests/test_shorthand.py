@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from memcli import Config, Memory
-from memcli.models.fake import HashEmbedder
 from memcli.shorthand import short_forms, spelt_out
+from recording import RecordingEmbedder
 
 
 @pytest.mark.parametrize("typed, read", [
@@ -36,18 +36,6 @@ def test_short_forms() -> None:
     assert set(short_forms("pictures")) >= {"pics", "pix"}
     assert short_forms("tomorrow") and all(spelt_out(f) == "tomorrow" for f in short_forms("tomorrow"))
     assert short_forms("lake") == ()
-
-
-class RecordingEmbedder(HashEmbedder):
-    """The fake embedder, noting each text it embeds."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.texts: list[str] = []
-
-    def embed(self, texts):
-        self.texts += list(texts)
-        return super().embed(texts)
 
 
 FILLER = "we talked for ages about the weather and the trains and the new neighbours and their noisy parrot"
