@@ -142,12 +142,7 @@ CHATSPEAK = Path(__file__).parent / "chatspeak" / "dev.tsv"
 
 def read_chatspeak(path: Path) -> dict[str, list[str]]:
     """``written<TAB>short[,short...]`` lines (``#`` starts a comment)."""
-    forms: dict[str, list[str]] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            written, short = line.split("\t")
-            forms[written.strip().lower()] = [f.strip() for f in short.split(",") if f.strip()]
-    return forms
+    return {written.lower(): [f.strip() for f in short.split(",") if f.strip()] for written, short in tab_pairs(path)}
 
 
 def chatspeak(text: str, forms: dict[str, list[str]], rate: float, seed: str) -> str:
@@ -260,14 +255,22 @@ def provenance(item: Any) -> set[str]:
     return found
 
 
+def tab_pairs(path: Path) -> list[tuple[str, str]]:
+    """The ``left<TAB>right`` lines of ``path`` (``#`` starts a comment); a
+    ValueError naming the file and line for any other."""
+    pairs = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if line.strip() and not line.startswith("#"):
+            parts = line.split("\t")
+            if len(parts) != 2:
+                raise ValueError(f"{path}:{n}: expected two fields separated by a tab")
+            pairs.append((parts[0].strip(), parts[1].strip()))
+    return pairs
+
+
 def read_names(path: Path) -> dict[str, str]:
     """``label<TAB>name`` lines; ``#`` starts a comment."""
-    names = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            label, name = line.split("\t")
-            names[label.strip()] = name.strip()
-    return names
+    return dict(tab_pairs(path))
 
 
 def renamed(question: str, names: dict[str, str]) -> str:
@@ -410,10 +413,13 @@ def main() -> None:
                              "(searches then ask for that many, so their times are not comparable)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    names = read_names(args.names) if args.names else None
-    typing = Typing(read_names(args.labels) if args.labels else {}, args.bursts, args.typos, args.lowercase,
-                    args.typos_seed, args.chatter, args.chatspeak,
-                    read_chatspeak(args.chatspeak_list) if args.chatspeak else {})
+    try:
+        names = read_names(args.names) if args.names else None
+        typing = Typing(read_names(args.labels) if args.labels else {}, args.bursts, args.typos, args.lowercase,
+                        args.typos_seed, args.chatter, args.chatspeak,
+                        read_chatspeak(args.chatspeak_list) if args.chatspeak else {})
+    except (OSError, ValueError) as error:
+        parser.error(str(error))
     files = sorted(args.data.glob("*.json"))
     if args.conversations:
         wanted = {c.strip() for c in args.conversations.split(",")}

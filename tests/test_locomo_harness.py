@@ -226,3 +226,15 @@ def test_harness_asks_the_questions_with_short_forms() -> None:
     report = harness("--mode", "raw", "--embedder", "fake", "--chatspeak-questions", "--chatspeak", "1.0")
     [raw] = report["results"]
     assert report["chatspeak_questions"] is True and raw["recall"] == 1.0
+
+
+def test_harness_refuses_a_list_it_cannot_read_in_one_line(tmp_path: Path) -> None:
+    bad = tmp_path / "forms.tsv"
+    bad.write_text("# written\tshort\nbirthday bday\n", encoding="utf-8")
+    for listed in (bad, tmp_path / "missing.tsv"):
+        out = subprocess.run([sys.executable, str(ROOT / "bench" / "locomo.py"), "--data",
+                              str(ROOT / "tests" / "data" / "locomo_fixture"), "--embedder", "fake",
+                              "--chatspeak", "0.5", "--chatspeak-list", str(listed)],
+                             capture_output=True, text=True, timeout=120)
+        assert out.returncode == 2 and "Traceback" not in out.stderr
+        assert str(listed) in out.stderr.strip().splitlines()[-1]
