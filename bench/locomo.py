@@ -4,7 +4,7 @@
                            [--mode raw|infer|both] [--limit 50] [--names FILE] [--labels FILE] [--bursts]
                            [--typos RATE] [--typos-seed TEXT] [--lowercase] [--lowercase-questions]
                            [--chatter RATE] [--chatspeak RATE] [--chatspeak-list FILE] [--chatspeak-questions]
-                           [--ranks] [--json]
+                           [--emoji RATE] [--emoji-list FILE] [--ranks] [--json]
 
 Each conversation becomes one memcli user and is ingested through the public
 ``Memory`` API only, as a person's chat history: every turn is a message with
@@ -31,8 +31,8 @@ message of its own, one after another, as people type in chats.
 ``--typos RATE`` misspells that share of the turns' words of four letters or
 more (a letter swapped with the next, dropped, doubled, or a key beside it
 struck; seeded by the turn's dia_id, so every run gets the same typos;
-``--typos-seed TEXT`` draws others, and other reactions with ``--chatter``
-and other short forms with ``--chatspeak``:
+``--typos-seed TEXT`` draws others, other reactions with ``--chatter``,
+other short forms with ``--chatspeak`` and other emoji with ``--emoji``:
 a fresh set to check a change on);
 ``--lowercase`` sends every turn typed all in lower case ("hey mel, i'm so
 proud of you"). The questions stay as written, unless
@@ -47,7 +47,11 @@ bench/chatspeak/dev.tsv; bench/chatspeak/heldout.tsv is a second list) in
 their short forms ("bday", "u", "tmrw", "idk"), drops the apostrophe of that
 share of contractions ("Im") and the full stop that ends that share of
 messages; with ``--chatspeak-questions`` the questions are typed with them
-too ("when is mel's bday?"). ``--ranks`` adds, per
+too ("when is mel's bday?"). ``--emoji RATE`` types emoji at that rate, from
+``--emoji-list`` (default bench/emoji/dev.tsv; bench/emoji/heldout.tsv is a
+second list): faces and hearts after a sentence, often in place of its full
+stop, and a word's emoji after it or, a quarter of the time, for it ("off
+to the 🏖️"). ``--ranks`` adds, per
 category, where the evidence turns that missed the budget first appear in
 the results (ranks 1-60, 61-100, 101-300, further): how far down what is
 missed lies.
@@ -76,7 +80,6 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from machine import machine, percentiles, table  # noqa: E402
 
 from memcli import Config, Memory  # noqa: E402
-from memcli.text import split_sentences  # noqa: E402
 
 CATEGORIES = {1: "multi-hop", 2: "temporal", 3: "open-domain", 4: "single-hop"}
 DIA = re.compile(r"D\d+:\d+")
@@ -98,6 +101,13 @@ def sessions(conv: dict[str, Any]) -> list[tuple[datetime, list[dict[str, Any]]]
         if turns and stamp:
             out.append((session_time(stamp), turns))
     return out
+
+
+def sentences(text: str) -> list[str]:
+    """``text`` cut after each full stop, question or exclamation mark, and at
+    line breaks: the messages of --bursts (the harness's own cut, so that a
+    change to memcli's never changes what the harness sends)."""
+    return [p.strip() for p in re.split(r"(?<=[.!?])\s+|\n+", text.strip()) if p.strip()] or [text.strip()]
 
 
 def turn_text(turn: dict[str, Any]) -> str:
@@ -138,6 +148,7 @@ def misspelt(text: str, rate: float, seed: str) -> str:
 
 
 CHATSPEAK = Path(__file__).parent / "chatspeak" / "dev.tsv"
+EMOJI = Path(__file__).parent / "emoji" / "dev.tsv"
 
 
 def read_chatspeak(path: Path) -> dict[str, list[str]]:
@@ -169,6 +180,46 @@ def chatspeak(text: str, forms: dict[str, list[str]], rate: float, seed: str) ->
     return re.sub(r"\b\w+['\u2019]\w+\b", bare, pattern.sub(short, text))
 
 
+def emojis(text: str, listed: dict[str, list[str]], rate: float, seed: str) -> str:
+    """``text`` typed with emoji as in chats: at ``rate``, one to three of
+    the emoji ``listed`` under "." (faces, hearts, hands) after a sentence,
+    often in place of its full stop, and a word ``listed`` followed by one of
+    its emoji ("the beach 🏖️"); a quarter of the latter replace the word
+    ("off to the 🏖️"). The same for the same ``seed``."""
+    if rate <= 0:
+        return text
+    rng = random.Random(seed)
+    topical = {word: emoji for word, emoji in listed.items() if word != "."}
+    decorations = listed.get(".", [])
+
+    def topic(match: re.Match[str]) -> str:
+        word = match.group(0)
+        if rng.random() >= rate:
+            return word
+        emoji = rng.choice(topical[word.lower()])
+        return emoji if rng.random() < 0.25 else f"{word} {emoji}"
+
+    if topical:
+        pattern = re.compile(r"(?<![\w'])(" + "|".join(re.escape(w) for w in sorted(topical, key=len, reverse=True))
+                             + r")(?![\w'])", re.IGNORECASE)
+        text = pattern.sub(topic, text)
+
+    def decorated(match: re.Match[str]) -> str:
+        if not decorations or rng.random() >= rate:
+            return match.group(0)
+        faces = "".join(rng.choice(decorations) for _ in range(rng.choice([1, 1, 1, 2, 3])))
+        mark = match.group(1)
+        return f" {faces}{match.group(2)}" if mark == "." and rng.random() < 0.5 else f"{mark} {faces}{match.group(2)}"
+
+    return re.sub(r"([.!?])(\s+|$)", decorated, text)
+
+
+def read_emoji(path: Path) -> dict[str, list[str]]:
+    """``word<TAB>emoji[,emoji...]`` lines (``#`` starts a comment); the
+    word "." lists what goes after a sentence."""
+    return {word.lower(): [e.strip() for e in emoji.split(",") if e.strip()] for word, emoji in tab_pairs(path)}
+
+
 @dataclass(frozen=True)
 class Typing:
     """How the turns are sent, to look like a real chat rather than LoCoMo's
@@ -183,6 +234,8 @@ class Typing:
     chatter: float = 0.0  # chance that the other person reacts after a message
     slang: float = 0.0  # share of short forms typed (--chatspeak)
     slang_forms: dict[str, list[str]] = field(default_factory=dict)  # written -> short forms
+    emoji: float = 0.0  # chance of emoji after a sentence or a word that has one (--emoji)
+    emoji_words: dict[str, list[str]] = field(default_factory=dict)  # word -> its emoji
 
     def text(self, turn: dict[str, Any]) -> str:
         """The turn's text as this way of typing sends it."""
@@ -190,6 +243,15 @@ class Typing:
         text = chatspeak(turn_text(turn), self.slang_forms, self.slang, seed)
         text = misspelt(text, self.typos, seed)
         return text.lower() if self.lowercase else text
+
+    def messages(self, turn: dict[str, Any]) -> list[str]:
+        """The turn as the messages this way of typing sends: one, or with
+        --bursts one a sentence; each with its emoji (--emoji)."""
+        seed = f"{self.typo_seed}{turn.get('dia_id', '')}e"
+        if not self.bursts:
+            return [emojis(self.text(turn), self.emoji_words, self.emoji, seed)]
+        return [emojis(part, self.emoji_words, self.emoji, f"{seed}{i}")
+                for i, part in enumerate(sentences(self.text(turn)))]
 
     def sent(self, message: str, seed: str) -> str:
         """One message as sent: with --chatspeak, at its rate, without the
@@ -205,7 +267,8 @@ class Typing:
                 + (f"; {self.typos:.0%} of longer words misspelt" if self.typos else "")
                 + ("; turns typed in lower case" if self.lowercase else "")
                 + (f"; {self.chatter:.0%} of messages answered by a reaction" if self.chatter else "")
-                + (f"; {self.slang:.0%} of short forms typed" if self.slang else ""))
+                + (f"; {self.slang:.0%} of short forms typed" if self.slang else "")
+                + (f"; emoji at {self.emoji:.0%}" if self.emoji else ""))
 
 
 # What people send between messages that says nothing to remember (--chatter).
@@ -241,7 +304,7 @@ def ingest(mem: Memory, user: str, conv: dict[str, Any], infer: bool, typing: Ty
                      "content": typing.sent(part, f"{typing.typo_seed}{t['dia_id']}-{i}"),
                      "metadata": {"dia_id": t["dia_id"]}}
                     for t in turns if turn_text(t)
-                    for i, part in enumerate(split_sentences(typing.text(t)) if typing.bursts else [typing.text(t)])]
+                    for i, part in enumerate(typing.messages(t))]
         messages = chatter(messages, typing.chatter, f"{typing.typo_seed}{user}-s{n}")
         mem.add(messages, user_id=user, infer=infer, timestamp=when, session_id=f"{user}-s{n}")
         count += sum(1 for t in turns if turn_text(t))
@@ -408,6 +471,10 @@ def main() -> None:
                         help="the short forms (written<TAB>short lines; default bench/chatspeak/dev.tsv)")
     parser.add_argument("--chatspeak-questions", action="store_true",
                         help="ask the questions typed with the same short forms, at the same rate")
+    parser.add_argument("--emoji", type=float, default=0.0, metavar="RATE",
+                        help="at this rate, emoji after a sentence and after (or for) a word that has one")
+    parser.add_argument("--emoji-list", type=Path, default=EMOJI, metavar="FILE",
+                        help="words and their emoji (word<TAB>emoji lines; default bench/emoji/dev.tsv)")
     parser.add_argument("--ranks", action="store_true",
                         help=f"also say where each evidence turn first appears in the first {DEEP} results "
                              "(searches then ask for that many, so their times are not comparable)")
@@ -417,7 +484,8 @@ def main() -> None:
         names = read_names(args.names) if args.names else None
         typing = Typing(read_names(args.labels) if args.labels else {}, args.bursts, args.typos, args.lowercase,
                         args.typos_seed, args.chatter, args.chatspeak,
-                        read_chatspeak(args.chatspeak_list) if args.chatspeak else {})
+                        read_chatspeak(args.chatspeak_list) if args.chatspeak else {},
+                        args.emoji, read_emoji(args.emoji_list) if args.emoji else {})
     except (OSError, ValueError) as error:
         parser.error(str(error))
     files = sorted(args.data.glob("*.json"))
@@ -439,7 +507,8 @@ def main() -> None:
               "typos_seed": args.typos_seed, "lowercase": args.lowercase, "lowercase_questions": args.lowercase_questions,
               "chatter": args.chatter, "chatspeak": args.chatspeak,
               "chatspeak_list": str(args.chatspeak_list) if args.chatspeak else None,
-              "chatspeak_questions": args.chatspeak_questions, "results": results}
+              "chatspeak_questions": args.chatspeak_questions, "emoji": args.emoji,
+              "emoji_list": str(args.emoji_list) if args.emoji else None, "results": results}
     if args.json:
         print(json.dumps(report, indent=2))
         return

@@ -238,3 +238,35 @@ def test_harness_refuses_a_list_it_cannot_read_in_one_line(tmp_path: Path) -> No
                              capture_output=True, text=True, timeout=120)
         assert out.returncode == 2 and "Traceback" not in out.stderr
         assert str(listed) in out.stderr.strip().splitlines()[-1]
+
+
+def test_emoji_are_typed_at_their_rate_the_same_way_every_run() -> None:
+    sys.path.insert(0, str(ROOT / "bench"))
+    from locomo import EMOJI, Typing, emojis, read_emoji
+
+    listed = read_emoji(EMOJI)
+    assert "\U0001F602" in listed["."] and "\U0001F436" in listed["dog"]
+    text = "I took my dog to the beach. It was so fun! We had pizza after."
+    assert emojis(text, listed, 0.0, "D1:1") == text
+    every = emojis(text, listed, 1.0, "D1:1")
+    assert every == emojis(text, listed, 1.0, "D1:1") and every != emojis(text, listed, 1.0, "D2:1")
+    # each sentence gets its faces; each listed word its emoji, after it or, a quarter of the time, for it
+    assert sum(every.count(e) for e in listed["."]) >= 3
+    assert all(any(e in every for e in listed[w]) for w in ("dog", "beach", "pizza"))
+    many = emojis(" ".join([text] * 40), listed, 0.5, "x")
+    # of 40 dogs about half get an emoji, and a quarter of those lose the word
+    assert 10 <= sum(many.count(e) for e in listed["dog"]) <= 30 and 28 <= many.count("dog") <= 39
+    turn = {"dia_id": "D1:1", "text": "So fun! I walked my dog."}
+    typing = Typing(emoji=1.0, emoji_words={".": ["F"], "dog": ["D"]})
+    [message] = typing.messages(turn)
+    assert message.startswith("So fun") and message.count("F") == 2 and message.count("D") == 1
+    # with --bursts each message is a sentence, with its own emoji
+    first, second = Typing(bursts=True, emoji=1.0, emoji_words=typing.emoji_words).messages(turn)
+    assert first.startswith("So fun") and first.count("F") >= 1 and "walked" in second and second.count("F") >= 1
+
+
+def test_harness_types_emoji() -> None:
+    report = harness("--mode", "raw", "--embedder", "fake", "--emoji", "0.5")
+    [raw] = report["results"]
+    assert report["emoji"] == 0.5 and report["emoji_list"].endswith("dev.tsv")
+    assert raw["turns"] == 9 and raw["recall"] == 1.0
