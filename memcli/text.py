@@ -145,15 +145,67 @@ def embedding_input(text: str, context: str | None) -> str:
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
+# Pictographs, dingbats, flags and the joiners, selectors and skin tones that
+# build emoji from them ("\u2764\ufe0f", a family of four): character classes.
+EMOJI = "\u2300-\u23ff\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff\ufe0f\u200d"
+# Faces, hearts, hands, sparkles: what people type to say how they feel, often
+# in place of a full stop ("so proud of you 😍 see you tmrw"), unlike a 🐶 or
+# a 🏖️ that stands for a thing inside a sentence.
+FEELING = ("\U0001f600-\U0001f64f\U0001f910-\U0001f92f\U0001f970-\U0001f97a\U0001f937\U0001f9d0"
+           "\u2763\u2764\U0001f493-\U0001f49f\U0001f5a4\U0001f90d\U0001f90e\U0001f9e1"
+           "\U0001f44a-\U0001f450\u270c\u270b\u261d\U0001f4aa"
+           "\U0001f525\u2728\U0001f389\U0001f38a\U0001f4af\U0001f480\u2b50\U0001f31f\U0001f440")
+_EMOJI_RUN = re.compile(rf"[{EMOJI}]+(?:\s+[{EMOJI}]+)*")
+_LEADING_EMOJI = re.compile(rf"^([{EMOJI}]+(?:\s+[{EMOJI}]+)*)\s*")
+_FEELING_END = re.compile(rf"[{FEELING}][{EMOJI}]*\s+(?=[^\s{EMOJI}])")
+_TRAILING_EMOJI = re.compile(rf"[\s{EMOJI}]+$")
+
+
+def without_emoji(text: str) -> str:
+    """``text`` with its emoji left out, unless it is nothing else. (MiniLM
+    reads every emoji as the same unknown token, which says nothing of the
+    emoji and pulls each vector that holds one towards the others.)"""
+    if not any(ch >= "\u2300" for ch in text):
+        return text
+    bare = " ".join(_EMOJI_RUN.sub(" ", text).split())
+    return bare if bare else text
+
+
+def _after_feelings(sentence: str) -> list[str]:
+    """``sentence`` split after each face or heart typed as a full stop, when
+    three words or more come before it ("I ❤️ it" stays whole)."""
+    out: list[str] = []
+    start = 0
+    for stop in _FEELING_END.finditer(sentence):
+        part, start = sentence[start:stop.end()].strip(), stop.end()
+        if out and len(re.findall(r"\w+", out[-1])) < 3:
+            out[-1] = f"{out[-1]} {part}"
+        else:
+            out.append(part)
+    rest = sentence[start:].strip()
+    if out and rest and len(re.findall(r"\w+", out[-1])) < 3:
+        out[-1] = f"{out[-1]} {rest}"
+    elif rest or not out:
+        out.append(rest)
+    return out
+
 
 def split_sentences(text: str, min_words: int = 1) -> list[str]:
     """Sentence-sized pieces of ``text``; pieces shorter than ``min_words`` are
     joined to a neighbour. (Joining even one- and two-word exclamations cost
     LoCoMo recall: 0.78 -> 0.75; where fragments are unwanted they are dropped
     by :func:`worth_remembering` instead.)"""
-    parts = [p.strip() for p in _SENTENCE_END.split(text.strip()) if p.strip()]
+    parts = [p.strip() for line in _SENTENCE_END.split(text.strip()) for p in _after_feelings(line) if p.strip()]
     pieces: list[str] = []
     for part in parts:
+        # Emoji typed after a full stop close that sentence ("So fun! 😂 We
+        # went..."), rather than open the next.
+        lead = _LEADING_EMOJI.match(part) if pieces else None
+        if lead:
+            pieces[-1] = f"{pieces[-1]} {lead.group(1)}"
+            part = part[lead.end():]
+            if not part:
+                continue
         if pieces and (len(part.split()) < min_words or len(pieces[-1].split()) < min_words):
             pieces[-1] = f"{pieces[-1]} {part}"
         else:
@@ -165,7 +217,12 @@ def worth_remembering(text: str) -> bool:
     """Whether a line of conversation is worth keeping as a memory of its own:
     not a question (storing "where do I live?" would later out-rank the answer),
     not small talk ("hi", "thanks!")."""
-    stripped = text.strip()
-    if stripped.endswith("?"):
+    if is_question(text):
         return False
-    return len(re.findall(r"\w+", stripped)) >= 3
+    return len(re.findall(r"\w+", text)) >= 3
+
+
+def is_question(text: str) -> bool:
+    """Whether ``text`` ends with a question mark, emoji after it aside
+    ("where do I live? 🤔")."""
+    return _TRAILING_EMOJI.sub("", text).endswith("?")

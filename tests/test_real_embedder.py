@@ -7,6 +7,7 @@ import pytest
 
 from memcli import Config, Memory
 from memcli.models.minilm import MiniLMEmbedder
+from memcli.text import without_emoji
 
 pytestmark = pytest.mark.real_models
 
@@ -35,17 +36,19 @@ def test_search_by_meaning_without_shared_words(minilm: MiniLMEmbedder, tmp_path
 TEXTS = ["Where do I live?", "hi", "I moved to Busan last month 🎉 and love the beach!!",
          "Caroline went to the LGBTQ support group on 7 May 2023.",
          " ".join(["a very long message about hiking in the mountains"] * 60)]  # past 256 tokens
+EMBEDDED = [without_emoji(t) for t in TEXTS]
 
 
 @pytest.fixture(scope="module")
 def reference() -> np.ndarray:
-    """sentence-transformers' vectors for TEXTS: what the model's card defines."""
+    """sentence-transformers' vectors for what memcli embeds of TEXTS (their
+    emoji left out): what the model's card defines."""
     from sentence_transformers import SentenceTransformer
 
     from memcli.models.minilm import bundled_model_dir
 
     model = SentenceTransformer(str(bundled_model_dir()), device="cpu")
-    return model.encode(TEXTS, normalize_embeddings=True, convert_to_numpy=True)
+    return model.encode(EMBEDDED, normalize_embeddings=True, convert_to_numpy=True)
 
 
 def test_memcli_vectors_are_sentence_transformers_vectors(minilm: MiniLMEmbedder, reference: np.ndarray) -> None:
@@ -69,8 +72,8 @@ def test_the_numpy_fallback_gives_the_same_vectors(reference: np.ndarray) -> Non
     from memcli.models.minilm import bundled_model_dir
 
     numpy_bert = NumpyBert(BertWeights(bundled_model_dir()))
-    assert np.abs(numpy_bert.encode(TEXTS[:2]) - reference[:2]).max() < 1e-5
-    assert np.abs(np.stack([numpy_bert.encode([t])[0] for t in TEXTS]) - reference).max() < 1e-5
+    assert np.abs(numpy_bert.encode(EMBEDDED[:2]) - reference[:2]).max() < 1e-5
+    assert np.abs(np.stack([numpy_bert.encode([t])[0] for t in EMBEDDED]) - reference).max() < 1e-5
 
 
 def test_without_onnxruntime_the_embedder_falls_back(monkeypatch: pytest.MonkeyPatch,
@@ -185,3 +188,14 @@ def test_the_query_benchmark_runs_and_prints_its_table(tmp_path) -> None:
     for cell in cells:
         p50, p95 = (float(x) for x in cell.split(" / "))
         assert 0 < p50 <= p95
+
+
+def test_emoji_leave_a_vector_as_it_is(minilm: MiniLMEmbedder) -> None:
+    """MiniLM reads every emoji as one unknown token: they are left out of what
+    is embedded, unless a message is nothing else."""
+    plain, decorated, only = minilm.embed(["so proud of you see you soon", "so proud of you 😍🎉 see you soon",
+                                           "😂😂"])
+    assert float(plain @ decorated) > 0.9999
+    assert np.isfinite(only).all() and abs(float(np.linalg.norm(only)) - 1.0) < 1e-5
+    windowed = minilm.embed_conversation([(None, "Jo: so proud of you 😍🎉"), ("Jo: so proud of you 😍🎉", "Mel: 😂😂")])
+    assert np.isfinite(windowed).all() and np.allclose(np.linalg.norm(windowed, axis=1), 1.0, atol=1e-5)

@@ -10,7 +10,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..errors import ModelError
-from ..text import embedding_input
+from ..text import embedding_input, without_emoji
 
 
 def bundled_model_dir() -> Path:
@@ -110,6 +110,8 @@ class MiniLMEmbedder:
             return np.zeros((0, self.dim), dtype=np.float32)
         from ..threads import cores, one_blas_thread
 
+        texts = [without_emoji(t) for t in texts]
+
         fast = self._load_fast()
         if not hasattr(fast, "session"):  # NumPy: queries only
             if len(texts) > SMALL_BATCH:
@@ -151,6 +153,7 @@ class MiniLMEmbedder:
         on its own."""
         if not pairs:
             return np.zeros((0, self.dim), dtype=np.float32)
+        pairs = [(without_emoji(c) if c else c, without_emoji(t)) for c, t in pairs]
         fast = self._load_fast()
         if not hasattr(fast, "states"):
             return self.embed([embedding_input(t, c) for c, t in pairs])
