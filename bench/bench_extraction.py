@@ -2,19 +2,24 @@
 
     python bench/bench_extraction.py [--mistakes] [--labels FILE ...]
 
-Six sets, all in tests/data (tab-separated; see memcli/extract/evaluate.py):
+Eight sets, all in tests/data (tab-separated; see memcli/extract/evaluate.py):
 
 - development: ``extraction_labels.tsv`` (the rules' first set),
   ``extraction_chat.tsv`` (253 chat-style lines written 2026-11-25 before the
   rules were reworked for them, then tuned against) and
   ``extraction_shortforms.tsv`` (24 lines typed with chat short forms, "my fav
-  food is sushi", written 2026-12-03 before the rules read short forms);
+  food is sushi", written 2026-12-03 before the rules read short forms) and
+  ``extraction_emoji.tsv`` (24 lines typed with emoji, "I'm a nurse 👩‍⚕️ night
+  shifts are rough", written 2026-12-03 before the rules were looked at for
+  emoji);
 - held-out: ``extraction_heldout.tsv`` (written after the first tuning),
   ``extraction_chat_heldout.tsv`` (108 chat-style lines written after the
   second tuning and never tuned against) and
   ``extraction_shortforms_heldout.tsv`` (20 short-form lines written after
   the rules read short forms; two labels corrected after it was scored: see
-  the file's header).
+  the file's header) and ``extraction_emoji_heldout.tsv`` (20 lines with
+  emoji written after the rules' handling of them was settled; two labels
+  put in the other sets' attributes after it was scored: see its header).
 
 The held-out figures are the honest ones. The time is the rules' own cost
 per message (no model), on this machine.
@@ -37,14 +42,14 @@ from memcli.extract.rules import RulesExtractor  # noqa: E402
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 SETS = [("development", "extraction_labels.tsv"), ("development", "extraction_chat.tsv"),
-        ("development", "extraction_shortforms.tsv"),
+        ("development", "extraction_shortforms.tsv"), ("development", "extraction_emoji.tsv"),
         ("held-out", "extraction_heldout.tsv"), ("held-out", "extraction_chat_heldout.tsv"),
-        ("held-out", "extraction_shortforms_heldout.tsv")]
+        ("held-out", "extraction_shortforms_heldout.tsv"), ("held-out", "extraction_emoji_heldout.tsv")]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--labels", type=Path, nargs="*", help="score these files instead of the four sets")
+    parser.add_argument("--labels", type=Path, nargs="*", help="score these files instead of the eight sets")
     parser.add_argument("--mistakes", action="store_true", help="list every miss and invention")
     args = parser.parse_args()
     print(f"machine: {machine()}")

@@ -21,7 +21,8 @@ SAID = datetime(2026, 3, 10, 15, tzinfo=timezone.utc)  # a Tuesday
 
 @pytest.mark.parametrize("name, size", [("extraction_labels.tsv", 150), ("extraction_heldout.tsv", 40),
                                         ("extraction_chat.tsv", 250), ("extraction_chat_heldout.tsv", 80),
-                                        ("extraction_shortforms.tsv", 24), ("extraction_shortforms_heldout.tsv", 20)])
+                                        ("extraction_shortforms.tsv", 24), ("extraction_shortforms_heldout.tsv", 20),
+                                        ("extraction_emoji.tsv", 24), ("extraction_emoji_heldout.tsv", 20)])
 def test_rules_meet_the_quality_targets(name: str, size: int) -> None:
     """Precision 0.9 and recall 0.8 on every set, held-out ones included (figures
     and the story of each set: bench/bench_extraction.py)."""
@@ -100,3 +101,13 @@ def test_auto_asks_only_instruction_tuned_models_that_earned_it(tmp_path) -> Non
         assert m.extractor.name == "rules"
     with Memory(path=tmp_path / "b.db", config=cfg, llm=ScriptedLLM(chat_template=True)) as m:
         assert m.extractor.name == "rules"
+
+
+@pytest.mark.parametrize("line, names", [
+    ("i have a dog named Pepper, pics later", {"Pepper"}),
+    ("We have a border collie named Skye and a cat called Pip.", {"Skye"}),
+    ("I have two cats named Mochi and Tofu", {"Mochi", "Tofu"}),
+])
+def test_as_many_pets_are_named_as_were_counted(line: str, names: set[str]) -> None:
+    found = RulesExtractor().extract(line, SAID)
+    assert {f.value for f in found if f.attribute and f.attribute.count(":") == 2} == names

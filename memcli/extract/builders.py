@@ -209,10 +209,11 @@ def pet(m: re.Match[str]) -> list[Fact]:
     names = [name(part) for part in split_list(raw_names)] if raw_names else []
     names = [n for n in names if n and n.lower() not in NOT_NAMES]
     n = (m.groupdict().get("n") or "a").lower()
-    if names:
-        return [f for who in names
-                for f in fact(f"pet:{kind}:{who.lower()}", who, f"Has {article(kind)} named {{}}", importance=0.7)]
     count = int(COUNTS.get(n, n)) if COUNTS.get(n, n).isdigit() else 1
+    if names:
+        # as many names as pets were counted: "a dog named Pepper, pics later" names one dog
+        return [f for who in names[:count]
+                for f in fact(f"pet:{kind}:{who.lower()}", who, f"Has {article(kind)} named {{}}", importance=0.7)]
     text = f"Has {count} {kind}s" if count > 1 else f"Has {article(kind)}"
     return fact(f"pet:{kind}", kind, text, importance=0.7)
 
@@ -220,12 +221,18 @@ def adopt(m: re.Match[str]) -> list[Fact]:
     said = clean_value(obj(f"{m['verb']} {m['what']}", 12), 12)
     return pet(m) + event(third_person(said) if said else f"Got {article(m['kind'])}", importance=0.7)
 
+FEELING_NOT_PLAN = re.compile(r"^(?:miss|cry|die|scream|faint|freak out|lose it|be (?:fine|ok|okay|sad|so sad))\b",
+                              re.I)
+
+
 def plan(raw: str, destination: bool = False) -> list[Fact]:
     what = clean_value(raw, 10) if not destination else raw
     if destination:
         dest = place(raw[len("go to "):])
         what = f"go to {dest}" if dest else ""
     if not what or re.match(r"^(?:be|do|say|think|try|see|have|get|make) (?:it|that|this|something)\b", what):
+        return []
+    if FEELING_NOT_PLAN.match(what):  # "gonna miss her", "I'm going to cry": a feeling, not a plan
         return []
     key = re.sub(r"[^a-z0-9]+", " ", what.lower()).strip()
     return fact(f"plan:{key}", what, "Plans to {}", importance=0.6)

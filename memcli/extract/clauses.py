@@ -28,13 +28,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..text import EMOJI, FEELING
 from .words import FAMILY, PETS
 
 # --- 1. chat noise ----------------------------------------------------------------
 
-_EMOJI = re.compile(
-    "[\U0001F000-\U0001FAFF\U00002600-\U000027BF\U0001F900-\U0001F9FF\U00002300-\U000023FF"
-    "\U0000FE0F\U0000200D\U00002B00-\U00002BFF]+")
+# An emoji ends what was said before it ("I'm a nurse 👩‍⚕️ night shifts are
+# rough"), unless the sentence goes on after it ("a graphic designer 🎨 at a
+# small agency"); a face or a heart always does.
+_EMOJI_INSIDE = re.compile(rf"(?<=\w)\s*[{EMOJI}]+(?=\s+(?:at|in|on|with|for|from|to|of|near|by|as|and|or)\b)")
+_EMOJI = re.compile(rf"[{EMOJI}]+")
+_FEELING = re.compile(f"[{FEELING}]")
 _NOISE = re.compile(r"(?<![\w'])(?:lol+|lmao|rofl|ha(?:ha)+h?|he(?:he)+|ngl|tbh|imo|imho|btw|fyi|omg+|omfg|xd+|smh|"
                     r"yay+|woo+hoo+|ugh+|hmm+|:\)|:-\)|:d|:p|;\))(?![\w'])[,.!]*", re.I)
 _SPEAKER = re.compile(r"^[A-Z][\w'-]+(?: [A-Z][\w'-]+)?:\s+")
@@ -66,7 +70,7 @@ _SHORTHAND = [
 
 def _prepare(text: str) -> str:
     text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
-    text = _EMOJI.sub(". ", text)
+    text = _EMOJI.sub(". ", _EMOJI_INSIDE.sub(lambda m: m.group(0) if _FEELING.search(m.group(0)) else "", text))
     text = _NOISE.sub(" ", text)
     for pattern, repl in _SHORTHAND:
         text = pattern.sub(repl, text)

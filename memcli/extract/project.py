@@ -15,6 +15,7 @@ import re
 from datetime import datetime
 from typing import Any
 
+from ..text import is_question
 from . import Fact
 
 # Attribute roots (before the first ':') of facts about a person's life.
@@ -59,7 +60,7 @@ def project_facts(text: str) -> list[Fact]:
     found: list[Fact] = []
     for sentence in _SENTENCE.split(text.strip()):
         sentence = _LEAD.sub("", sentence.strip())
-        if not sentence or sentence.endswith("?") or re.match(r"^(?:if|when|should|maybe|perhaps)\b", sentence, re.I):
+        if not sentence or is_question(sentence) or re.match(r"^(?:if|when|should|maybe|perhaps)\b", sentence, re.I):
             continue
         for attribute, rules in (("decision", _DECISIONS), ("convention", _CONVENTIONS)):
             for pattern, template in rules:
