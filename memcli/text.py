@@ -155,8 +155,9 @@ FEELING = ("\U0001f600-\U0001f64f\U0001f910-\U0001f92f\U0001f970-\U0001f97a\U000
            "\u2763\u2764\U0001f493-\U0001f49f\U0001f5a4\U0001f90d\U0001f90e\U0001f9e1"
            "\U0001f44a-\U0001f450\u270c\u270b\u261d\U0001f4aa"
            "\U0001f525\u2728\U0001f389\U0001f38a\U0001f4af\U0001f480\u2b50\U0001f31f\U0001f440")
-_EMOJI_RUN = re.compile(rf"[{EMOJI}]+(?:\s+[{EMOJI}]+)*")
-_LEADING_EMOJI = re.compile(rf"^([{EMOJI}]+(?:\s+[{EMOJI}]+)*)\s*")
+_RUN = rf"[{EMOJI}]+(?:\s+[{EMOJI}]+)*"  # emoji, several maybe, spaced or not
+_EMOJI_RUN = re.compile(_RUN)
+_LEADING_EMOJI = re.compile(rf"^({_RUN})\s*")
 _FEELING_END = re.compile(rf"[{FEELING}][{EMOJI}]*\s+(?=[^\s{EMOJI}])")
 _TRAILING_EMOJI = re.compile(rf"[\s{EMOJI}]+$")
 
