@@ -72,7 +72,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -151,9 +151,17 @@ CHATSPEAK = Path(__file__).parent / "chatspeak" / "dev.tsv"
 EMOJI = Path(__file__).parent / "emoji" / "dev.tsv"
 
 
-def read_chatspeak(path: Path) -> dict[str, list[str]]:
-    """``written<TAB>short[,short...]`` lines (``#`` starts a comment)."""
-    return {written.lower(): [f.strip() for f in short.split(",") if f.strip()] for written, short in tab_pairs(path)}
+def read_lists(path: Path) -> dict[str, list[str]]:
+    """``key<TAB>item[,item...]`` lines (``#`` starts a comment), keys lower
+    case: the short-form lists (``written<TAB>short,...``) and the emoji lists
+    (``word<TAB>emoji,...``; the word "." lists what goes after a sentence)."""
+    return {key.lower(): [i.strip() for i in items.split(",") if i.strip()] for key, items in tab_pairs(path)}
+
+
+def whole_words(words: Sequence[str]) -> re.Pattern[str]:
+    """Any of ``words`` (or phrases) as typed on their own, longest first, in any case."""
+    return re.compile(r"(?<![\w'])(" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+                      + r")(?![\w'])", re.IGNORECASE)
 
 
 def chatspeak(text: str, forms: dict[str, list[str]], rate: float, seed: str) -> str:
@@ -164,8 +172,7 @@ def chatspeak(text: str, forms: dict[str, list[str]], rate: float, seed: str) ->
     if rate <= 0 or not forms:
         return text
     rng = random.Random(seed)
-    phrases = sorted(forms, key=len, reverse=True)
-    pattern = re.compile(r"(?<![\w'])(" + "|".join(re.escape(p) for p in phrases) + r")(?![\w'])", re.IGNORECASE)
+    pattern = whole_words(list(forms))
 
     def short(match: re.Match[str]) -> str:
         written = match.group(0)
@@ -200,9 +207,7 @@ def emojis(text: str, listed: dict[str, list[str]], rate: float, seed: str) -> s
         return emoji if rng.random() < 0.25 else f"{word} {emoji}"
 
     if topical:
-        pattern = re.compile(r"(?<![\w'])(" + "|".join(re.escape(w) for w in sorted(topical, key=len, reverse=True))
-                             + r")(?![\w'])", re.IGNORECASE)
-        text = pattern.sub(topic, text)
+        text = whole_words(list(topical)).sub(topic, text)
 
     def decorated(match: re.Match[str]) -> str:
         if not decorations or rng.random() >= rate:
@@ -214,17 +219,11 @@ def emojis(text: str, listed: dict[str, list[str]], rate: float, seed: str) -> s
     return re.sub(r"([.!?])(\s+|$)", decorated, text)
 
 
-def read_emoji(path: Path) -> dict[str, list[str]]:
-    """``word<TAB>emoji[,emoji...]`` lines (``#`` starts a comment); the
-    word "." lists what goes after a sentence."""
-    return {word.lower(): [e.strip() for e in emoji.split(",") if e.strip()] for word, emoji in tab_pairs(path)}
-
-
 @dataclass(frozen=True)
 class Typing:
     """How the turns are sent, to look like a real chat rather than LoCoMo's
     tidy turns (the options ``--labels``, ``--bursts``, ``--typos``,
-    ``--lowercase``, ``--chatter``, ``--chatspeak``)."""
+    ``--lowercase``, ``--chatter``, ``--chatspeak``, ``--emoji``)."""
 
     labels: dict[str, str] = field(default_factory=dict)  # speaker label -> the label the turns carry
     bursts: bool = False  # each sentence a message of its own
@@ -484,8 +483,8 @@ def main() -> None:
         names = read_names(args.names) if args.names else None
         typing = Typing(read_names(args.labels) if args.labels else {}, args.bursts, args.typos, args.lowercase,
                         args.typos_seed, args.chatter, args.chatspeak,
-                        read_chatspeak(args.chatspeak_list) if args.chatspeak else {},
-                        args.emoji, read_emoji(args.emoji_list) if args.emoji else {})
+                        read_lists(args.chatspeak_list) if args.chatspeak else {},
+                        args.emoji, read_lists(args.emoji_list) if args.emoji else {})
     except (OSError, ValueError) as error:
         parser.error(str(error))
     files = sorted(args.data.glob("*.json"))

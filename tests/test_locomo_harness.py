@@ -193,9 +193,9 @@ def test_ingestion_bench_refuses_zero_rounds() -> None:
 
 def test_chatspeak_types_the_short_forms_at_its_rate_the_same_way_every_run() -> None:
     sys.path.insert(0, str(ROOT / "bench"))
-    from locomo import CHATSPEAK, Typing, chatspeak, read_chatspeak
+    from locomo import CHATSPEAK, Typing, chatspeak, read_lists
 
-    forms = read_chatspeak(CHATSPEAK)
+    forms = read_lists(CHATSPEAK)
     assert forms["birthday"] == ["bday"] and forms["because"] == ["bc", "cuz"]
     text = "Thanks, I'm at my birthday party with my family tomorrow. Here are the pictures, you know."
     # where a phrase has several short forms the seed draws one ("tmrw", "tmr")
@@ -242,9 +242,9 @@ def test_harness_refuses_a_list_it_cannot_read_in_one_line(tmp_path: Path) -> No
 
 def test_emoji_are_typed_at_their_rate_the_same_way_every_run() -> None:
     sys.path.insert(0, str(ROOT / "bench"))
-    from locomo import EMOJI, Typing, emojis, read_emoji
+    from locomo import EMOJI, Typing, emojis, read_lists
 
-    listed = read_emoji(EMOJI)
+    listed = read_lists(EMOJI)
     assert "\U0001F602" in listed["."] and "\U0001F436" in listed["dog"]
     text = "I took my dog to the beach. It was so fun! We had pizza after."
     assert emojis(text, listed, 0.0, "D1:1") == text
