@@ -4,11 +4,12 @@
                            [--mode raw|infer|both] [--limit 50] [--names FILE] [--labels FILE] [--bursts]
                            [--typos RATE] [--typos-seed TEXT] [--lowercase] [--lowercase-questions]
                            [--chatter RATE] [--chatspeak RATE] [--chatspeak-list FILE] [--chatspeak-questions]
-                           [--emoji RATE] [--emoji-list FILE] [--ranks] [--json]
+                           [--emoji RATE] [--emoji-list FILE] [--sentence-evidence] [--ranks] [--json]
 
 Each conversation becomes one memcli user and is ingested through the public
 ``Memory`` API only, as a person's chat history: every turn is a message with
-its speaker's name, the session's date as its time, and its dia_id as
+its speaker's name, the session's date as its time (a session with no
+date it can read takes the one before), and its dia_id as
 metadata (the provenance the score is computed from). The dataset's own
 observations, summaries and event annotations are never read.
 
@@ -51,7 +52,12 @@ too ("when is mel's bday?"). ``--emoji RATE`` types emoji at that rate, from
 ``--emoji-list`` (default bench/emoji/dev.tsv; bench/emoji/heldout.tsv is a
 second list): faces and hearts after a sentence, often in place of its full
 stop, and a word's emoji after it or, a quarter of the time, for it ("off
-to the 🏖️"). ``--ranks`` adds, per
+to the 🏖️"). ``--sentence-evidence`` (with ``--bursts``, raw mode) scores
+an evidence turn as found only through the sentences of it that share the
+most words with the question's answer (the whole turn when none shares
+one), as in a real chat, where each short message is evidence on its own
+and the one that says "assistant manager" is what a question about a
+promotion needs, not "Thanks, Maria!" before it. ``--ranks`` adds, per
 category, where the evidence turns that missed the budget first appear in
 the results (ranks 1-60, 61-100, 101-300, further): how far down what is
 missed lies.
@@ -85,21 +91,41 @@ CATEGORIES = {1: "multi-hop", 2: "temporal", 3: "open-domain", 4: "single-hop"}
 DIA = re.compile(r"D\d+:\d+")
 
 
-def session_time(raw: str) -> datetime:
-    """LoCoMo dates look like '1:56 pm on 8 May, 2023'."""
+# Shapes a session's date may come in: LoCoMo's ("1:56 pm on 8 May, 2023"),
+# its date alone, and what other chat exports give ("2023-05-08 13:56").
+DATE_SHAPES = ["%I:%M %p on %d %B, %Y", "%d %B, %Y", "%d %B %Y", "%B %d, %Y", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S",
+               "%d/%m/%Y %H:%M", "%d/%m/%Y", "%Y-%m-%d"]
+
+
+def session_time(raw: str) -> datetime | None:
+    """A session's date, in UTC, or None when it is in no shape known here."""
+    text = re.sub(r"\s+", " ", raw.strip())
+    for candidate in (text, text.split(" on ")[-1]):
+        for shape in DATE_SHAPES:
+            try:
+                return datetime.strptime(candidate, shape).replace(tzinfo=timezone.utc)
+            except ValueError:
+                continue
     try:
-        return datetime.strptime(raw.strip(), "%I:%M %p on %d %B, %Y").replace(tzinfo=timezone.utc)
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        return datetime.strptime(raw.strip().split(" on ")[-1], "%d %B, %Y").replace(tzinfo=timezone.utc)
+        return None
+    return when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when.astimezone(timezone.utc)
 
 
-def sessions(conv: dict[str, Any]) -> list[tuple[datetime, list[dict[str, Any]]]]:
-    out = []
+def sessions(conv: dict[str, Any]) -> list[tuple[datetime | None, list[dict[str, Any]]]]:
+    """Each session's date and turns, in order. A session whose date is
+    missing or unreadable takes the one before it (None for the first): its
+    turns are still evidence, and dropping them would score as misses."""
+    out: list[tuple[datetime | None, list[dict[str, Any]]]] = []
+    last: datetime | None = None
     for key in sorted((k for k in conv if re.fullmatch(r"session_\d+", k)), key=lambda k: int(k.split("_")[1])):
         turns = conv.get(key) or []
         stamp = conv.get(f"{key}_date_time")
-        if turns and stamp:
-            out.append((session_time(stamp), turns))
+        when = session_time(str(stamp)) if stamp else None
+        last = when or last
+        if turns:
+            out.append((last, turns))
     return out
 
 
@@ -235,6 +261,7 @@ class Typing:
     slang_forms: dict[str, list[str]] = field(default_factory=dict)  # written -> short forms
     emoji: float = 0.0  # chance of emoji after a sentence or a word that has one (--emoji)
     emoji_words: dict[str, list[str]] = field(default_factory=dict)  # word -> its emoji
+    sentence_ids: bool = False  # with bursts, each message names its sentence of the turn (--sentence-evidence)
 
     def text(self, turn: dict[str, Any]) -> str:
         """The turn's text as this way of typing sends it."""
@@ -267,7 +294,8 @@ class Typing:
                 + ("; turns typed in lower case" if self.lowercase else "")
                 + (f"; {self.chatter:.0%} of messages answered by a reaction" if self.chatter else "")
                 + (f"; {self.slang:.0%} of short forms typed" if self.slang else "")
-                + (f"; emoji at {self.emoji:.0%}" if self.emoji else ""))
+                + (f"; emoji at {self.emoji:.0%}" if self.emoji else "")
+                + ("; evidence by the sentences that hold the answer" if self.sentence_ids else ""))
 
 
 # What people send between messages that says nothing to remember (--chatter).
@@ -301,7 +329,7 @@ def ingest(mem: Memory, user: str, conv: dict[str, Any], infer: bool, typing: Ty
     for n, (when, turns) in enumerate(sessions(conv), start=1):
         messages = [{"role": "user", "name": typing.labels.get(t["speaker"], t["speaker"]),
                      "content": typing.sent(part, f"{typing.typo_seed}{t['dia_id']}-{i}"),
-                     "metadata": {"dia_id": t["dia_id"]}}
+                     "metadata": {"dia_id": t["dia_id"], **({"sentence": i} if typing.sentence_ids else {})}}
                     for t in turns if turn_text(t)
                     for i, part in enumerate(typing.messages(t))]
         messages = chatter(messages, typing.chatter, f"{typing.typo_seed}{user}-s{n}")
@@ -311,7 +339,12 @@ def ingest(mem: Memory, user: str, conv: dict[str, Any], infer: bool, typing: Ty
 
 
 def provenance(item: Any) -> set[str]:
+    """The turns a result came from ("D3:5"), and with --sentence-evidence
+    the sentence of the turn too ("D3:5/1")."""
     found = set(DIA.findall(str(item.metadata.get("dia_id", ""))))
+    sentence = item.metadata.get("sentence")
+    if isinstance(sentence, int):
+        found |= {f"{dia}/{sentence}" for dia in found}
     for extra in item.metadata.get("dia_ids", []) if isinstance(item.metadata.get("dia_ids"), list) else []:
         found.add(str(extra))
     return found
@@ -342,6 +375,26 @@ def renamed(question: str, names: dict[str, str]) -> str:
     return question
 
 
+# Words no answer is recognised by (--sentence-evidence)
+COMMON = frozenset("""the and but for with that this was were are has have had not you your she her his him they them
+their our its from about into than then when what which who how did does yes likely because also just""".split())
+
+
+def answer_sentences(turn: dict[str, Any], answer: str) -> list[int] | None:
+    """The sentences of ``turn`` (as --bursts sends them) that share the most
+    content words with the question's answer, or None when the turn has one
+    sentence or none shares a word (then the whole turn stays the evidence).
+    Words are compared by their first five letters ("painted", "painting")."""
+    def words(text: str) -> set[str]:
+        return {w[:5] for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 2 and w not in COMMON}
+
+    parts, wanted = sentences(turn_text(turn)), words(answer)
+    shared = [len(wanted & words(part)) for part in parts]
+    if len(parts) < 2 or max(shared) == 0:
+        return None
+    return [i for i, n in enumerate(shared) if n == max(shared)]
+
+
 # Where an evidence turn first appears among a question's results (--ranks)
 RANK_BUCKETS = [(60, "ranks 1-60"), (100, "61-100"), (300, "101-300")]
 DEEP = 300
@@ -362,18 +415,29 @@ def rank_bucket(first: int | None, within: bool) -> str:
 def evaluate(mem: Memory, user: str, conv: dict[str, Any], budget: int, limit: int,
              names: dict[str, str] | None = None, lowercase: bool = False,
              ranks: dict[int, dict[str, int]] | None = None,
-             shorten: Typing | None = None) -> tuple[list, list[float]]:
+             shorten: Typing | None = None, by_sentence: bool = False) -> tuple[list, list[float]]:
     """(category, recall, words used) per question, and search latencies.
     ``ranks``, when given, receives per category how many evidence turns fall
     in each band of :func:`rank_bucket` (the search then asks for 300
-    results, and the budget is still filled from the first ``limit``)."""
+    results, and the budget is still filled from the first ``limit``).
+    ``by_sentence``: an evidence turn counts as found only through the
+    sentences of it that hold the answer (:func:`answer_sentences`), as
+    where each short message of a chat is evidence on its own."""
     rows, latencies = [], []
+    turns = {t["dia_id"]: t for _, session in sessions(conv) for t in session if "dia_id" in t}
     for qa in conv.get("qa", []):
         if qa.get("category") == 5:
             continue
         evidence = {e for raw in qa.get("evidence", []) for e in DIA.findall(str(raw))}
         if not evidence:
             continue
+        # what finds each evidence turn: the turn, or the sentences of it that hold the answer
+        finders = {dia: {dia} for dia in evidence}
+        if by_sentence:
+            for dia in evidence:
+                parts = answer_sentences(turns[dia], str(qa.get("answer", ""))) if dia in turns else None
+                if parts is not None:
+                    finders[dia] = {f"{dia}/{i}" for i in parts}
         start = time.perf_counter()
         question = renamed(str(qa["question"]), names) if names else str(qa["question"])
         if shorten is not None:
@@ -396,8 +460,10 @@ def evaluate(mem: Memory, user: str, conv: dict[str, Any], budget: int, limit: i
                     first.setdefault(dia, n)
             bands = ranks.setdefault(qa["category"], defaultdict(int))
             for dia in evidence:
-                bands[rank_bucket(first.get(dia), dia in covered)] += 1
-        rows.append((qa["category"], len(evidence & covered) / len(evidence), used))
+                seen = [first[f] for f in finders[dia] if f in first]
+                bands[rank_bucket(min(seen) if seen else None, bool(finders[dia] & covered))] += 1
+        found = sum(1 for dia in evidence if finders[dia] & covered)
+        rows.append((qa["category"], found / len(evidence), used))
     return rows, latencies
 
 
@@ -418,7 +484,7 @@ def run_mode(files: list[Path], infer: bool, budget: int, limit: int, folder: Pa
             ingest_s += time.perf_counter() - start
             mem.search("warm up", user_id=user)
             r, lat = evaluate(mem, user, conv, budget, limit, names, lowercase_questions, bands,
-                              typing if chatspeak_questions else None)
+                              typing if chatspeak_questions else None, typing.sentence_ids)
             by_conversation[path.stem] = statistics.mean(x for _, x, _ in r) if r else 0.0
             rows += r
             latencies += lat
@@ -474,6 +540,9 @@ def main() -> None:
                         help="at this rate, emoji after a sentence and after (or for) a word that has one")
     parser.add_argument("--emoji-list", type=Path, default=EMOJI, metavar="FILE",
                         help="words and their emoji (word<TAB>emoji lines; default bench/emoji/dev.tsv)")
+    parser.add_argument("--sentence-evidence", action="store_true",
+                        help="with --bursts: an evidence turn counts only through the sentences of it that hold "
+                             "the answer (each message of a chat is evidence on its own); raw mode only")
     parser.add_argument("--ranks", action="store_true",
                         help=f"also say where each evidence turn first appears in the first {DEEP} results "
                              "(searches then ask for that many, so their times are not comparable)")
@@ -484,7 +553,7 @@ def main() -> None:
         typing = Typing(read_names(args.labels) if args.labels else {}, args.bursts, args.typos, args.lowercase,
                         args.typos_seed, args.chatter, args.chatspeak,
                         read_lists(args.chatspeak_list) if args.chatspeak else {},
-                        args.emoji, read_lists(args.emoji_list) if args.emoji else {})
+                        args.emoji, read_lists(args.emoji_list) if args.emoji else {}, args.sentence_evidence)
     except (OSError, ValueError) as error:
         parser.error(str(error))
     files = sorted(args.data.glob("*.json"))
@@ -493,6 +562,8 @@ def main() -> None:
         files = [f for f in files if f.stem in wanted]
     if not files:
         parser.error(f"no LoCoMo files found in {args.data}")
+    if args.sentence_evidence and (not args.bursts or args.mode != "raw"):
+        parser.error("--sentence-evidence needs --bursts and --mode raw")
     if args.chatspeak_questions and not args.chatspeak:
         parser.error("--chatspeak-questions needs --chatspeak RATE")
     modes = ["raw", "infer"] if args.mode == "both" else [args.mode]
@@ -507,7 +578,8 @@ def main() -> None:
               "chatter": args.chatter, "chatspeak": args.chatspeak,
               "chatspeak_list": str(args.chatspeak_list) if args.chatspeak else None,
               "chatspeak_questions": args.chatspeak_questions, "emoji": args.emoji,
-              "emoji_list": str(args.emoji_list) if args.emoji else None, "results": results}
+              "emoji_list": str(args.emoji_list) if args.emoji else None,
+              "sentence_evidence": args.sentence_evidence, "results": results}
     if args.json:
         print(json.dumps(report, indent=2))
         return

@@ -270,3 +270,41 @@ def test_harness_types_emoji() -> None:
     [raw] = report["results"]
     assert report["emoji"] == 0.5 and report["emoji_list"].endswith("dev.tsv")
     assert raw["turns"] == 9 and raw["recall"] == 1.0
+
+
+def test_sessions_read_dates_in_other_shapes_and_keep_sessions_without_one() -> None:
+    sys.path.insert(0, str(ROOT / "bench"))
+    from datetime import datetime, timezone
+
+    from locomo import session_time, sessions
+
+    may8 = datetime(2023, 5, 8, 13, 56, tzinfo=timezone.utc)
+    for raw in ("1:56 pm on 8 May, 2023", "2023-05-08 13:56", "2023-05-08T13:56:00Z", "2023-05-08T15:56:00+02:00"):
+        assert session_time(raw) == may8, raw
+    assert session_time("8 May, 2023") == datetime(2023, 5, 8, tzinfo=timezone.utc)
+    assert session_time("sometime in spring") is None
+    turn = {"speaker": "Ana", "dia_id": "D1:1", "text": "hi"}
+    conv = {"session_2": [turn], "session_2_date_time": "not a date", "session_1": [turn],
+            "session_1_date_time": "2023-05-08 13:56", "session_3": [turn], "session_4": []}
+    # the undated sessions keep their turns, with the date before them
+    assert [when for when, _ in sessions(conv)] == [may8, may8, may8]
+
+
+def test_answer_sentences_pick_the_sentences_of_a_turn_that_hold_the_answer() -> None:
+    sys.path.insert(0, str(ROOT / "bench"))
+    from locomo import answer_sentences
+
+    turn = {"text": "Thanks, Maria! I was really excited. I'm an assistant manager now. Onwards!"}
+    assert answer_sentences(turn, "assistant manager") == [2]
+    assert answer_sentences(turn, "Likely yes") is None  # no word of the answer: the whole turn
+    assert answer_sentences({"text": "I paint lakes."}, "lakes") is None  # one sentence: the whole turn
+    assert answer_sentences({"text": "I painted a lake. Then I painted a sunset."}, "painting") == [0, 1]
+
+
+def test_harness_scores_evidence_by_sentence() -> None:
+    report = harness("--mode", "raw", "--embedder", "fake", "--bursts", "--sentence-evidence")
+    assert report["sentence_evidence"] is True
+    [raw] = report["results"]
+    assert raw["questions"] == 3 and raw["recall"] == 1.0  # the fixture fits in the budget whole
+    with pytest.raises(subprocess.CalledProcessError):
+        harness("--mode", "raw", "--embedder", "fake", "--sentence-evidence")  # needs --bursts
