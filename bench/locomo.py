@@ -52,12 +52,14 @@ too ("when is mel's bday?"). ``--emoji RATE`` types emoji at that rate, from
 ``--emoji-list`` (default bench/emoji/dev.tsv; bench/emoji/heldout.tsv is a
 second list): faces and hearts after a sentence, often in place of its full
 stop, and a word's emoji after it or, a quarter of the time, for it ("off
-to the 🏖️"). ``--sentence-evidence`` (with ``--bursts``, raw mode) scores
-an evidence turn as found only through the sentences of it that share the
-most words with the question's answer (the whole turn when none shares
-one), as in a real chat, where each short message is evidence on its own
-and the one that says "assistant manager" is what a question about a
-promotion needs, not "Thanks, Maria!" before it. ``--ranks`` adds, per
+to the 🏖️"). ``--sentence-evidence`` scores an evidence turn as found
+only through the sentences of it that share the most words with the
+question's answer (the whole turn when it is one sentence or none shares
+a word): with ``--bursts`` by the sentence each message is, otherwise by a
+result sharing as many of the answer's words (a fact of infer mode too).
+That is the evidence of a real chat, where each short message is evidence
+on its own, and what a reader needs: for a question about a promotion, "I'm
+an assistant manager now", not "Thanks, Maria!" before it. ``--ranks`` adds, per
 category, where the evidence turns that missed the budget first appear in
 the results (ranks 1-60, 61-100, 101-300, further): how far down what is
 missed lies.
@@ -261,7 +263,7 @@ class Typing:
     slang_forms: dict[str, list[str]] = field(default_factory=dict)  # written -> short forms
     emoji: float = 0.0  # chance of emoji after a sentence or a word that has one (--emoji)
     emoji_words: dict[str, list[str]] = field(default_factory=dict)  # word -> its emoji
-    sentence_ids: bool = False  # with bursts, each message names its sentence of the turn (--sentence-evidence)
+    sentence_ids: bool = False  # with bursts, each message names its sentence of its turn (--sentence-evidence)
 
     def text(self, turn: dict[str, Any]) -> str:
         """The turn's text as this way of typing sends it."""
@@ -295,7 +297,7 @@ class Typing:
                 + (f"; {self.chatter:.0%} of messages answered by a reaction" if self.chatter else "")
                 + (f"; {self.slang:.0%} of short forms typed" if self.slang else "")
                 + (f"; emoji at {self.emoji:.0%}" if self.emoji else "")
-                + ("; evidence by the sentences that hold the answer" if self.sentence_ids else ""))
+                + ("; each message named by its sentence" if self.sentence_ids else ""))
 
 
 # What people send between messages that says nothing to remember (--chatter).
@@ -380,19 +382,36 @@ COMMON = frozenset("""the and but for with that this was were are has have had n
 their our its from about into than then when what which who how did does yes likely because also just""".split())
 
 
+def answer_words(text: str) -> set[str]:
+    """The words of ``text`` an answer is recognised by, by their first five
+    letters ("painted", "painting")."""
+    return {w[:5] for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 2 and w not in COMMON}
+
+
 def answer_sentences(turn: dict[str, Any], answer: str) -> list[int] | None:
     """The sentences of ``turn`` (as --bursts sends them) that share the most
     content words with the question's answer, or None when the turn has one
-    sentence or none shares a word (then the whole turn stays the evidence).
-    Words are compared by their first five letters ("painted", "painting")."""
-    def words(text: str) -> set[str]:
-        return {w[:5] for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 2 and w not in COMMON}
-
-    parts, wanted = sentences(turn_text(turn)), words(answer)
-    shared = [len(wanted & words(part)) for part in parts]
+    sentence or none shares a word (then the whole turn stays the evidence)."""
+    parts, wanted = sentences(turn_text(turn)), answer_words(answer)
+    shared = [len(wanted & answer_words(part)) for part in parts]
     if len(parts) < 2 or max(shared) == 0:
         return None
     return [i for i, n in enumerate(shared) if n == max(shared)]
+
+
+def holds_answer(item: Any, answer: str, turn: dict[str, Any], parts: list[int]) -> bool:
+    """Whether a result from an evidence turn is one of the ``parts`` of it
+    that hold the answer: by the sentence it names (--bursts), or else by
+    sharing as many of the answer's words as they do (a sentence memcli cut
+    from a whole turn, or a fact extracted from it)."""
+    sentence = item.metadata.get("sentence")
+    if isinstance(sentence, int):
+        return sentence in parts
+    wanted = answer_words(answer)
+    needed = len(wanted & answer_words(sentences(turn_text(turn))[parts[0]]))
+    name = item.metadata.get("name")
+    text = item.memory[len(name) + 2:] if isinstance(name, str) and item.memory.startswith(f"{name}: ") else item.memory
+    return len(wanted & answer_words(text)) >= needed
 
 
 # Where an evidence turn first appears among a question's results (--ranks)
@@ -431,13 +450,14 @@ def evaluate(mem: Memory, user: str, conv: dict[str, Any], budget: int, limit: i
         evidence = {e for raw in qa.get("evidence", []) for e in DIA.findall(str(raw))}
         if not evidence:
             continue
-        # what finds each evidence turn: the turn, or the sentences of it that hold the answer
-        finders = {dia: {dia} for dia in evidence}
-        if by_sentence:
-            for dia in evidence:
-                parts = answer_sentences(turns[dia], str(qa.get("answer", ""))) if dia in turns else None
-                if parts is not None:
-                    finders[dia] = {f"{dia}/{i}" for i in parts}
+        # the sentences of each evidence turn that hold the answer (None: any of it will do)
+        answer = str(qa.get("answer", ""))
+        parts = {dia: answer_sentences(turns[dia], answer) if by_sentence and dia in turns else None
+                 for dia in evidence}
+
+        def found_in(item: Any) -> set[str]:
+            return {dia for dia in provenance(item) & evidence
+                    if parts[dia] is None or holds_answer(item, answer, turns[dia], parts[dia])}
         start = time.perf_counter()
         question = renamed(str(qa["question"]), names) if names else str(qa["question"])
         if shorten is not None:
@@ -452,25 +472,23 @@ def evaluate(mem: Memory, user: str, conv: dict[str, Any], budget: int, limit: i
             if used + words > budget:
                 continue
             used += words
-            covered |= provenance(item)
+            covered |= found_in(item)
         if ranks is not None:
             first: dict[str, int] = {}
             for n, item in enumerate(results):
-                for dia in provenance(item):
+                for dia in found_in(item):
                     first.setdefault(dia, n)
             bands = ranks.setdefault(qa["category"], defaultdict(int))
             for dia in evidence:
-                seen = [first[f] for f in finders[dia] if f in first]
-                bands[rank_bucket(min(seen) if seen else None, bool(finders[dia] & covered))] += 1
-        found = sum(1 for dia in evidence if finders[dia] & covered)
-        rows.append((qa["category"], found / len(evidence), used))
+                bands[rank_bucket(first.get(dia), dia in covered)] += 1
+        rows.append((qa["category"], len(covered) / len(evidence), used))
     return rows, latencies
 
 
 def run_mode(files: list[Path], infer: bool, budget: int, limit: int, folder: Path,
              embedder: str = "minilm", names: dict[str, str] | None = None,
              typing: Typing = Typing(), lowercase_questions: bool = False, ranks: bool = False,
-             chatspeak_questions: bool = False) -> dict[str, Any]:
+             chatspeak_questions: bool = False, by_sentence: bool = False) -> dict[str, Any]:
     config = Config(user="locomo", embedder=embedder, db=str(folder / ("infer.db" if infer else "raw.db")))
     rows, latencies, turns, ingest_s = [], [], 0, 0.0
     by_conversation: dict[str, float] = {}
@@ -484,7 +502,7 @@ def run_mode(files: list[Path], infer: bool, budget: int, limit: int, folder: Pa
             ingest_s += time.perf_counter() - start
             mem.search("warm up", user_id=user)
             r, lat = evaluate(mem, user, conv, budget, limit, names, lowercase_questions, bands,
-                              typing if chatspeak_questions else None, typing.sentence_ids)
+                              typing if chatspeak_questions else None, by_sentence)
             by_conversation[path.stem] = statistics.mean(x for _, x, _ in r) if r else 0.0
             rows += r
             latencies += lat
@@ -541,8 +559,8 @@ def main() -> None:
     parser.add_argument("--emoji-list", type=Path, default=EMOJI, metavar="FILE",
                         help="words and their emoji (word<TAB>emoji lines; default bench/emoji/dev.tsv)")
     parser.add_argument("--sentence-evidence", action="store_true",
-                        help="with --bursts: an evidence turn counts only through the sentences of it that hold "
-                             "the answer (each message of a chat is evidence on its own); raw mode only")
+                        help="an evidence turn counts as found only through the sentences of it that hold the "
+                             "answer (as where each message of a chat is evidence on its own)")
     parser.add_argument("--ranks", action="store_true",
                         help=f"also say where each evidence turn first appears in the first {DEEP} results "
                              "(searches then ask for that many, so their times are not comparable)")
@@ -553,7 +571,8 @@ def main() -> None:
         typing = Typing(read_names(args.labels) if args.labels else {}, args.bursts, args.typos, args.lowercase,
                         args.typos_seed, args.chatter, args.chatspeak,
                         read_lists(args.chatspeak_list) if args.chatspeak else {},
-                        args.emoji, read_lists(args.emoji_list) if args.emoji else {}, args.sentence_evidence)
+                        args.emoji, read_lists(args.emoji_list) if args.emoji else {},
+                        args.sentence_evidence and args.bursts)
     except (OSError, ValueError) as error:
         parser.error(str(error))
     files = sorted(args.data.glob("*.json"))
@@ -562,14 +581,13 @@ def main() -> None:
         files = [f for f in files if f.stem in wanted]
     if not files:
         parser.error(f"no LoCoMo files found in {args.data}")
-    if args.sentence_evidence and (not args.bursts or args.mode != "raw"):
-        parser.error("--sentence-evidence needs --bursts and --mode raw")
     if args.chatspeak_questions and not args.chatspeak:
         parser.error("--chatspeak-questions needs --chatspeak RATE")
     modes = ["raw", "infer"] if args.mode == "both" else [args.mode]
     with tempfile.TemporaryDirectory(prefix="memcli-locomo-") as tmp:
         results = [run_mode(files, mode == "infer", args.budget_words, args.limit, Path(tmp), args.embedder,
-                            names, typing, args.lowercase_questions, args.ranks, args.chatspeak_questions)
+                            names, typing, args.lowercase_questions, args.ranks, args.chatspeak_questions,
+                            args.sentence_evidence)
                    for mode in modes]
     report = {"machine": machine(), "files": [f.name for f in files], "budget_words": args.budget_words,
               "names": str(args.names) if args.names else None,
@@ -589,7 +607,8 @@ def main() -> None:
           + (f"; turns labelled as in {args.labels}" if args.labels else "")
           + typing.described()
           + ("; questions typed in lower case" if args.lowercase_questions else "")
-          + ("; questions typed with short forms too" if args.chatspeak_questions else ""))
+          + ("; questions typed with short forms too" if args.chatspeak_questions else "")
+          + ("; evidence found only by the sentences that hold the answer" if args.sentence_evidence else ""))
     cats = list(CATEGORIES.values())
     rows = []
     for r in results:

@@ -301,10 +301,29 @@ def test_answer_sentences_pick_the_sentences_of_a_turn_that_hold_the_answer() ->
     assert answer_sentences({"text": "I painted a lake. Then I painted a sunset."}, "painting") == [0, 1]
 
 
+def test_a_result_holds_the_answer_by_its_sentence_or_its_words() -> None:
+    sys.path.insert(0, str(ROOT / "bench"))
+    from types import SimpleNamespace
+
+    from locomo import holds_answer
+
+    turn = {"text": "Thanks, Maria! I was really excited. I'm an assistant manager now."}
+
+    def result(memory: str, **metadata: object) -> SimpleNamespace:
+        return SimpleNamespace(memory=memory, metadata={"name": "John", **metadata})
+
+    assert holds_answer(result("John: I'm an assistant manager now."), "assistant manager", turn, [2])
+    assert holds_answer(result("John got promoted to assistant manager"), "assistant manager", turn, [2])
+    assert not holds_answer(result("John: Thanks, Maria!"), "assistant manager", turn, [2])
+    # a message sent as one sentence of a burst is known by its number, typos and all
+    assert holds_answer(result("John: im an asistant manger now", sentence=2), "assistant manager", turn, [2])
+    assert not holds_answer(result("John: I was really excited.", sentence=1), "assistant manager", turn, [2])
+
+
 def test_harness_scores_evidence_by_sentence() -> None:
     report = harness("--mode", "raw", "--embedder", "fake", "--bursts", "--sentence-evidence")
     assert report["sentence_evidence"] is True
     [raw] = report["results"]
     assert raw["questions"] == 3 and raw["recall"] == 1.0  # the fixture fits in the budget whole
-    with pytest.raises(subprocess.CalledProcessError):
-        harness("--mode", "raw", "--embedder", "fake", "--sentence-evidence")  # needs --bursts
+    for r in harness("--mode", "both", "--embedder", "fake", "--sentence-evidence")["results"]:
+        assert r["questions"] == 3 and 0.0 < r["recall"] <= 1.0
