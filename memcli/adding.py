@@ -27,11 +27,12 @@ from .vocab import Event, Kind, Policy
 # (role, text, speaker name, metadata) of one message
 Said = tuple[str, str, str | None, dict[str, Any]]
 
-# Which turn a piece is of, from numbering until it is stored (a metadata key
-# never stored): a piece the user already has is not stored again, and the
-# rest of its turn is numbered without it, since search finds a turn's rows by
-# their numbers (memcli.search.message_key; before, a "haha!" said before, in
-# the middle of a turn, made its two halves look like two messages).
+# Which message a piece is of, from numbering until it is stored (a metadata
+# key never stored): a piece the user already has is not stored again, and
+# the rest of its message is numbered without it, since search finds a
+# message's rows by their numbers (memcli.search.message_key; before, a
+# "haha!" said before, in the middle of a message, made its two halves look
+# like two messages).
 TURN_MARK = "_turn"
 _turn_marks = itertools.count(1)
 
@@ -63,8 +64,8 @@ class Adder:
                 # The assistant's words shape how what follows is found (context),
                 # but never become memories of the person.
                 if role != "assistant":
-                    walk.turn += self.pieces(replace(base, kind=kind or Kind.MESSAGE), content, meta, name,
-                                             walk.before)
+                    walk.add(self.pieces(replace(base, kind=kind or Kind.MESSAGE), content, meta, name,
+                                         walk.before))
                 walk.said(content, name)
             items += walk.done()
         if not items:
@@ -151,21 +152,22 @@ TRANSCRIPT_LABEL = re.compile(r"([A-Z][\w'.-]*(?: [A-Z][\w'.-]*)?):\s")
 class Turns:
     """A conversation walked message by message: the words said so far (the
     context each kept sentence is embedded with) and the pieces of each
-    speaker's turn. A turn is what one speaker says in a row: one message,
-    or several sent one after another, as people type in chats; both are
-    numbered and given context alike. Within a turn each sentence said so far
-    is in the context under its speaker's name; a finished turn is there
-    under the name once."""
+    message. A turn is what one speaker says in a row: one message, or
+    several sent one after another, as people type in chats; both are given
+    context alike. Within a turn each sentence said so far is in the context
+    under its speaker's name; a finished turn is there under the name once.
+    Pieces are numbered by message, not by turn: each message of a chat is
+    something said on its own, and search spreads its results over messages
+    (see :func:`numbered`)."""
 
     def __init__(self, split: Callable[[str], list[str]]) -> None:
         self.before = ""  # the conversation up to the next message, as a lead-in
-        self.turn: list[MemoryItem] = []  # pieces of the current turn; callers append
         self._split = split
         self._speaker: tuple[str, str | None] | None = None
         self._key: tuple[str, str | None, str | None] | None = None  # who, as far as can be told
         self._opening = ""  # the conversation before the current turn
         self._said: list[str] = []  # the current turn's messages
-        self._pieces: list[MemoryItem] = []  # the finished turns' pieces
+        self._pieces: list[MemoryItem] = []  # every message's pieces, numbered
 
     def start(self, role: str, name: str | None, content: str = "") -> None:
         """A message by ``role``/``name`` begins (a new turn if the speaker
@@ -179,6 +181,10 @@ class Turns:
         self._end_turn()
         self._key, self._speaker = key, (role, name)
 
+    def add(self, pieces: list[MemoryItem]) -> None:
+        """The pieces kept of the current message."""
+        self._pieces += numbered(pieces)
+
     def said(self, content: str, name: str | None) -> None:
         """The message's words join the context of what follows in the turn."""
         self._said.append(content)
@@ -186,46 +192,44 @@ class Turns:
         self.before = lead_in(f"{self.before} {sentences}")
 
     def done(self) -> list[MemoryItem]:
-        """Every turn's pieces, numbered, in order."""
+        """Every message's pieces, numbered, in order."""
         self._end_turn()
         return self._pieces
 
     def _end_turn(self) -> None:
-        self._pieces += numbered(self.turn)
         if self._said and self._speaker is not None:
             name = self._speaker[1]
             content = " ".join(self._said)
             self._opening = lead_in(f"{self._opening} {name}: {content}" if name else f"{self._opening} {content}")
-        self.before, self.turn, self._said = self._opening, [], []
+        self.before, self._said = self._opening, []
 
 
-def numbered(turn: list[MemoryItem]) -> list[MemoryItem]:
-    """The pieces of one speaker's turn, each marked as ``part`` i of ``parts``
-    when there are several (search ranks a turn's later sentences lower: see
-    :func:`memcli.search.later_sentences`)."""
-    if len(turn) > 1:
-        # Logged messages (infer mode) also name their turn by its first
-        # message id; a turn stored without a log is known by its rows'
-        # numbers, which insert() sets again for what it stores (renumber).
-        first = [item.message_ids[0] for item in turn if item.message_ids]
+def numbered(pieces: list[MemoryItem]) -> list[MemoryItem]:
+    """The pieces of one message, each marked as ``part`` i of ``parts`` when
+    there are several (search ranks a message's later sentences lower: see
+    :func:`memcli.search.later_sentences`). Messages in a row are numbered
+    apart: where each short message of a chat is said on its own, the one
+    that answers a question is often not the best-ranked of its run."""
+    if len(pieces) > 1:
+        # A message stored without a log is known by its rows' numbers, which
+        # insert() sets again for what it stores (renumber); a logged one
+        # (infer mode) by its message id.
         mark = next(_turn_marks)
-        for i, item in enumerate(turn, start=1):
-            item.metadata.update({"part": i, "parts": len(turn), TURN_MARK: mark})
-            if first and len(set(first)) > 1:
-                item.metadata["turn"] = first[0]
-    return turn
+        for i, item in enumerate(pieces, start=1):
+            item.metadata.update({"part": i, "parts": len(pieces), TURN_MARK: mark})
+    return pieces
 
 
 def renumber(stored: list[tuple[MemoryItem, int | None]]) -> None:
-    """The pieces about to be stored, each with the turn it is of (None: not
-    one of several): each turn's numbered again as ``part`` i of the
+    """The pieces about to be stored, each with the message it is of (None:
+    not one of several): each message's numbered again as ``part`` i of the
     ``parts`` stored (what is already stored, refused or held is not among
     them)."""
-    turns: dict[int, list[MemoryItem]] = {}
-    for item, turn in stored:
-        if turn is not None:
-            turns.setdefault(turn, []).append(item)
-    for pieces in turns.values():
+    messages: dict[int, list[MemoryItem]] = {}
+    for item, mark in stored:
+        if mark is not None:
+            messages.setdefault(mark, []).append(item)
+    for pieces in messages.values():
         for i, item in enumerate(pieces, start=1):
             if len(pieces) > 1:
                 item.metadata.update({"part": i, "parts": len(pieces)})

@@ -81,8 +81,8 @@ class Learner:
                                                said_at=said_at, speaker=name, metadata=meta, agent_id=agent_id,
                                                actor=actor)
                 if self.core.config.keep_messages:
-                    walk.turn += self.kept_pieces(text, user, meta, name, message_id, session, said_at, agent_id,
-                                                  walk.before)
+                    walk.add(self.kept_pieces(text, user, meta, name, message_id, session, said_at, agent_id,
+                                              walk.before))
             walk.said(text, name)
         kept = walk.done()
         if kept:  # one embedding batch and one transaction for the whole call

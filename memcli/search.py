@@ -49,7 +49,7 @@ does tell know think""".split())
 
 
 # What a sentence keeps of its rank score when a better-ranked sentence of the
-# same turn (a message, or messages in a row by one speaker) is already among
+# same message is already among
 # the results (LoCoMo, 300 words: 0.798 without, 0.818 at 0.5, 0.820 from 0.3
 # down to 0.1; every conversation gained).
 SAME_MESSAGE = 0.3
@@ -70,14 +70,11 @@ SPELLING_UP_TO = 100_000
 
 
 def message_key(item: MemoryItem) -> tuple[Any, ...]:
-    """What identifies the turn a memory was kept from (what one speaker said
-    in a row: one message or several): the logged message, or the turn's
-    first logged message (``turn``); for the sentences of one turn added
-    without a log (``part`` i of ``parts``, stored as consecutive rows), the
-    first sentence's row."""
+    """What identifies the message a memory was kept from: the logged
+    message; for the sentences of one message added without a log (``part``
+    i of ``parts``, stored as consecutive rows), the first sentence's row."""
     if item.message_ids:
-        turn = item.metadata.get("turn")
-        return ("message", turn if isinstance(turn, int) else item.message_ids[0])
+        return ("message", item.message_ids[0])
     part, parts = item.metadata.get("part"), item.metadata.get("parts")
     if isinstance(part, int) and isinstance(parts, int):
         return ("parts", item.session_id, parts, item.id - part + 1)

@@ -78,11 +78,12 @@ def test_results_reach_several_messages_before_a_second_sentence_of_one(mem: Mem
 
 
 @pytest.mark.parametrize("infer", [False, True])
-def test_messages_in_a_row_are_kept_as_one_turn(mem: Memory, infer: bool) -> None:
-    """Several messages sent in a row by one person are stored as the same
-    sentences in one message would be: the same context, numbered as one
-    turn (so search spreads over turns), whoever speaks next seeing the turn
-    under its speaker's name once."""
+def test_messages_in_a_row_are_one_turn_but_numbered_apart(mem: Memory, infer: bool) -> None:
+    """Several messages sent in a row by one person get the context the same
+    sentences in one message would (whoever speaks next sees the turn under
+    its speaker's name once), but each message is numbered on its own: search
+    spreads its results over messages, and each message of a chat is said on
+    its own."""
     said = ["We adopted a puppy named Biscuit.", "She chews our shoes.", "Still worth it."]
     reply = {"role": "user", "name": "Cat", "content": "She sounds lovely."}
     mem.add([{"role": "user", "name": "Mel", "content": " ".join(said)}, reply], user_id="one", infer=infer)
@@ -92,8 +93,10 @@ def test_messages_in_a_row_are_kept_as_one_turn(mem: Memory, infer: bool) -> Non
         rows = [m for m in mem.export(user)["memories"] if m["kind"] == "message"]
         return [(m["memory"], m["context"], m["metadata"].get("part"), m["metadata"].get("parts")) for m in rows]
 
-    assert kept("one") == kept("many")
-    assert [part for _, _, part, _ in kept("many")][:3] == [1, 2, 3]
+    assert [(text, context) for text, context, _, _ in kept("one")] == [
+        (text, context) for text, context, _, _ in kept("many")]
+    assert [(part, parts) for _, _, part, parts in kept("one")][:3] == [(1, 3), (2, 3), (3, 3)]
+    assert [(part, parts) for _, _, part, parts in kept("many")][:3] == [(None, None)] * 3
     assert kept("many")[-1][1] == "Mel: We adopted a puppy named Biscuit. She chews our shoes. Still worth it."
 
 
@@ -116,15 +119,16 @@ def test_a_turn_is_numbered_by_what_is_stored_of_it(mem: Memory) -> None:
 
 def test_transcript_lines_without_names_are_each_their_speakers_turn(mem: Memory) -> None:
     """A pasted conversation comes as the user's lines, each opening with who
-    said it: a line by another speaker starts a new turn (numbered apart),
-    while lines in a row by one speaker stay one turn."""
+    said it: a line by another speaker starts a new turn, while lines in a
+    row by one speaker stay one turn (one context); each line's sentences are
+    numbered as one message."""
     lines = ["Caroline: I went to a support group. It was powerful.", "Melanie: That sounds great. Tell me more!",
              "Melanie: I painted a lake last week."]
     mem.add([{"role": "user", "content": line} for line in lines], user_id="pasted", infer=False)
     rows = [m for m in mem.export("pasted")["memories"] if m["kind"] == "message"]
     turns = [(m["metadata"].get("part"), m["metadata"].get("parts")) for m in rows]
-    # Caroline's two sentences are one turn, then Melanie's three sentences in two lines are one
-    assert turns == [(1, 2), (2, 2), (1, 3), (2, 3), (3, 3)]
+    # Caroline's line of two sentences, then Melanie's two lines, of two sentences and of one
+    assert turns == [(1, 2), (2, 2), (1, 2), (2, 2), (None, None)]
 
 
 def test_get_and_unknown_ids(mem: Memory) -> None:
