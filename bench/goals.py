@@ -16,7 +16,11 @@ full (the README's tables come from those):
   (locomo.py): ingestion goal >= 150 turns/s, and recall, which must not fall
   below the README's 0.825 (the held-out goals, 0.83 on unseen LoCoMo
   conversations and 0.70 on unseen real chats, are checked on data this
-  repository does not hold).
+  repository does not hold). Then the same conversations typed as a real
+  chat (every trait of locomo.py: handles for labels, lower case, bursts,
+  typos, short forms, emoji), each message its own evidence
+  (``--sentence-evidence``): a stand-in for the real-chat goal, shown beside
+  it and not judged.
 - ``mem0``: Mem0 and memcli side by side in this process, 1k and 10k
   memories (peers/mem0_side_by_side.py, needs ``pip install -e '.[bench]'``);
   goal memcli search p50 / Mem0's <= 1.0.
@@ -86,7 +90,7 @@ def loaded_goal(minilm: Any, queries: int) -> list[dict[str, Any]]:
 
 
 def locomo_goal(data: Path) -> list[dict[str, Any]]:
-    from locomo import run_mode
+    from locomo import CHATSPEAK, EMOJI, Typing, read_lists, read_names, run_mode
 
     files = sorted(data.glob("*.json"))
     if not files:
@@ -94,6 +98,13 @@ def locomo_goal(data: Path) -> list[dict[str, Any]]:
                      "bench/locomo.py")]
     with tempfile.TemporaryDirectory(prefix="memcli-goals-") as tmp:
         r = run_mode(files, False, 300, 50, Path(tmp))
+    # locomo.py --labels bench/names/labels.tsv --lowercase --lowercase-questions --bursts --typos 0.05
+    #           --chatspeak 0.5 --emoji 0.3 --sentence-evidence
+    chat = Typing(labels=read_names(HERE / "names" / "labels.tsv"), bursts=True, typos=0.05, lowercase=True,
+                  slang=0.5, slang_forms=read_lists(CHATSPEAK), emoji=0.3, emoji_words=read_lists(EMOJI),
+                  sentence_ids=True)
+    with tempfile.TemporaryDirectory(prefix="memcli-goals-") as tmp:
+        typed = run_mode(files, False, 300, 50, Path(tmp), typing=chat, lowercase_questions=True, by_sentence=True)
     cats = r["recall_by_category"]
     # which graph ran the windows depends on the CPU (memcli/models/cpu.py)
     from memcli.models.cpu import int8_weights
@@ -107,7 +118,11 @@ def locomo_goal(data: Path) -> list[dict[str, Any]]:
                  f"open-domain {cats.get('open-domain', 0):.3f})",
                  r["recall"] >= 0.825, "bench/locomo.py --mode raw"),
             goal("LoCoMo recall, unseen conversations / real chats", ">= 0.83 / >= 0.70", "held-out data, not here",
-                 None, "")]
+                 None, ""),
+            goal("the same conversations typed as a real chat, each message its own evidence (a stand-in)",
+                 "(>= 0.70 on real chats)", f"{typed['recall']:.3f}", None,
+                 "bench/locomo.py --labels bench/names/labels.tsv --lowercase --lowercase-questions --bursts "
+                 "--typos 0.05 --chatspeak 0.5 --emoji 0.3 --sentence-evidence", unjudged="a stand-in, not judged")]
 
 
 def mem0_goal(minilm: Any, queries: int) -> list[dict[str, Any]]:

@@ -156,6 +156,8 @@ def test_goals_report_the_harness_figures_beside_their_targets() -> None:
     assert recall["figure"].startswith("1.000") and recall["met"] == "yes"
     assert goals["ingestion, LoCoMo raw mode"]["target"] == ">= 150 turns/s"
     assert goals["LoCoMo recall, unseen conversations / real chats"]["met"] == "not measured"
+    typed = goals["the same conversations typed as a real chat, each message its own evidence (a stand-in)"]
+    assert 0.0 < float(typed["figure"]) <= 1.0 and typed["met"] == "a stand-in, not judged"
 
 
 def test_goals_refuse_an_unknown_step() -> None:
