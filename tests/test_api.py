@@ -100,6 +100,18 @@ def test_messages_in_a_row_are_one_turn_but_numbered_apart(mem: Memory, infer: b
     assert kept("many")[-1][1] == "Mel: We adopted a puppy named Biscuit. She chews our shoes. Still worth it."
 
 
+def test_each_message_of_a_run_ranks_on_its_own(mem: Memory) -> None:
+    """A run of short messages is not one message to search: the one that
+    answers is not ranked down for coming after another of the same run."""
+    mem.add([{"role": "user", "name": "Nate", "content": "How is the writing going?"},
+             {"role": "user", "name": "Jo", "content": "I finished my screenplay!"},
+             {"role": "user", "name": "Jo", "content": "It's a mix of drama and romance."},
+             {"role": "user", "name": "Nate", "content": "Congrats, I loved your last screenplay."},
+             {"role": "user", "name": "Nate", "content": "Send me the screenplay when you can."}], infer=False)
+    top = {item.memory for item in mem.search("What is Jo's screenplay?", limit=2)}
+    assert top == {"Jo: I finished my screenplay!", "Jo: It's a mix of drama and romance."}
+
+
 def test_a_turn_is_numbered_by_what_is_stored_of_it(mem: Memory) -> None:
     """A sentence the user already has is not stored again; the rest of its
     turn is numbered without it, so search still reads them as one message."""
