@@ -341,12 +341,8 @@ def ingest(mem: Memory, user: str, conv: dict[str, Any], infer: bool, typing: Ty
 
 
 def provenance(item: Any) -> set[str]:
-    """The turns a result came from ("D3:5"), and with --sentence-evidence
-    the sentence of the turn too ("D3:5/1")."""
+    """The turns a result came from ("D3:5")."""
     found = set(DIA.findall(str(item.metadata.get("dia_id", ""))))
-    sentence = item.metadata.get("sentence")
-    if isinstance(sentence, int):
-        found |= {f"{dia}/{sentence}" for dia in found}
     for extra in item.metadata.get("dia_ids", []) if isinstance(item.metadata.get("dia_ids"), list) else []:
         found.add(str(extra))
     return found
