@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from memcli.models.windows import WINDOW, embed_in_windows
+from memcli.models.windows import CONTEXT_WEIGHT, WINDOW, embed_in_windows
 
 DIM = 64
 CLS, SEP = 1, 2
@@ -30,10 +30,13 @@ def alone(texts: list[str]) -> np.ndarray:
     return np.full((len(texts), DIM), -1.0, dtype=np.float32)
 
 
-def bag(text: str) -> np.ndarray:
+def bag(text: str, context: str | None = None) -> np.ndarray:
+    """The unit vector of a piece pooled over its context's tokens (each
+    weighing CONTEXT_WEIGHT) and its own (each weighing 1)."""
     vector = np.zeros(DIM, dtype=np.float32)
-    for token in tokenize([text])[0]:
-        vector[token % DIM] += 1
+    for words, weight in ((context or "", CONTEXT_WEIGHT), (text, 1.0)):
+        for token in tokenize([words])[0]:
+            vector[token % DIM] += weight
     return vector / np.linalg.norm(vector)
 
 
@@ -48,9 +51,9 @@ def test_a_piece_that_follows_on_is_pooled_over_what_was_said_before_it_and_its_
              ("to Busan. Ann: The sea is close.", "Bo: Lucky you!")]
     vectors = embed(pairs)
     assert np.allclose(vectors[0], bag("Ann: I moved to Busan."))
-    assert np.allclose(vectors[1], bag("Ann: I moved to Busan. Ann: The sea is close."))
+    assert np.allclose(vectors[1], bag("Ann: The sea is close.", "Ann: I moved to Busan."))
     # its context is seven words: the seven laid before it in the window
-    assert np.allclose(vectors[2], bag("to Busan. Ann: The sea is close. Bo: Lucky you!"))
+    assert np.allclose(vectors[2], bag("Bo: Lucky you!", "to Busan. Ann: The sea is close."))
     assert len(RUNS) == 1 and RUNS[0].shape[0] == 1  # one window, every token run once
     assert list(RUNS[0][0][[0, -1]]) == [CLS, SEP]
 
@@ -59,7 +62,7 @@ def test_a_piece_after_words_that_were_not_kept_gets_its_own_context() -> None:
     pairs = [(None, "Ann: I moved to Busan."),
              ("Ann: I moved to Busan. Assistant: How exciting!", "Ann: It is lovely.")]
     vectors = embed(pairs)
-    assert np.allclose(vectors[1], bag("Ann: I moved to Busan. Assistant: How exciting! Ann: It is lovely."))
+    assert np.allclose(vectors[1], bag("Ann: It is lovely.", "Ann: I moved to Busan. Assistant: How exciting!"))
     assert RUNS[0][0].tolist().count(VOCAB["exciting!"]) == 1
 
 
@@ -73,7 +76,7 @@ def test_windows_keep_to_their_size_and_a_new_window_starts_with_the_context() -
     assert all(len(row) <= 24 for run in RUNS for row in run)
     assert sum(len(run) for run in RUNS) > 1
     for (context, text), vector in zip(pairs, vectors):  # every piece pooled over its context and words
-        assert np.allclose(vector, bag(f"{context} {text}" if context else text))
+        assert np.allclose(vector, bag(text, context))
 
 
 def test_a_piece_too_long_for_a_window_is_embedded_on_its_own_and_the_order_is_kept() -> None:
@@ -83,4 +86,11 @@ def test_a_piece_too_long_for_a_window_is_embedded_on_its_own_and_the_order_is_k
     assert np.allclose(vectors[1], -1.0)
     assert np.allclose(vectors[0], bag("Ann: hello there."))
     # the long piece is not in the window, so the next one brings its context
-    assert np.allclose(vectors[2], bag("w28 w29 Bo: wow."))
+    assert np.allclose(vectors[2], bag("Bo: wow.", "w28 w29"))
+
+
+def test_a_piece_weighs_its_context_less_than_its_own_words() -> None:
+    vectors = embed([(None, "Ann: I moved to Busan."), ("Ann: I moved to Busan.", "Ann: Sea air!")])
+    weights = {word: vectors[1][VOCAB[word] % DIM] for word in ("Busan.", "Sea", "air!")}
+    assert 0 < CONTEXT_WEIGHT < 1
+    assert np.isclose(weights["Busan."], CONTEXT_WEIGHT * weights["Sea"]) and np.isclose(weights["Sea"], weights["air!"])
