@@ -6,8 +6,9 @@ again: about 35 tokens through the model for a sentence of 13. Here the
 pieces, in the order they were said, are laid end to end in windows of up
 to :data:`WINDOW` tokens; the model runs once over each window, and a
 piece's vector is the mean of the final token states over its context and
-its own words, the context's weighing ``CONTEXT_WEIGHT`` each, normalised. Every token is run once (plus a piece's context
-again where a window starts), and each token's state has seen the whole
+its own words (each context token weighing :data:`CONTEXT_WEIGHT`),
+normalised. Every token is run once (plus a piece's context again where a
+window starts), and each token's state has seen the whole
 window, what came after it included: a sentence's vector depends on what
 else was in the same call (a message added on its own sees only what came
 before it). The vectors are in the space of the model's ordinary ones
