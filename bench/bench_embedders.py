@@ -5,8 +5,8 @@
 
 For each: texts per second embedding the first ``--texts`` turns of the first
 LoCoMo file in ``--data`` in one call (each embedder sorts them by length and
-runs batches of 32), and the
-p50 / p95 of one question embedded at a time (a search's query). memcli's
+runs batches of 32), and the p50 / p95 of one question embedded at a time (a
+search's query). memcli's
 MiniLM runs as memcli runs it (ONNX Runtime, :mod:`memcli.models.minilm`);
 each folder through sentence-transformers (torch), on the CPU. Recall with
 such a folder: ``bench/locomo.py --model-dir FOLDER``.
@@ -27,10 +27,11 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from machine import machine  # noqa: E402
 from locomo import sessions  # noqa: E402
+from folder_embedder import FolderEmbedder, is_model_folder  # noqa: E402
 
 
 def timed(embed: Callable[[Sequence[str]], Any], texts: list[str], questions: list[str]) -> tuple[float, float, float]:
-    """(texts/s in batches, query p50 ms, query p95 ms)."""
+    """(texts/s for ``texts`` in one call, query p50 ms, query p95 ms)."""
     embed(texts[:32])
     embed(questions[:3])
     start = time.perf_counter()
@@ -59,7 +60,7 @@ def main() -> None:
     if args.texts < 1 or args.queries < 1:
         parser.error("--texts and --queries must be at least 1")
     for folder in args.model_dir:
-        if not (folder / "modules.json").is_file():
+        if not is_model_folder(folder):
             parser.error(f"{folder} is not a sentence-transformers model folder (no modules.json)")
     conv = json.loads(files[0].read_text(encoding="utf-8"))
     texts = [str(t["text"]) for _, session in sessions(conv) for t in session if t.get("text")][: args.texts]
@@ -74,8 +75,6 @@ def main() -> None:
 
     rate, p50, p95 = timed(MiniLMEmbedder().embed, texts, questions)
     print(f"| memcli MiniLM (ONNX Runtime) | {rate:.0f} | {p50:.1f} / {p95:.1f} |", flush=True)
-    from folder_embedder import FolderEmbedder
-
     for folder in args.model_dir:
         model = FolderEmbedder(folder)
         rate, p50, p95 = timed(model.embed, texts, questions)

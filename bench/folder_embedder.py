@@ -18,12 +18,15 @@ import numpy as np
 from memcli.text import without_emoji
 
 
+def is_model_folder(folder: Path) -> bool:
+    """Whether ``folder`` holds a sentence-transformers model (its ``modules.json``)."""
+    return (folder / "modules.json").is_file()
+
+
 class FolderEmbedder:
     """A sentence-transformers model loaded from ``folder`` (unit vectors, float32)."""
 
     def __init__(self, folder: Path, batch_size: int = 32) -> None:
-        if not (folder / "modules.json").is_file():
-            raise SystemExit(f"error: {folder} is not a sentence-transformers model folder (no modules.json)")
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

@@ -591,9 +591,10 @@ def main() -> None:
     modes = ["raw", "infer"] if args.mode == "both" else [args.mode]
     model = None
     if args.model_dir:
-        if not (args.model_dir / "modules.json").is_file():
+        from folder_embedder import FolderEmbedder, is_model_folder
+
+        if not is_model_folder(args.model_dir):
             parser.error(f"{args.model_dir} is not a sentence-transformers model folder (no modules.json)")
-        from folder_embedder import FolderEmbedder
 
         model = FolderEmbedder(args.model_dir)
     with tempfile.TemporaryDirectory(prefix="memcli-locomo-") as tmp:
