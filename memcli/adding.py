@@ -21,7 +21,7 @@ from typing import Any, Callable, Mapping, Sequence
 from .core import Core
 from .errors import InvalidInput
 from .records import AddResult, MemoryItem
-from .text import clean_text, content_hash, lead_in, split_sentences
+from .text import clean_text, content_hash, exported_words, lead_in, split_sentences
 from .vocab import Event, Kind, Policy
 
 # (role, text, speaker name, metadata) of one message
@@ -240,7 +240,8 @@ def renumber(stored: list[tuple[MemoryItem, int | None]]) -> None:
 
 def parse_messages(messages: Any, base_meta: dict[str, Any]) -> list[Said]:
     """Checked (role, text, speaker name, metadata) of a Mem0-style message list;
-    system messages are skipped."""
+    system messages, and a chat export's placeholders for what was sent
+    instead of said, are skipped (see :func:`said_words`)."""
     if isinstance(messages, (str, bytes)) or not isinstance(messages, Sequence):
         raise InvalidInput("messages must be a string or a list of {'role', 'content'} dicts")
     items = []
@@ -253,8 +254,21 @@ def parse_messages(messages: Any, base_meta: dict[str, Any]) -> list[Said]:
         meta = dict(base_meta)
         meta.update(check_metadata(message.get("metadata")))
         name = str(message["name"]) if message.get("name") else None
-        items.append((role, clean_text(message["content"], f"message {n}"), name, meta))
+        content = said_words(clean_text(message["content"], f"message {n}"), name)
+        if content:
+            items.append((role, content, name, meta))
     return items
+
+
+def said_words(content: str, name: str | None) -> str:
+    """A message's words without a chat export's marks; "" when it is only a
+    placeholder for what was sent (a photo, a deleted message), which is
+    skipped. A name-less transcript line keeps its speaker's label."""
+    label = TRANSCRIPT_LABEL.match(content) if name is None else None
+    if label is None:
+        return exported_words(content)
+    words = exported_words(content[label.end():])
+    return f"{content[:label.end()]}{words}" if words else ""
 
 
 def check_metadata(metadata: Mapping[str, Any] | None) -> dict[str, Any]:

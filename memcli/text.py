@@ -35,6 +35,28 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(normal.encode("utf-8")).hexdigest()
 
 
+# What a chat app's export writes in place of what was sent or said (a photo,
+# a sticker, a deleted message, a missed call): not the person's words, so
+# not a memory, and no context for what follows. WhatsApp's Android and iOS
+# exports; iOS opens them with a left-to-right mark.
+_EXPORT_PLACEHOLDER = re.compile(
+    r"[\u200e\u200f]*(?:<media omitted>|<attached: [^<>]+>"
+    r"|(?:image|video|audio|sticker|gif|document|contact card|voice message) omitted"
+    r"|this message was deleted|you deleted this message|missed (?:voice|video|group voice|group video) call"
+    r"|waiting for this message\. this may take a while\.)", re.IGNORECASE)
+# An edited message keeps its words, with this mark after them.
+_EDITED_MARK = re.compile(r"\s*[\u200e\u200f]*<this message was edited>\s*$", re.IGNORECASE)
+
+
+def exported_words(text: str) -> str:
+    """``text`` as the person wrote it, when a chat export's marks are taken
+    out: "" when the whole message is one of the export's placeholders
+    ("<Media omitted>", "image omitted", "This message was deleted"...)."""
+    if _EXPORT_PLACEHOLDER.fullmatch(text.strip()):
+        return ""
+    return _EDITED_MARK.sub("", text)
+
+
 # Dates memcli stores and compares: years 1 to 9999 in UTC, a day's margin inside
 # either end so that a time zone or an as-of's end of day never leaves the range.
 EARLIEST = datetime(1, 1, 2, tzinfo=timezone.utc)

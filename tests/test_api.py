@@ -143,6 +143,26 @@ def test_transcript_lines_without_names_are_each_their_speakers_turn(mem: Memory
     assert turns == [(1, 2), (2, 2), (1, 2), (2, 2), (None, None)]
 
 
+def test_a_chat_exports_placeholders_are_not_the_persons_words(mem: Memory) -> None:
+    """What a chat app's export writes instead of what was sent (a photo, a
+    deleted message) is neither a memory, nor logged, nor context; an edited
+    message keeps its words without the export's mark."""
+    chat = [{"role": "user", "name": "Jo", "content": "<Media omitted>"},
+            {"role": "user", "name": "Jo", "content": "\u200eimage omitted"},
+            {"role": "user", "name": "Sam", "content": "This message was deleted"},
+            {"role": "user", "name": "Sam", "content": "My sister moved to Lisbon <This message was edited>"},
+            {"role": "user", "content": "Jo: sticker omitted"},
+            {"role": "user", "content": "Jo: I sent an image omitted from the album by mistake."}]
+    mem.add(chat, user_id="raw", infer=False)
+    assert sorted(m.memory for m in mem.get_all("raw")) == [
+        "Jo: I sent an image omitted from the album by mistake.", "Sam: My sister moved to Lisbon"]
+    mem.add(chat, user_id="learnt", infer=True)
+    said = [m.content for m in mem.messages("learnt")]
+    assert said == ["My sister moved to Lisbon", "Jo: I sent an image omitted from the album by mistake."]
+    assert not any("omitted>" in m.memory or "deleted" in m.memory for m in mem.get_all("learnt"))
+    assert mem.add([{"role": "user", "content": "<Media omitted>"}], user_id="raw", infer=False) == []
+
+
 def test_get_and_unknown_ids(mem: Memory) -> None:
     [added] = mem.add("I am vegetarian", metadata={"topic": "diet"})
     item = mem.get(added.id)
