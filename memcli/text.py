@@ -42,7 +42,7 @@ def content_hash(text: str) -> str:
 _EXPORT_PLACEHOLDER = re.compile(
     r"[\u200e\u200f]*(?:<media omitted>|<attached: [^<>]+>"
     r"|(?:image|video|audio|sticker|gif|document|contact card|voice message) omitted"
-    r"|this message was deleted|you deleted this message|missed (?:voice|video|group voice|group video) call"
+    r"|(?:this message was deleted|you deleted this message|missed (?:group )?(?:voice|video) call)\.?"
     r"|waiting for this message\. this may take a while\.)", re.IGNORECASE)
 # An edited message keeps its words, with this mark after them.
 _EDITED_MARK = re.compile(r"\s*[\u200e\u200f]*<this message was edited>\s*$", re.IGNORECASE)

@@ -150,15 +150,20 @@ def test_a_chat_exports_placeholders_are_not_the_persons_words(mem: Memory) -> N
     chat = [{"role": "user", "name": "Jo", "content": "<Media omitted>"},
             {"role": "user", "name": "Jo", "content": "\u200eimage omitted"},
             {"role": "user", "name": "Sam", "content": "This message was deleted"},
+            {"role": "user", "name": "Sam", "content": "\u200eThis message was deleted."},
+            {"role": "user", "name": "Jo", "content": "Missed group video call."},
             {"role": "user", "name": "Sam", "content": "My sister moved to Lisbon <This message was edited>"},
             {"role": "user", "content": "Jo: sticker omitted"},
-            {"role": "user", "content": "Jo: I sent an image omitted from the album by mistake."}]
+            {"role": "user", "content": "Jo: I sent an image omitted from the album by mistake."},
+            {"role": "user", "name": "Jo", "content": "Sorry, I missed your video call."}]
     mem.add(chat, user_id="raw", infer=False)
     assert sorted(m.memory for m in mem.get_all("raw")) == [
-        "Jo: I sent an image omitted from the album by mistake.", "Sam: My sister moved to Lisbon"]
+        "Jo: I sent an image omitted from the album by mistake.", "Jo: Sorry, I missed your video call.",
+        "Sam: My sister moved to Lisbon"]
     mem.add(chat, user_id="learnt", infer=True)
     said = [m.content for m in mem.messages("learnt")]
-    assert said == ["My sister moved to Lisbon", "Jo: I sent an image omitted from the album by mistake."]
+    assert said == ["My sister moved to Lisbon", "Jo: I sent an image omitted from the album by mistake.",
+                    "Sorry, I missed your video call."]
     assert not any("omitted>" in m.memory or "deleted" in m.memory for m in mem.get_all("learnt"))
     assert mem.add([{"role": "user", "content": "<Media omitted>"}], user_id="raw", infer=False) == []
 
