@@ -28,10 +28,11 @@ chat: install
 test: install
 	$(PY) -m pytest
 
-# lint and type-check (CI runs it after the tests)
+# lint, type-check, and the layers' import contracts (pyproject.toml [tool.importlinter]); CI runs it after the tests
 check: install
 	$(VENV)/bin/ruff check --select F,E9 --line-length 120 memcli bench tests
 	$(VENV)/bin/mypy memcli --ignore-missing-imports
+	$(VENV)/bin/lint-imports
 
 bench: install
 	$(PY) bench/bench_store.py --multi 100x10000

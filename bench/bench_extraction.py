@@ -37,8 +37,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from machine import machine, percentiles, table  # noqa: E402
 
-from memcli.extract.evaluate import evaluate, load  # noqa: E402
-from memcli.extract.rules import RulesExtractor  # noqa: E402
+from memcli.extraction.evaluate import evaluate, load  # noqa: E402
+from memcli.extraction.rules import RulesExtractor  # noqa: E402
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 SETS = [("development", "extraction_labels.tsv"), ("development", "extraction_chat.tsv"),

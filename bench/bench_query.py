@@ -82,7 +82,7 @@ def main() -> None:
 
     from memcli.models.bert_numpy import BertWeights, NumpyBert
     from memcli.models.minilm import bundled_model_dir
-    from memcli.threads import one_blas_thread
+    from memcli.base.threads import one_blas_thread
 
     minilm = MiniLMEmbedder()
     torch_model = minilm._load_torch()

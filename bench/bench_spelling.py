@@ -31,10 +31,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_store import OBJECTS, SUBJECTS, synthetic_texts  # noqa: E402
 from machine import machine, percentiles, table  # noqa: E402
 
-import memcli.search  # noqa: E402
+import memcli.services.search  # noqa: E402
 from memcli import Config, Memory  # noqa: E402
 
-from memcli.spelling import beginnings, looked_for, misspellings, one_edit, stems  # noqa: E402
+from memcli.language.spelling import beginnings, looked_for, misspellings, one_edit, stems  # noqa: E402
 
 
 def reached(asked: str, held: str) -> bool:
@@ -65,7 +65,7 @@ def why_not(asked: str, held: str) -> str:
 def cost(size: int) -> list[str]:
     """Search p50 / p95 ms without and with misspellings looked for."""
     times: dict[bool, list[float]] = {False: [], True: []}
-    looking = memcli.search.looked_for
+    looking = memcli.services.search.looked_for
     queries = [f"what does {random.Random(i).choice(SUBJECTS).lower()} like about "
                f"{random.Random(i + 1).choice(OBJECTS)}" for i in range(200)]
     with tempfile.TemporaryDirectory() as folder, \
@@ -78,12 +78,12 @@ def cost(size: int) -> list[str]:
             for round_ in range(3):
                 for query in queries:
                     for on in ((False, True) if round_ % 2 == 0 else (True, False)):
-                        memcli.search.looked_for = looking if on else (lambda words: {})  # type: ignore
+                        memcli.services.search.looked_for = looking if on else (lambda words: {})  # type: ignore
                         begun = time.perf_counter()
                         mem.search(query)
                         times[on].append((time.perf_counter() - begun) * 1000)
         finally:
-            memcli.search.looked_for = looking
+            memcli.services.search.looked_for = looking
     off, on = percentiles(times[False]), percentiles(times[True])
     return [f"{size:,}", f"{off[0]:.2f} / {off[1]:.2f}", f"{on[0]:.2f} / {on[1]:.2f}", f"{on[0] - off[0]:+.2f}"]
 

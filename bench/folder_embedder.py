@@ -15,7 +15,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from memcli.text import without_emoji
+from memcli.base.text import without_emoji
 
 
 def is_model_folder(folder: Path) -> bool:

@@ -298,7 +298,7 @@ def index_trials(folder: Path, family: Family) -> None:
             m.search("tea", user_id="alice")
             m.search("coffee", user_id="bob")
         folder_ = home / "memcli.db.index"
-        from memcli.files import user_key
+        from memcli.base.files import user_key
 
         a, b = user_key("alice"), user_key("bob")
         if damage == "swapped":

@@ -11,14 +11,15 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from memcli.base.version import __version__
 
 _WHERE = {
-    "ChatConfig": "config", "Config": "config", "Consolidation": "consolidation",
-    "ConfigError": "errors", "InvalidInput": "errors", "MemcliError": "errors", "ModelError": "errors",
-    "NotFound": "errors", "StorageError": "errors", "Memory": "memory",
-    "AddResult": "records", "HistoryEvent": "records", "ImportReport": "records", "MemoryItem": "records",
-    "Message": "records", "Session": "records", "TierPlan": "records", "Event": "vocab", "Kind": "vocab",
+    "ChatConfig": "base.config", "Config": "base.config", "Consolidation": "services.consolidation",
+    "ConfigError": "base.errors", "InvalidInput": "base.errors", "MemcliError": "base.errors",
+    "ModelError": "base.errors", "NotFound": "base.errors", "StorageError": "base.errors", "Memory": "memory",
+    "AddResult": "base.records", "HistoryEvent": "base.records", "ImportReport": "base.records",
+    "MemoryItem": "base.records", "Message": "base.records", "Session": "base.records",
+    "TierPlan": "base.records", "Event": "base.vocab", "Kind": "base.vocab",
 }
 __all__ = [
     "AddResult", "ChatConfig", "Config", "ConfigError", "Consolidation", "Event", "HistoryEvent", "ImportReport",
@@ -27,12 +28,12 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from .config import ChatConfig, Config
-    from .consolidation import Consolidation
-    from .errors import ConfigError, InvalidInput, MemcliError, ModelError, NotFound, StorageError
-    from .memory import Memory
-    from .records import AddResult, HistoryEvent, ImportReport, MemoryItem, Message, Session, TierPlan
-    from .vocab import Event, Kind
+    from memcli.base.config import ChatConfig, Config
+    from memcli.services.consolidation import Consolidation
+    from memcli.base.errors import ConfigError, InvalidInput, MemcliError, ModelError, NotFound, StorageError
+    from memcli.memory import Memory
+    from memcli.base.records import AddResult, HistoryEvent, ImportReport, MemoryItem, Message, Session, TierPlan
+    from memcli.base.vocab import Event, Kind
 
 
 def __getattr__(name: str) -> Any:

@@ -1,3 +1,3 @@
-from .cli.app import main
+from memcli.frontends.cli.app import main
 
 main()

@@ -1,6 +1,6 @@
 """A chat session with memory: the router that fills the prompt, and the turn loop.
 
-No terminal code: the REPL (``memcli.cli.repl``) and programs both drive
+No terminal code: the REPL (``memcli.frontends.cli.repl``) and programs both drive
 :class:`ChatSession`.
 
 A turn:
@@ -33,13 +33,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from .config import ChatConfig
-from .errors import InvalidInput, MemcliError
-from .memory import Memory
-from .models.llm import LLM, ChatMessage
-from .records import AddResult, MemoryItem
-from .text import clean_text
-from .vocab import Actor, Kind
+from memcli.base.config import ChatConfig
+from memcli.base.errors import InvalidInput, MemcliError
+from memcli.memory import Memory
+from memcli.models.llm import LLM, ChatMessage
+from memcli.base.records import AddResult, MemoryItem
+from memcli.base.text import clean_text
+from memcli.base.vocab import Actor, Kind
 
 # "\n- ": a base model that runs on into the remembered lines' list format
 STOP = ["\nUser:", "\nuser:", "\nUSER:", "\nAssistant:", "\n- "]

@@ -6,7 +6,7 @@
         m.search("where does she live", user_id="alice")
 
 Every method is a one-line delegate to the part that owns the concern; the
-parts hold one shared :class:`memcli.core.Core` (the store, each user's index,
+parts hold one shared :class:`memcli.engine.core.Core` (the store, each user's index,
 the embedder, the privacy policy and the one write path). Where each part
 lives is drawn in ``docs/architecture.md``. No terminal code lives here.
 """
@@ -20,29 +20,29 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-from .adding import check_metadata
-from .config import Config
-from .core import Core
-from .records import AddResult, HistoryEvent, ImportReport, MemoryItem, Message, Session, TierPlan
-from .text import said_at_text
-from .vocab import Actor
+from memcli.services.adding import check_metadata
+from memcli.base.config import Config
+from memcli.engine.core import Core
+from memcli.base.records import AddResult, HistoryEvent, ImportReport, MemoryItem, Message, Session, TierPlan
+from memcli.base.text import said_at_text
+from memcli.base.vocab import Actor
 
 if TYPE_CHECKING:
-    from .adding import Adder
-    from .consolidation import Consolidation, Consolidator
-    from .editing import Editor
-    from .episodes import Episodes
-    from .erasure import Eraser
-    from .forgetting import Forgetter
-    from .index import Progress
-    from .learning import Learner
-    from .models.embedder import Embedder
-    from .privacy import Screened
-    from .reading import Reader
-    from .search import Searcher
-    from .short_term import ShortTerm
-    from .store import Clock
-    from .transfer import Transfer
+    from memcli.services.adding import Adder
+    from memcli.services.consolidation import Consolidation, Consolidator
+    from memcli.services.editing import Editor
+    from memcli.services.episodes import Episodes
+    from memcli.services.erasure import Eraser
+    from memcli.services.forgetting import Forgetter
+    from memcli.storage.index import Progress
+    from memcli.services.learning import Learner
+    from memcli.models.embedder import Embedder
+    from memcli.base.privacy import Screened
+    from memcli.services.reading import Reader
+    from memcli.services.search import Searcher
+    from memcli.services.short_term import ShortTerm
+    from memcli.storage import Clock
+    from memcli.services.transfer import Transfer
 
 
 class Memory:
@@ -102,67 +102,67 @@ class Memory:
 
     @cached_property
     def _adder(self) -> Adder:
-        from .adding import Adder
+        from memcli.services.adding import Adder
 
         return Adder(self._core)
 
     @cached_property
     def _reader(self) -> Reader:
-        from .reading import Reader
+        from memcli.services.reading import Reader
 
         return Reader(self._core)
 
     @cached_property
     def _editor(self) -> Editor:
-        from .editing import Editor
+        from memcli.services.editing import Editor
 
         return Editor(self._core)
 
     @cached_property
     def _eraser(self) -> Eraser:
-        from .erasure import Eraser
+        from memcli.services.erasure import Eraser
 
         return Eraser(self._core)
 
     @cached_property
     def _searcher(self) -> Searcher:
-        from .search import Searcher
+        from memcli.services.search import Searcher
 
         return Searcher(self._core)
 
     @cached_property
     def _learner(self) -> Learner:
-        from .learning import Learner
+        from memcli.services.learning import Learner
 
         return Learner(self._core, self._adder)
 
     @cached_property
     def _episodes(self) -> Episodes:
-        from .episodes import Episodes
+        from memcli.services.episodes import Episodes
 
         return Episodes(self._core, self._eraser)
 
     @cached_property
     def _forgetter(self) -> Forgetter:
-        from .forgetting import Forgetter
+        from memcli.services.forgetting import Forgetter
 
         return Forgetter(self._core, self._eraser)
 
     @cached_property
     def _consolidator(self) -> Consolidator:
-        from .consolidation import Consolidator
+        from memcli.services.consolidation import Consolidator
 
         return Consolidator(self._core, self._forgetter)
 
     @cached_property
     def _transfer(self) -> Transfer:
-        from .transfer import Transfer
+        from memcli.services.transfer import Transfer
 
         return Transfer(self._core)
 
     @cached_property
     def _short_term(self) -> ShortTerm:
-        from .short_term import ShortTerm
+        from memcli.services.short_term import ShortTerm
 
         return ShortTerm(self._core)
 
@@ -357,7 +357,7 @@ class Memory:
         self._forgetter.touch(ids)
 
     def retention(self, item: MemoryItem, now: datetime | None = None) -> float:
-        """How much of ``item`` is retained now (see :mod:`memcli.forgetting`)."""
+        """How much of ``item`` is retained now (see :mod:`memcli.services.forgetting`)."""
         return self._forgetter.retention(item, now)
 
     def reindex(self, user_id: str | None = None) -> dict[str, Any]:
@@ -431,7 +431,7 @@ class Memory:
                     similarity: float = 0.45, min_group: int = 3, max_group: int = 8,
                     now: datetime | None = None, actor: str = Actor.API) -> list[Consolidation]:
         """Groups of related memories that faded below ``threshold``, each with the
-        one summary memory that keeps their gist (see :mod:`memcli.consolidation`).
+        one summary memory that keeps their gist (see :mod:`memcli.services.consolidation`).
         With ``apply`` the summary is stored (provenance: the originals and their
         messages) and the originals are deleted as :meth:`delete` does, their
         history naming the summary. Faded memories in no group are left alone."""
@@ -512,3 +512,12 @@ class Memory:
         Memories already stored (same user, same text) are skipped. Vectors made
         by another embedder are recomputed."""
         return self._transfer.import_data(document, user_id)
+
+
+def model_trust(config: Config) -> dict[str, Any]:
+    """What the configured chat model is and what it earned on the calibration set
+    (``memcli config``): read from its file's header and the verdict cache; no model
+    is loaded and no database opened."""
+    from memcli.services.calibration import trust_report
+
+    return trust_report(config)

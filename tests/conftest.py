@@ -41,7 +41,7 @@ def mem(config: Config):
 def cli(home: Path):
     """Run the memcli CLI in-process: cli("add", "text") -> click Result.
     ``env`` stands for the world the command sees (terminals, colour, clock)."""
-    from memcli.cli.app import app
+    from memcli.frontends.cli.app import app
 
     runner = CliRunner()
 

@@ -374,7 +374,7 @@ def test_a_concurrent_embedders_error_reaches_the_caller_and_the_memory_stays_us
 def test_a_forked_child_gets_its_own_embedding_worker(tmp_path) -> None:
     import multiprocessing
 
-    from memcli.core import Core
+    from memcli.engine.core import Core
 
     core = Core(Config(embedder="fake", user="alice", db=str(tmp_path / "m.db")), embedder=ThreadedHashEmbedder())
     parent = core.embed_soon(["I keep bees"]).result()

@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 from memcli import Config, Memory
-from memcli.calibration import CALIBRATION_LINES, SUMMARY_CASES, verdict_for
-from memcli.extract.evaluate import load
+from memcli.services.calibration import CALIBRATION_LINES, SUMMARY_CASES, verdict_for
+from memcli.extraction.evaluate import load
 from memcli.models.scripted import ScriptedLLM
 
 GOLD = {e.text: e.expected for e in load(CALIBRATION_LINES)}

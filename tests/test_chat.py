@@ -9,8 +9,8 @@ import pytest
 
 from memcli import Config, Memory
 from memcli.chat import ChatSession
-from memcli.errors import ConfigError
-from memcli.cli.repl import Repl
+from memcli.base.errors import ConfigError
+from memcli.frontends.cli.repl import Repl
 from memcli.models.scripted import ScriptedLLM
 
 

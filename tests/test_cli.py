@@ -176,7 +176,7 @@ def test_help_runs_without_importing_rich() -> None:
     import subprocess
     import sys
 
-    code = ("import sys; from memcli.cli.app import app\n"
+    code = ("import sys; from memcli.frontends.cli.app import app\n"
             "try:\n    app(['--help'])\nexcept SystemExit:\n    pass\n"
             "print('rich loaded' if any(m.split('.')[0] == 'rich' for m in sys.modules) else 'no rich')")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -190,7 +190,7 @@ def test_help_runs_without_importing_rich() -> None:
     (["--frobnicate", "list"], None),  # Click reports the unknown option, naming every command
 ])
 def test_a_command_line_is_read_for_the_one_command_it_runs(args: list[str], name: str | None) -> None:
-    from memcli.cli.app import invoked
+    from memcli.frontends.cli.app import invoked
 
     assert invoked(args) == name
 
@@ -201,7 +201,7 @@ def test_the_app_narrowed_to_one_command_runs_it_as_the_whole_app_does(home: Pat
     anything else gets the whole app."""
     from typer.testing import CliRunner
 
-    from memcli.cli.app import app, for_command
+    from memcli.frontends.cli.app import app, for_command
 
     runner = CliRunner()
     assert runner.invoke(app, ["add", "I like green tea"]).exit_code == 0
@@ -243,7 +243,7 @@ def test_infer_episodes_why_and_as_of(cli) -> None:
 
 
 def test_a_person_at_a_terminal_confirms_or_declines(cli) -> None:
-    from memcli.cli.environment import Environment
+    from memcli.frontends.cli.environment import Environment
 
     at_terminal = Environment(stdin_isatty=True)
     ok(cli("add", "keep me"))
@@ -258,7 +258,7 @@ def test_a_person_at_a_terminal_confirms_or_declines(cli) -> None:
 
 
 def test_a_sensitive_add_is_stored_when_the_person_says_yes(cli) -> None:
-    from memcli.cli.environment import Environment
+    from memcli.frontends.cli.environment import Environment
 
     out = ok(cli("add", "I was diagnosed with asthma", input="y\n", env=Environment(stdin_isatty=True)))
     assert "Added memory 1" in out
@@ -266,7 +266,7 @@ def test_a_sensitive_add_is_stored_when_the_person_says_yes(cli) -> None:
 
 
 def test_colour_only_where_asked(cli, monkeypatch) -> None:
-    from memcli.cli.environment import Environment
+    from memcli.frontends.cli.environment import Environment
 
     ok(cli("add", "I live in Busan"))
     coloured = ok(cli("list", env=Environment(stdout_isatty=True, colors=True)))
@@ -281,7 +281,7 @@ def test_colour_only_where_asked(cli, monkeypatch) -> None:
 def test_times_come_from_the_environments_clock(cli) -> None:
     from datetime import datetime, timezone
 
-    from memcli.cli.environment import Environment
+    from memcli.frontends.cli.environment import Environment
 
     fixed = Environment(clock=lambda: datetime(2030, 5, 6, 7, 8, tzinfo=timezone.utc))
     ok(cli("add", "A note from the future", env=fixed))
@@ -310,8 +310,8 @@ def test_a_typer_usage_error_inside_a_command_keeps_its_own_message_and_exit_cod
     import typer
     from typer.testing import CliRunner
 
-    from memcli.cli.environment import Environment
-    from memcli.cli.state import State, handled, set_state
+    from memcli.frontends.cli.environment import Environment
+    from memcli.frontends.cli.state import State, handled, set_state
 
     app = typer.Typer()
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from memcli import Config, MemoryItem
-from memcli.core import Core
-from memcli.store import Store
+from memcli.engine.core import Core
+from memcli.storage import Store
 
 
 def item(text: str, user: str = "alice") -> MemoryItem:

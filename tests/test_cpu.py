@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from memcli.errors import ConfigError
+from memcli.base.errors import ConfigError
 from memcli.models import cpu
 from memcli.models.bert_onnx import quantized
 

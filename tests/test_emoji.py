@@ -8,8 +8,8 @@ from datetime import datetime, timezone
 import pytest
 
 from memcli import Memory
-from memcli.extract.rules import RulesExtractor
-from memcli.text import split_sentences, without_emoji
+from memcli.extraction.rules import RulesExtractor
+from memcli.base.text import split_sentences, without_emoji
 
 
 @pytest.mark.parametrize("typed, pieces", [

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from memcli import Config, Memory
-from memcli.extract.evaluate import evaluate, load
-from memcli.extract.llm import LLMExtractor
-from memcli.extract.rules import RulesExtractor
+from memcli.extraction.evaluate import evaluate, load
+from memcli.extraction.llm import LLMExtractor
+from memcli.extraction.rules import RulesExtractor
 from memcli.models.scripted import ScriptedLLM
-from memcli.timeparse import resolve
+from memcli.base.timeparse import resolve
 
 DATA = Path(__file__).parent / "data"
 SAID = datetime(2026, 3, 10, 15, tzinfo=timezone.utc)  # a Tuesday

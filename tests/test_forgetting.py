@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from memcli import Config, Memory, MemoryItem
-from memcli.forgetting import half_life_days, rank_factor, retention
+from memcli.services.forgetting import half_life_days, rank_factor, retention
 
 NOW = datetime(2026, 6, 1, tzinfo=timezone.utc)
 
@@ -207,7 +207,7 @@ def test_consolidate_from_the_cli(cli, home) -> None:
 
 
 def test_a_summary_points_to_the_messages_its_originals_came_from() -> None:
-    from memcli.consolidation import merged_source
+    from memcli.services.consolidation import merged_source
 
     a = MemoryItem(id=4, memory="Went hiking", user_id="u", source={"message_ids": [10, 11], "session_id": "s1"})
     b = MemoryItem(id=9, memory="Went hiking again", user_id="u", source={"message_ids": [11, 30]}, session_id="s2")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from memcli import Config, Memory
-from memcli.store import Store
+from memcli.storage import Store
 
 
 class Recorder:
@@ -139,7 +139,7 @@ def test_changing_the_embedder_reembeds_on_next_use(config: Config) -> None:
 
 
 def test_keyword_search_cost_is_bounded_for_big_users(mem: Memory, monkeypatch) -> None:
-    import memcli.store.keywords as keywords
+    import memcli.storage.keywords as keywords
 
     monkeypatch.setattr(keywords, "KEYWORD_BUDGET", 4)
     store = Store(mem.path)
@@ -160,7 +160,7 @@ def test_keyword_search_cost_is_bounded_for_big_users(mem: Memory, monkeypatch) 
 def test_when_every_word_is_past_the_budget_the_rarest_lately_gives_its_newest_matches(mem: Memory, monkeypatch) -> None:
     """Counts stop at the budget, so past it they tie; the word taken must then
     be the one whose newest matches reach back furthest, not the first by name."""
-    import memcli.store.keywords as keywords
+    import memcli.storage.keywords as keywords
 
     monkeypatch.setattr(keywords, "KEYWORD_BUDGET", 4)
     store = Store(mem.path)

@@ -10,8 +10,8 @@ import pytest
 
 from memcli import Config, Memory
 from memcli.models.fake import HashEmbedder
-from memcli.store import Store
-from memcli.store.migrations import MIGRATIONS, migrate, schema_version
+from memcli.storage import Store
+from memcli.storage.migrations import MIGRATIONS, migrate, schema_version
 
 TEXTS = ["I keep bees in the garden", "My favourite tea is oolong", "The lighthouse keeper waved at me"]
 
@@ -70,7 +70,7 @@ def test_a_database_from_an_earlier_schema_upgrades(tmp_path: Path, stop: str) -
 
 def test_an_up_to_date_database_opens_without_migrating(tmp_path: Path, monkeypatch) -> None:
     Store(tmp_path / "m.db").close()
-    import memcli.store.migrations as migrations
+    import memcli.storage.migrations as migrations
 
     def fail() -> None:
         raise AssertionError("sqlite-utils was consulted for an up-to-date database")

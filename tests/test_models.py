@@ -15,7 +15,7 @@ import pytest
 from gguf_files import chat_model_meta, write_gguf
 from memcli import Config, Memory
 from memcli.chat import ChatSession
-from memcli.errors import ModelError
+from memcli.base.errors import ModelError
 from memcli.models.bundled import smollm2_path
 from memcli.models.catalog import Catalog, Places
 from memcli.models.gguf import GGUFInfo, inspect
@@ -198,7 +198,7 @@ def test_the_session_opens_before_the_model_has_loaded(mem: Memory) -> None:
     info = GGUFInfo(Path("slow.gguf"), 1, "llama", "", "model", "Q4_0", 1, 2048, "x", 1, 0, 1)
     llm = BackgroundModel(ModelChoice("slow", Path("slow.gguf"), info, 2048), slow_load)
     chat = ChatSession(mem, llm, mem.config.chat, "alice")  # does not wait for the load
-    from memcli.cli.repl import Repl
+    from memcli.frontends.cli.repl import Repl
 
     out = io.StringIO()
     repl = Repl(chat, interactive=False, out=out)
@@ -218,7 +218,7 @@ def test_a_model_that_fails_to_load_is_reported_and_the_bundled_one_offered(
     info = GGUFInfo(Path("x.gguf"), 1, "x", "", "model", "Q4_0", 1, 2048, "", 1, 0, 1)
     chat = ChatSession(mem, BackgroundModel(ModelChoice("x", Path("x.gguf"), info, 2048), broken),
                        mem.config.chat, "alice")
-    from memcli.cli import repl as repl_module
+    from memcli.frontends.cli import repl as repl_module
 
     opened: list[str] = []
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from memcli import Config, Memory
-from memcli.core import Core
-from memcli.names import NAME_WORD, first_person, handle, learnt, means, named, resolve
-from memcli.search import STOPWORDS
+from memcli.engine.core import Core
+from memcli.language.names import NAME_WORD, first_person, handle, learnt, means, named, resolve
+from memcli.services.search import STOPWORDS
 from recording import RecordingEmbedder
 
 DATA = Path(__file__).parent / "data"
@@ -128,7 +128,7 @@ def test_a_question_that_names_one_speaker_ranks_what_they_said_first(mem: Memor
     assert speakers_of(mem.search(asked, user_id="group", limit=2)) == ["Priya", "Priya"]
     # the same search with what others said ranked as high: Tom's reply comes
     # between Priya's two lines (so the ranking above is the rule's doing)
-    monkeypatch.setattr("memcli.search.OTHER_SPEAKER", 1.0)
+    monkeypatch.setattr("memcli.services.search.OTHER_SPEAKER", 1.0)
     assert speakers_of(mem.search(asked, user_id="group", limit=2)) == ["Priya", "Tom"]
 
 
@@ -137,7 +137,7 @@ def test_a_question_that_names_no_one_or_both_ranks_everyone_alike(mem: Memory,
     mem.add(BAKING, user_id="group", infer=False)
     for asked in ["What bread was baked?", "What bread did Priya and Tom bake?"]:
         now = [r.id for r in mem.search(asked, user_id="group", limit=3)]
-        monkeypatch.setattr("memcli.search.OTHER_SPEAKER", 1.0)
+        monkeypatch.setattr("memcli.services.search.OTHER_SPEAKER", 1.0)
         assert [r.id for r in mem.search(asked, user_id="group", limit=3)] == now
         monkeypatch.undo()
 

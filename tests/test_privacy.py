@@ -8,7 +8,7 @@ import json
 import pytest
 
 from memcli import Config, InvalidInput, Memory
-from memcli.privacy import classify, luhn_ok, redact
+from memcli.base.privacy import classify, luhn_ok, redact
 
 
 @pytest.mark.parametrize(
@@ -98,7 +98,7 @@ def test_policy_applies_to_extracted_facts_and_the_log(m: Memory) -> None:
 
 def test_chat_lines_with_secrets_are_masked_everywhere(m: Memory) -> None:
     from memcli.chat import ChatSession
-    from memcli.cli.repl import Repl
+    from memcli.frontends.cli.repl import Repl
     from memcli.models.scripted import ScriptedLLM
 
     chat = ChatSession(m, ScriptedLLM(["ok", "ok"]), m.config.chat, "u")

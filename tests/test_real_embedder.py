@@ -7,7 +7,7 @@ import pytest
 
 from memcli import Config, Memory
 from memcli.models.minilm import MiniLMEmbedder
-from memcli.text import without_emoji
+from memcli.base.text import without_emoji
 
 pytestmark = pytest.mark.real_models
 
@@ -106,7 +106,7 @@ def test_a_conversation_embedded_in_windows_stays_beside_its_pieces(minilm: Mini
     """Pieces of a conversation share windows (memcli.models.windows); each
     vector stays close to its piece embedded alone with its context (0.80 to
     0.99 here), nearest to it or to a neighbour whose context overlaps it."""
-    from memcli.text import lead_in, split_sentences
+    from memcli.base.text import lead_in, split_sentences
 
     pairs, said = [], ""
     for name, text in CONVERSATION:
@@ -141,7 +141,7 @@ def test_8bit_windows_give_each_piece_nearly_its_float32_vector(minilm: MiniLMEm
     alone; both forms run here whatever the CPU); each piece's vector stays
     by its float32 one, and nearest to it."""
     from memcli.models import cpu
-    from memcli.text import lead_in, split_sentences
+    from memcli.base.text import lead_in, split_sentences
 
     monkeypatch.setattr(cpu, "cpu_int8_form", lambda: form)
 

@@ -12,7 +12,7 @@ import pytest
 
 from memcli import Config, Memory
 from memcli.chat import ChatSession
-from memcli.grounding import support
+from memcli.language.grounding import support
 from memcli.models.bundled import smollm2_path
 
 pytestmark = [pytest.mark.real_models,
@@ -35,7 +35,7 @@ def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def verdicts(llm, models_dir: Path) -> Path:
     """The verdicts file, with SmolLM2 measured (about a minute on 2 cores)."""
-    from memcli.calibration import verdict_for
+    from memcli.services.calibration import verdict_for
 
     verdict_for(llm, models_dir / "verdicts.json")
     return models_dir / "verdicts.json"
@@ -49,7 +49,7 @@ def use_verdicts(home: Path, verdicts: Path) -> None:
 
 
 def test_the_grammar_constrained_extraction_call_returns_schema_json(llm) -> None:
-    from memcli.extract.llm import INSTRUCTIONS, SCHEMA
+    from memcli.extraction.llm import INSTRUCTIONS, SCHEMA
 
     raw = llm.generate_json(f"{INSTRUCTIONS}\n\nMessage: I live in Porto.\nJSON:", SCHEMA, max_tokens=600,
                             timeout_s=None)
@@ -59,7 +59,7 @@ def test_the_grammar_constrained_extraction_call_returns_schema_json(llm) -> Non
 
 
 def test_the_model_is_measured_once_and_uses_what_it_earned(llm, verdicts: Path, monkeypatch) -> None:
-    import memcli.calibration as calibration
+    import memcli.services.calibration as calibration
 
     verdict = calibration.verdict_for(llm, verdicts)
     ext = verdict.extraction

@@ -100,7 +100,7 @@ def test_fuzzed_imports_are_stored_or_refused_in_one_line(tmp_path_factory, doc)
 @given(st.text(max_size=40) | st.from_regex(r"\d{1,30}[mhdw]", fullmatch=True)
        | st.datetimes(timezones=st.timezones()).map(lambda d: d.isoformat()))
 def test_fuzzed_dates_parse_in_range_or_are_refused(value: str) -> None:
-    from memcli.text import EARLIEST, LATEST, parse_when
+    from memcli.base.text import EARLIEST, LATEST, parse_when
 
     try:
         moment = parse_when(value, now=datetime(2026, 11, 25, tzinfo=timezone.utc))

@@ -13,7 +13,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 
 from memcli import Config, Memory
-from memcli.surfaces.rest import create_app
+from memcli.frontends.rest import create_app
 
 TOKEN = "test-token-7731"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from memcli import Config, Memory
-from memcli.shorthand import short_forms, spelt_out
+from memcli.language.shorthand import short_forms, spelt_out
 from recording import RecordingEmbedder
 
 
@@ -83,7 +83,7 @@ def test_short_forms_stay_within_the_user(mem: Memory) -> None:
 
 
 def test_a_fact_in_full_words_is_supported_by_the_short_forms_the_person_typed() -> None:
-    from memcli.grounding import supported
+    from memcli.language.grounding import supported
 
     assert supported("Birthday is on 4 May", "omg my bday is on 4 may")
     assert supported("Posted pictures of the lake", "posted the pics from the lake")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from memcli import Memory
-from memcli.spelling import english, looked_for, misspellings, one_edit, stems
+from memcli.language.spelling import english, looked_for, misspellings, one_edit, stems
 
 TURNS = [
     "Jess gave me a recomendation for a thriller, The Silent Patient.",
@@ -68,9 +68,9 @@ def test_only_longer_words_are_looked_for() -> None:
 
 
 def test_past_the_size_bound_misspellings_are_not_looked_for(reader: Memory, monkeypatch) -> None:
-    import memcli.search
+    import memcli.services.search
 
-    monkeypatch.setattr(memcli.search, "SPELLING_UP_TO", len(TURNS) - 1)  # the file holds more than that
+    monkeypatch.setattr(memcli.services.search, "SPELLING_UP_TO", len(TURNS) - 1)  # the file holds more than that
     found = reader.search("Any recommendation for my reading list?", user_id="reader", limit=1)
     assert "recomendation" not in found[0].memory
 

@@ -12,7 +12,7 @@ import pytest
 
 from memcli import Config, InvalidInput, Memory
 from memcli.chat import ChatSession
-from memcli.cli.repl import Repl
+from memcli.frontends.cli.repl import Repl
 from memcli.models.scripted import ScriptedLLM
 
 

@@ -9,8 +9,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from memcli import Config, Memory
-from memcli.cli.environment import Environment
-from memcli.store import Store
+from memcli.frontends.cli.environment import Environment
+from memcli.storage import Store
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
 LATER = T0 + timedelta(days=300)

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from memcli import Config, InvalidInput, Memory
-from memcli.export_format import load_json
+from memcli.storage.export_format import load_json
 
 
 def build(mem: Memory) -> None:
@@ -180,7 +180,7 @@ def test_bad_fading_fields_are_rejected(mem: Memory) -> None:
 
 def test_moving_over_from_the_mcp_memory_server(mem: Memory, tmp_path) -> None:
     """The reference MCP memory server's memory.json: JSON lines of entities and relations."""
-    from memcli.export_format import load_document
+    from memcli.storage.export_format import load_document
 
     lines = [
         {"type": "entity", "name": "default_user", "entityType": "person",
@@ -204,7 +204,7 @@ def test_moving_over_from_openmemory(mem: Memory, tmp_path) -> None:
     import io
     import zipfile
 
-    from memcli.export_format import load_document
+    from memcli.storage.export_format import load_document
 
     export = {"user": {"user_id": "mina"}, "export_meta": {"version": "1"}, "memories": [
         {"id": "a1", "content": "Prefers tea over coffee", "metadata": {}, "state": "active",

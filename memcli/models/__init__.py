@@ -7,6 +7,6 @@ importing this package is cheap.
 
 from __future__ import annotations
 
-from .embedder import Embedder, make_embedder
+from memcli.models.embedder import Embedder, make_embedder
 
 __all__ = ["Embedder", "make_embedder"]

@@ -26,7 +26,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .bert_numpy import BertWeights
+from memcli.models.bert_numpy import BertWeights
 
 _MS = "com.microsoft"
 

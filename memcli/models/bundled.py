@@ -9,8 +9,8 @@ import os
 from pathlib import Path
 from typing import Callable
 
-from ..errors import ModelError
-from ..files import private_dir, private_tmp_path, write_private
+from memcli.base.errors import ModelError
+from memcli.base.files import private_dir, private_tmp_path, write_private
 
 Progress = Callable[[str, int, int], None]
 

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterator, Mapping
 
-from ..errors import ModelError
-from ..files import private_dir, write_private
-from .gguf import GGUFInfo, inspect, split_parts
+from memcli.base.errors import ModelError
+from memcli.base.files import private_dir, write_private
+from memcli.models.gguf import GGUFInfo, inspect, split_parts
 
 BUNDLED_BASE = "gemma3-270m"
 BUNDLED_INSTRUCT = "smollm2-135m-instruct"
@@ -183,7 +183,7 @@ class Catalog:
                         yield "huggingface", _stem(path), path
 
     def _bundled(self) -> None:
-        from .bundled import smollm2_path
+        from memcli.models.bundled import smollm2_path
 
         models_dir = self.places.models_dir
         try:

@@ -28,7 +28,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal, Optional
 
-from ..errors import ConfigError
+from memcli.base.errors import ConfigError
 
 Weights = Literal["int8", "uint8"]
 

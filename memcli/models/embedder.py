@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol, Sequence, runtime_checkable
 
-from ..errors import ConfigError
+from memcli.base.errors import ConfigError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -40,11 +40,11 @@ class Embedder(Protocol):
 def make_embedder(name: str) -> Embedder:
     """Build the embedder named in the config: ``minilm`` or ``fake``."""
     if name == "fake":
-        from .fake import HashEmbedder
+        from memcli.models.fake import HashEmbedder
 
         return HashEmbedder()
     if name == "minilm":
-        from .minilm import MiniLMEmbedder
+        from memcli.models.minilm import MiniLMEmbedder
 
         return MiniLMEmbedder()
     raise ConfigError(f"unknown embedder {name!r} (choose 'minilm' or 'fake')")

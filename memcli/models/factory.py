@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-from .llm import LLM
+from memcli.models.llm import LLM
 
 
 def make_llm(
@@ -23,11 +23,11 @@ def make_llm(
     prefix of one), or a path to a GGUF file. ``n_ctx`` 0 sizes the context
     from the model."""
     if model == "fake":
-        from .scripted import ScriptedLLM
+        from memcli.models.scripted import ScriptedLLM
 
         return ScriptedLLM(n_ctx=n_ctx or 2048)
-    from .catalog import Places
-    from .loading import CATALOG_CACHE, ModelOpener
+    from memcli.models.catalog import Places
+    from memcli.models.loading import CATALOG_CACHE, ModelOpener
 
     opener = ModelOpener(Places.default(model_dirs, models_dir), models_dir,
                          cache_file=models_dir / CATALOG_CACHE, n_ctx=n_ctx, threads=threads,

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import ModelError
+from memcli.base.errors import ModelError
 
 
 def check_gguf(path: Path, config_hint: str) -> None:

@@ -10,9 +10,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
-from ..errors import ModelError
-from .gguf import GGUFInfo, check_gguf
-from .llm import ChatMessage
+from memcli.base.errors import ModelError
+from memcli.models.gguf import GGUFInfo, check_gguf
+from memcli.models.llm import ChatMessage
 
 
 # End-of-turn markers of common chat templates: generation stops at the one the

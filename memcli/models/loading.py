@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
-from ..errors import ModelError
-from .catalog import BUNDLED_BASE, Catalog, ModelEntry, Places, looks_like_path
-from .gguf import GGUFInfo, check_gguf, inspect
-from .llm import LLM, ChatMessage
+from memcli.base.errors import ModelError
+from memcli.models.catalog import BUNDLED_BASE, Catalog, ModelEntry, Places, looks_like_path
+from memcli.models.gguf import GGUFInfo, check_gguf, inspect
+from memcli.models.llm import LLM, ChatMessage
 
 Progress = Callable[[str, int, int], None]
 MIN_CTX = 512
@@ -99,7 +99,7 @@ class ModelOpener:
         and check it from its header. The bundled Gemma is assembled here."""
         model = model.strip()
         if not model or model == BUNDLED_BASE:
-            from .bundled import ensure_bundled_model
+            from memcli.models.bundled import ensure_bundled_model
 
             path, label = ensure_bundled_model(self.models_dir, self.progress), BUNDLED_BASE
         elif looks_like_path(model):
@@ -117,7 +117,7 @@ class ModelOpener:
         return ModelChoice(label, path, info, context_for(info, self.n_ctx, free))
 
     def load(self, choice: ModelChoice) -> LLM:
-        from .llama import LlamaCppLLM
+        from memcli.models.llama import LlamaCppLLM
 
         return LlamaCppLLM(choice.path, n_ctx=choice.n_ctx, threads=self.threads, config_hint=self.config_hint,
                            label=choice.label, info=choice.info)

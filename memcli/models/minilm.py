@@ -9,8 +9,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..errors import ModelError
-from ..text import embedding_input, without_emoji
+from memcli.base.errors import ModelError
+from memcli.base.text import embedding_input, without_emoji
 
 
 def bundled_model_dir() -> Path:
@@ -81,11 +81,11 @@ class MiniLMEmbedder:
         """The ONNX Runtime encoder, or the NumPy one where onnxruntime is missing."""
         with self._lock:
             if self._fast is None:
-                from .bert_numpy import BertWeights, NumpyBert
+                from memcli.models.bert_numpy import BertWeights, NumpyBert
 
                 weights = BertWeights(bundled_model_dir())
                 try:
-                    from .bert_onnx import OnnxBert
+                    from memcli.models.bert_onnx import OnnxBert
 
                     self._fast = OnnxBert(weights)
                 except ImportError:
@@ -97,8 +97,8 @@ class MiniLMEmbedder:
         person types the first line)."""
         fast = self._load_fast()
         if hasattr(fast, "session"):
-            from ..threads import cores
-            from .cpu import int8_weights
+            from memcli.base.threads import cores
+            from memcli.models.cpu import int8_weights
 
             fast.session(cores())
             matrices = int8_weights()
@@ -108,7 +108,7 @@ class MiniLMEmbedder:
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        from ..threads import cores, one_blas_thread
+        from memcli.base.threads import cores, one_blas_thread
 
         texts = [without_emoji(t) for t in texts]
 
@@ -157,9 +157,9 @@ class MiniLMEmbedder:
         fast = self._load_fast()
         if not hasattr(fast, "states"):
             return self.embed([embedding_input(t, c) for c, t in pairs])
-        from ..threads import cores
-        from .cpu import int8_weights
-        from .windows import embed_in_windows
+        from memcli.base.threads import cores
+        from memcli.models.cpu import int8_weights
+        from memcli.models.windows import embed_in_windows
 
         threads, matrices = cores(), int8_weights() or "float32"
         return embed_in_windows(pairs, fast.w.pieces, lambda ids, mask: fast.states(ids, mask, threads, matrices),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Callable, Iterator, Sequence
 
-from .llm import ChatMessage
+from memcli.models.llm import ChatMessage
 
 Reply = str | Callable[[str], str] | BaseException
 

@@ -36,7 +36,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from ..text import embedding_input
+from memcli.base.text import embedding_input
 
 # MiniLM was trained on inputs of up to 128 tokens; 256 lost recall, and 64
 # had the best recall and the smallest loss on any one conversation.

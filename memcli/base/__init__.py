@@ -1,0 +1,3 @@
+"""The bottom floor: errors, the fixed vocabularies, the record types, settings, text and time
+utilities, files and privacy screening. Imports nothing else of memcli.
+"""

@@ -1,0 +1,3 @@
+"""How people write: names and nicknames, chat short forms, misspellings, and whether a
+model's words are grounded in the person's own.
+"""
