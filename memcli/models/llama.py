@@ -3,10 +3,7 @@ construction only, so nothing pays for it until a chat starts."""
 
 from __future__ import annotations
 
-import os
-import sys
 import threading
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
@@ -34,21 +31,16 @@ class LlamaCppLLM:
                  label: str = "", info: GGUFInfo | None = None) -> None:
         check_gguf(path, config_hint)
         try:
-            from llama_cpp import Llama
+            from memcli.models.llama_runtime import LoadFailed, load, vocabulary
         except ImportError:
             raise ModelError("llama-cpp-python is not installed (pip install llama-cpp-python)") from None
-        log = _LoadLog()
         try:
-            with log, _without_amx_buffers():
-                # swa_full: a sliding-window model (Gemma 3) can otherwise not
-                # keep a prefix of its cache, and every turn would start cold.
-                self._llm: Any = Llama(
-                    model_path=str(path), n_ctx=n_ctx, n_threads=threads, n_threads_batch=threads,
-                    verbose=False, seed=0, swa_full=True,
-                )
-        except (ValueError, RuntimeError) as exc:
-            reason = log.reason() or str(exc)
-            raise ModelError(f"llama.cpp cannot load {path}: {reason}") from None
+            # swa_full: a sliding-window model (Gemma 3) can otherwise not
+            # keep a prefix of its cache, and every turn would start cold.
+            self._llm: Any = load(str(path), n_ctx=n_ctx, n_threads=threads, n_threads_batch=threads,
+                                  seed=0, swa_full=True)
+        except LoadFailed as exc:
+            raise ModelError(f"llama.cpp cannot load {path}: {exc.reason}") from None
         self.path = path
         self.id = path.name
         self.label = label or path.name
@@ -56,11 +48,11 @@ class LlamaCppLLM:
         meta = self._llm.metadata or {}
         self.chat_template: str = meta.get("tokenizer.chat_template") or ""
         self.has_chat_template = bool(self.chat_template)
-        model = self._llm._model
-        self.parameters = info.parameters if info else int(model.n_params())
-        self._bos = model.token_get_text(model.token_bos()) if model.token_bos() >= 0 else ""
-        self._eos = model.token_get_text(model.token_eos()) if model.token_eos() >= 0 else ""
-        self._add_bos = bool(model.add_bos_token())
+        vocab = vocabulary(self._llm)
+        self.parameters = info.parameters if info else vocab["parameters"]
+        self._bos_id: int = vocab["bos_id"]
+        self._bos, self._eos, self._eot = vocab["bos"], vocab["eos"], vocab["eot"]
+        self._add_bos = vocab["add_bos"]
         self.turn_stops = self._template_stops()
         self._formatters: dict[bool, Any] = {}
         self._grammars: dict[str, Any] = {}
@@ -75,12 +67,8 @@ class LlamaCppLLM:
         stops = [m for m in _TURN_MARKERS if m in self.chat_template]
         if self._eos and self._eos not in stops and self.chat_template:
             stops.append(self._eos)
-        model = self._llm._model
-        eot = model.token_eot()
-        if eot >= 0:
-            text = model.token_get_text(eot)
-            if text and text not in stops:
-                stops.append(text)
+        if self._eot and self._eot not in stops:
+            stops.append(self._eot)
         stops += [m for m in _TURN_STARTS if m.split("user")[0] in self.chat_template]
         return stops
 
@@ -105,13 +93,13 @@ class LlamaCppLLM:
 
     def _tokens(self, prompt: str) -> list[int]:
         tokens = list(self._llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True))
-        bos = self._llm._model.token_bos()
+        bos = self._bos_id
         if self._add_bos and bos >= 0 and (not tokens or tokens[0] != bos):
             tokens.insert(0, bos)
         return tokens
 
     def _reusable(self, tokens: list[int]) -> int:
-        cached = self._llm._input_ids[: self._llm.n_tokens]
+        cached = self._llm.input_ids[: self._llm.n_tokens]
         reused = 0
         for a, b in zip(cached, tokens):
             if a != b:
@@ -178,8 +166,7 @@ class LlamaCppLLM:
         key = json.dumps(schema, sort_keys=True)
         grammar = self._grammars.get(key)
         if grammar is None:
-            with quiet_stderr():
-                grammar = LlamaGrammar.from_json_schema(key, verbose=False)
+            grammar = LlamaGrammar.from_json_schema(key, verbose=False)
             self._grammars[key] = grammar
         deadline = time.monotonic() + timeout_s if timeout_s is not None else None
         pieces: list[str] = []
@@ -199,131 +186,3 @@ class LlamaCppLLM:
             llm, self._llm = self._llm, None
         if llm is not None:
             llm.close()
-
-
-class _LoadLog:
-    """Catches what llama.cpp logs while a model loads, through its log
-    callback, so a refusal can say why ("unknown model architecture: 'x'") in
-    one line instead of llama-cpp-python's bare "Failed to load model", and
-    none of it reaches the terminal.
-
-    llama-cpp-python's own way of keeping a load quiet points file
-    descriptors 1 and 2 (and sys.stdout) at /dev/null for the whole load; with
-    the load in a background thread that blanked the REPL's prompt, drawn
-    meanwhile. It is switched off here: the callback already catches the log."""
-
-    _lock = threading.Lock()  # the callback is process-wide: one load at a time
-
-    def __init__(self) -> None:
-        self._lines: list[str] = []
-        self._callback: Any = None
-
-    def __enter__(self) -> "_LoadLog":
-        if os.environ.get("MEMCLI_DEBUG"):
-            return self
-        import ctypes
-
-        import llama_cpp
-        import llama_cpp._internals as internals
-        import llama_cpp.llama as llama_module
-
-        llama_module.suppress_stdout_stderr = internals.suppress_stdout_stderr = _Unsuppressed  # type: ignore
-        self._lock.acquire()
-
-        def collect(level: int, text: bytes, user_data: Any) -> None:
-            self._lines.append(text.decode("utf-8", "replace"))
-
-        self._callback = llama_cpp.llama_log_callback(collect)  # kept referenced while installed
-        llama_cpp.llama_log_set(self._callback, ctypes.c_void_p(0))
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._callback is None:
-            return
-        import ctypes
-
-        import llama_cpp
-        from llama_cpp import _logger
-
-        llama_cpp.llama_log_set(_logger.llama_log_callback, ctypes.c_void_p(0))
-        self._lock.release()
-
-    def reason(self) -> str:
-        import re
-
-        text = "".join(self._lines)
-        found = re.findall(r"error loading model(?: [a-z ]+)?: (.+)", text)
-        if found:
-            # the innermost cause: "error loading model: error loading model architecture: unknown ..."
-            return re.sub(r"^(error loading model[a-z ]*: )+", "", found[-1]).strip()
-        lines = [line.strip() for line in text.splitlines() if "error" in line.lower() or "failed" in line.lower()]
-        return lines[-1] if lines else ""
-
-
-class _Unsuppressed:
-    """Stands in for llama-cpp-python's suppress_stdout_stderr (see _LoadLog)."""
-
-    def __init__(self, disable: bool = True) -> None:
-        pass
-
-    def __enter__(self) -> "_Unsuppressed":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-
-@contextmanager
-def _without_amx_buffers() -> Iterator[None]:
-    """Load weights without llama.cpp's extra CPU buffer types when the build
-    uses Intel AMX.
-
-    Why: a llama.cpp built with -march=native on a CPU with AMX repacks Q4_K
-    weights into AMX buffers, and its AMX matrix multiply then segfaults on the
-    first decode (ggml-org/llama.cpp#20824; seen here with the bundled Gemma on
-    a Xeon with amx_int8). pip caches the wheel it compiled, so an install-time
-    flag cannot be relied on; switching the extra buffers off at load time can.
-    Elsewhere (AVX2 machines, AMD) nothing changes."""
-    import llama_cpp
-    import llama_cpp.llama_cpp as api
-
-    info = llama_cpp.llama_print_system_info().decode("utf-8", "replace").replace(" ", "")
-    default = getattr(api, "llama_model_default_params", None)
-    if "AMX_INT8=1" not in info or default is None:
-        yield
-        return
-
-    def params() -> Any:
-        p = default()
-        if hasattr(p, "use_extra_bufts"):
-            p.use_extra_bufts = False
-        return p
-
-    api.llama_model_default_params = params
-    try:
-        yield
-    finally:
-        api.llama_model_default_params = default
-
-
-@contextmanager
-def quiet_stderr() -> Iterator[None]:
-    """llama.cpp writes notices straight to file descriptor 2, past Python's
-    sys.stderr; silence them while the model loads (MEMCLI_DEBUG=1 keeps them)."""
-    if os.environ.get("MEMCLI_DEBUG"):
-        yield
-        return
-    try:
-        saved = os.dup(2)
-    except OSError:
-        yield
-        return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        sys.stderr.flush()
-        os.dup2(devnull, 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
