@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Callable
 
 from memcli.base.errors import InvalidInput
+from memcli.base.tuning import CONTEXT_WORDS
 
 _SPACES = re.compile(r"\s+")
 _RELATIVE = re.compile(r"^(\d+)\s*([mhdw])$")
@@ -135,12 +136,9 @@ def parse_iso(value: str) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
-# How many words of what was said just before a sentence are embedded with it
-# (never shown, never keyword-searched): "For walking or running?" is found by
-# a question about new shoes when the line before it mentioned them. Measured
-# on LoCoMo (raw, 300 words): 0 words 0.766; 8: 0.776; 12: 0.786; 16: 0.784;
-# 24: 0.788; higher on each of the six conversations with 16.
-CONTEXT_WORDS = 16
+# CONTEXT_WORDS of what was said just before a sentence are embedded with it
+# (never shown): "For walking or running?" is found by a question about new
+# shoes when the line before it mentioned them (memcli/base/tuning.py).
 
 
 def lead_in(before: str, words: int = CONTEXT_WORDS) -> str:

@@ -35,11 +35,12 @@ import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
+from memcli.base.tuning import LEARN_AT_LEAST, LEARN_SHARE, PREFIX_LETTERS
 
+# "Al" begins too many names to mean any one of them: PREFIX_LETTERS at least.
 NAME_WORD = re.compile(r"\b[A-Z][a-z]+\b")
 # A query typed in lower case may name someone too ("what did mel paint")
 TYPED_WORD = re.compile(r"\b[A-Za-z][a-z]+\b")
-PREFIX_LETTERS = 3  # "Al" begins too many names to mean any one of them
 
 
 @lru_cache(maxsize=1)
@@ -100,10 +101,8 @@ VOCATIVE = (r"^(?:(?:{g}|{x})[,!]?\s+)?{w}\s*[,!?]|^(?:{x}[,!]?\s+)?{g}[,!]?\s+{
 INTRODUCED = r"(?:\bcall me|\bmy name is|\bname's|^this is)\s+{w}\b(?!['’])|^{w} here\s*(?:[,.!-]|$)"
 # Said to Sam after a greeting only: "hey sam", "thanks sam", "omg hi sam".
 GREETED = r"^(?:{x}[,!]?\s+)?{g}[,!]?\s+{w}\b(?!['’])"
-# Evidence needed before a name is taken as a speaker's: two sayings, and
-# most of them pointing at the same one.
-LEARN_AT_LEAST = 2
-LEARN_SHARE = 0.75
+# Evidence needed before a name is taken as a speaker's: LEARN_AT_LEAST sayings,
+# LEARN_SHARE of them pointing at the same one.
 
 
 def sentences(text: str) -> list[str]:

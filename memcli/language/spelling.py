@@ -22,10 +22,10 @@ import re
 import sqlite3
 import threading
 from typing import Iterable, Sequence
+from memcli.base.tuning import MIN_LETTERS
 
-# Words shorter than this are left alone: one edit from a four-letter word
-# is mostly another word or a name.
-MIN_LETTERS = 5
+# Words shorter than MIN_LETTERS are left alone: one edit from a four-letter
+# word is mostly another word or a name.
 
 WORD = re.compile(r"[a-z]+")
 # Stems remembered per process (a few MB at most); forgotten all at once past it.

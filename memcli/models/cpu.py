@@ -7,13 +7,12 @@ weights in one of two ways:
 
 - signed weights (``int8``): on x86 with VNNI or AMX, one exact instruction.
   Without VNNI the same product runs through AVX2's ``vpmaddubsw``, whose
-  16-bit sums saturate: measured on a 2-core AVX2 EPYC, LoCoMo recall 0.824
-  against 0.829 with VNNI, three conversations lower;
+  16-bit sums saturate: measured on a 2-core AVX2 EPYC, LoCoMo recall fell
+  on three of the six conversations;
 - unsigned weights (``uint8``, zero point 128, the same numbers shifted):
-  AVX2 widens both sides to 16 bits first, so nothing saturates. Measured
-  there: recall 0.830, the VNNI figures to within float rounding, and 1.19x
-  as fast as float32 (signed: 1.37x, but inexact). With VNNI the signed form
-  is the fast one.
+  AVX2 widens both sides to 16 bits first, so nothing saturates: the VNNI
+  figures to within float rounding, and faster than float32 (signed is
+  faster still, but inexact). With VNNI the signed form is the fast one.
 
 Other CPUs (no AVX2, or not x86) keep float32: unmeasured there.
 ``MEMCLI_INT8=0`` or ``=1`` decides instead (to compare the two, or to keep

@@ -20,13 +20,11 @@ was said between them, such as the assistant's words) its context is put
 into the window before it. A piece too long for a window is embedded on its
 own, as before.
 
-Measured on the LoCoMo development six (README, "Ingestion"): raw-mode
-ingestion 1.5x as fast and recall 0.819 -> 0.824 with windows of 64 tokens
-(128: twice as fast, 0.822, with more lost on the worst conversation; 256:
-0.813; each piece's tokens attending only to its context and itself: 0.808).
-Where the CPU multiplies 8-bit weights exactly the windows run through MiniLM
-with 8-bit weights (:mod:`memcli.models.cpu`): with VNNI 1.66x as fast again,
-with AVX2 alone 1.19x; recall 0.825 -> 0.829 (0.830 on the AVX2 machine).
+On the LoCoMo development six this made raw-mode ingestion faster at a
+higher recall than one piece at a time (the window size and context weight
+are in :mod:`memcli.base.tuning`; figures in docs/benchmarks.md). Where the
+CPU multiplies 8-bit weights exactly the windows run through MiniLM with
+8-bit weights (:mod:`memcli.models.cpu`), faster again at the same recall.
 """
 
 from __future__ import annotations
@@ -37,20 +35,13 @@ from typing import Callable, Sequence
 import numpy as np
 
 from memcli.base.text import embedding_input
+from memcli.base.tuning import CONTEXT_WEIGHT, WINDOW
 
-# MiniLM was trained on inputs of up to 128 tokens; 256 lost recall, and 64
-# had the best recall and the smallest loss on any one conversation.
-WINDOW = 64
-# What each of a piece's context tokens weighs in its vector against its own
-# words' 1: the context says what a short line is about ("It's a mix of drama
-# and romance!" after talk of a screenplay) but should not outweigh a line
-# that says it all itself ("I'm passionate about improving education", which
-# at 1.0 was not among the 300 nearest to "What causes does John feel
-# passionate about supporting?"). Raw mode, development six, 2026-12-03, 1.0
-# -> 0.75: as given 0.835 -> 0.836 (open-domain 0.554 -> 0.574); every
-# real-chat trait by message 0.742 -> 0.752, by whole turns 0.804 -> 0.809;
-# the held-out lists 0.706 -> 0.710 (README, table of changes).
-CONTEXT_WEIGHT = 0.75
+# WINDOW tokens per MiniLM pass (it was trained on inputs of up to 128). Each of a
+# piece's context tokens weighs CONTEXT_WEIGHT in its vector against its own words'
+# 1: the context says what a short line is about ("It's a mix of drama and
+# romance!" after talk of a screenplay) but should not outweigh a line that says
+# it all itself. The values and what chose them: memcli/base/tuning.py.
 
 
 @dataclass

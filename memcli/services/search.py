@@ -35,10 +35,17 @@ from memcli.base.text import clean_text
 from memcli.base.threads import one_blas_thread
 from memcli.base.vocab import Kind
 
-RRF_K = 60  # reciprocal-rank fusion constant (Cormack et al.); ranks matter, raw scores do not
-# Candidates taken from each list before fusing: deeper lists let items that are
-# middling in both outrank the best of one (measured on LoCoMo: 30 beats 50 or 100).
-FUSION_DEPTH = 30
+from memcli.base.tuning import FUSION_DEPTH, LEARN_FROM, OTHER_SPEAKER, RRF_K, SAME_MESSAGE, SPELLING_UP_TO
+
+# Reciprocal-rank fusion (Cormack et al.): ranks matter, raw scores do not. Deeper
+# lists let items that are middling in both outrank the best of one, up to a point.
+# A sentence whose message already has a better sentence among the results keeps
+# SAME_MESSAGE of its score, so a list filled to a budget reaches more of what was
+# said. When the query names one speaker ("What are Nate's hobbies?"), what the
+# others said keeps OTHER_SPEAKER of its score. Misspellings are looked for while
+# the file holds up to SPELLING_UP_TO memories: reading a range of the keyword
+# index's vocabulary costs a pass over its words' matches (see KeywordIndex.terms).
+# The values and what chose them: memcli/base/tuning.py.
 STOPWORDS = frozenset("""a about above after again against all am an and any are as at be because been before
 being below between both but by can could did do does doing down during each few for from further had has have
 having he her here hers herself him himself his how i if in into is it its itself just me more most my myself
@@ -47,26 +54,6 @@ that the their theirs them themselves then there these they this those through t
 we were what when where which while who whom why will with would you your yours yourself yourselves ever did
 does tell know think""".split())
 
-
-# What a sentence keeps of its rank score when a better-ranked sentence of the
-# same message is already among
-# the results (LoCoMo, 300 words: 0.798 without, 0.818 at 0.5, 0.820 from 0.3
-# down to 0.1; every conversation gained).
-SAME_MESSAGE = 0.3
-# What a memory said by another speaker keeps of its rank score when the query
-# names one speaker ("What are Nate's hobbies?"): on LoCoMo 96% of such
-# questions' evidence is said by the one named. Raw mode, development six:
-# 0.830 -> 0.833 (multi-hop 0.600 -> 0.604, open-domain 0.538 -> 0.554); with
-# every real-chat trait 0.804 -> 0.812. Lower at 0.85 and 0.6 in the
-# development loop; x0.5 had cost 0.03 (the README's table of changes).
-OTHER_SPEAKER = 0.8
-# Memories read, newest first, to learn whom a name in a query means.
-LEARN_FROM = 200
-# Misspellings are looked for while the file holds up to this many memories:
-# reading a range of the keyword index's vocabulary costs a pass over its
-# words' matches, a few ms at this size for a range with a common word in it,
-# more past it (see KeywordIndex.terms).
-SPELLING_UP_TO = 100_000
 
 
 def message_key(item: MemoryItem) -> tuple[Any, ...]:
@@ -168,8 +155,7 @@ class Searcher:
         in a question it only pulls towards lines that happen to share its
         pieces; what the speaker said is in the first person. (A name does
         carry meaning: asked in the first person, questions about named
-        speakers lost 0.004 on LoCoMo, where handles gained 0.008; the
-        README's Names.)"""
+        speakers lost recall on LoCoMo, where handles gained.)"""
         if speaker is None or not handle(speaker):
             return query
         mine = first_person(query, speaker)

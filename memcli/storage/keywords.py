@@ -12,15 +12,13 @@ from __future__ import annotations
 
 import sqlite3
 from typing import TYPE_CHECKING, Sequence
+from memcli.base.tuning import KEYWORD_BUDGET
 
 if TYPE_CHECKING:
     from memcli.storage.owner import Owner
 
-# Most rows one keyword query ranks by BM25 (about 5 ms on a 2-core laptop).
-# Measured with all six LoCoMo conversations in one user (9,023 memories):
-# recall at 300 words 0.752 with 8,000 or 3,000, 0.745 with 2,000; a long
-# query of common words at 10k memories took 12 ms with 8,000, 6 ms with 3,000.
-KEYWORD_BUDGET = 3000
+# At most KEYWORD_BUDGET rows are ranked by BM25 per query, which bounds its cost
+# at any size (memcli/base/tuning.py).
 # Keyword queries look in a memory's text and its context.
 MATCH_COLUMNS = "{text context}"
 
@@ -77,9 +75,8 @@ class KeywordIndex:
                 # One word, past the budget: its newest matches, newest first. BM25
                 # would only order them by length (one word's weight is the same for
                 # all), and its weight alone costs FTS5 a pass over every match of
-                # the word (10-24 ms at 500k memories, growing with the file). On
-                # LoCoMo with the budget cut to 100 to force this case, recall was
-                # 0.806 this way and 0.807 by BM25. The score, 0.0, is what BM25
+                # the word (10-24 ms at 500k memories, growing with the file), for
+                # the same recall as ranking them by BM25. The score, 0.0, is what BM25
                 # gives a word that common, and sorts these after any cold-tier
                 # match of a rarer word.
                 top = [(r[0], 0.0) for r in self.store.conn.execute(

@@ -198,10 +198,9 @@ def _m0007_embedding_context(db: Any) -> None:
         "CREATE VIRTUAL TABLE memories_fts USING fts5(text, fts_owner, context, content='memories',"
         " content_rowid='id', tokenize='porter unicode61')"
     )
-    # BM25 weight of the context against the text's 1.0 (a literal: a migration
-    # never changes once released). LoCoMo recall at 300 words, raw, context
-    # embedded: 0.784 with no keyword context; 0.796 / 0.799 / 0.798 / 0.793 at
-    # 0.15 / 0.3 / 0.45 / 0.6; higher on each of the six conversations at 0.3.
+    # BM25 weight of the context against the text's 1.0: KEYWORD_CONTEXT in
+    # memcli/base/tuning.py, written as a literal (a migration never changes once
+    # released; tests/test_tuning.py checks the two agree).
     db.execute("INSERT INTO memories_fts(memories_fts, rank) VALUES ('rank', 'bm25(1.0, 0.0, 0.3)')")
     db.execute(
         "CREATE TRIGGER memories_fts_insert AFTER INSERT ON memories BEGIN"
