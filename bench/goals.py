@@ -12,15 +12,13 @@ full (the README's tables come from those):
 - ``loaded``: ``Memory.search`` on 2,500 memories of one user (about what a
   1,500-turn chat leaves) with one CPU-bound process beside it
   (bench_query.py); goal p95 <= 2x p50.
-- ``locomo``: the LoCoMo harness in raw mode on the development conversations
-  (locomo.py): ingestion goal >= 150 turns/s, and recall, which must not fall
-  below the README's 0.825 (the held-out goals, 0.83 on unseen LoCoMo
-  conversations and 0.70 on unseen real chats, are checked on data this
-  repository does not hold). Then the same conversations typed as a real
-  chat (every trait of locomo.py: handles for labels, lower case, bursts,
-  typos, short forms, emoji), each message its own evidence
-  (``--sentence-evidence``): a stand-in for the real-chat goal, shown beside
-  it and not judged.
+- ``locomo``: the LoCoMo harness in raw mode (locomo.py): ingestion goal
+  >= 150 turns/s, and recall at 300 words on LoCoMo and on real human chats.
+  Recall figures from development data (``--data``, ``--realtalk``: what the
+  project was tuned on) are printed in the development column and never
+  judged; the goals are judged only on held-out conversations
+  (``--heldout-locomo``, ``--heldout-realtalk``), which this repository
+  does not hold: without them the held-out column says so.
 - ``mem0``: Mem0 and memcli side by side in this process, 1k and 10k
   memories (peers/mem0_side_by_side.py, needs ``pip install -e '.[bench]'``);
   goal memcli search p50 / Mem0's <= 1.0.
@@ -62,10 +60,12 @@ STEPS = ["cli", "loaded", "locomo", "mem0", "large"]
 
 
 def goal(name: str, target: str, figure: str, met: bool | None, source: str,
-         unjudged: str = "not measured") -> dict[str, Any]:
-    """One row; ``met`` is None where the figure cannot be judged, and
-    ``unjudged`` says why."""
-    return {"goal": name, "target": target, "figure": figure,
+         unjudged: str = "not measured", development: str = "") -> dict[str, Any]:
+    """One row. ``figure`` is the judged one (a speed, or a figure on held-out
+    data); ``development`` a figure on data the project was tuned on, shown and
+    never judged. ``met`` is None where nothing can be judged, and ``unjudged``
+    says why."""
+    return {"goal": name, "target": target, "development": development, "figure": figure,
             "met": "yes" if met else unjudged if met is None else "no", "source": source}
 
 
@@ -89,40 +89,42 @@ def loaded_goal(minilm: Any, queries: int) -> list[dict[str, Any]]:
                  f"{p50:.1f} / {p95:.1f} ms ({p95 / p50:.1f}x)", p95 <= 2 * p50, "bench/bench_query.py --hogs 1")]
 
 
-def locomo_goal(data: Path) -> list[dict[str, Any]]:
-    from locomo import CHATSPEAK, EMOJI, Typing, read_lists, read_names, run_mode
+def recall_text(r: dict[str, Any]) -> str:
+    cats = r["recall_by_category"]
+    return (f"{r['recall']:.3f} (multi-hop {cats.get('multi-hop', 0):.3f}, "
+            f"open-domain {cats.get('open-domain', 0):.3f}; {r['questions']} questions)")
 
-    files = sorted(data.glob("*.json"))
-    if not files:
+
+def locomo_goal(data: Path, realtalk: Path | None, heldout_locomo: Path | None,
+                heldout_realtalk: Path | None) -> list[dict[str, Any]]:
+    from locomo import run_mode
+
+    def run(folder: Path | None) -> dict[str, Any] | None:
+        files = sorted(folder.glob("*.json")) if folder else []
+        if not files:
+            return None
+        with tempfile.TemporaryDirectory(prefix="memcli-goals-") as tmp:
+            return run_mode(files, False, 300, 50, Path(tmp))
+
+    dev = run(data)
+    if dev is None:
         return [goal("ingestion, LoCoMo raw mode", ">= 150 turns/s", f"no conversations in {data}", None,
                      "bench/locomo.py")]
-    with tempfile.TemporaryDirectory(prefix="memcli-goals-") as tmp:
-        r = run_mode(files, False, 300, 50, Path(tmp))
-    # locomo.py --labels bench/names/labels.tsv --lowercase --lowercase-questions --bursts --typos 0.05
-    #           --chatspeak 0.5 --emoji 0.3 --sentence-evidence
-    chat = Typing(labels=read_names(HERE / "names" / "labels.tsv"), bursts=True, typos=0.05, lowercase=True,
-                  slang=0.5, slang_forms=read_lists(CHATSPEAK), emoji=0.3, emoji_words=read_lists(EMOJI),
-                  sentence_ids=True)
-    with tempfile.TemporaryDirectory(prefix="memcli-goals-") as tmp:
-        typed = run_mode(files, False, 300, 50, Path(tmp), typing=chat, lowercase_questions=True, by_sentence=True)
-    cats = r["recall_by_category"]
     # which graph ran the windows depends on the CPU (memcli/models/cpu.py)
     from memcli.models.cpu import int8_weights
 
     weights = int8_weights() or "float32"
-    return [goal("ingestion, LoCoMo raw mode", ">= 150 turns/s",
-                 f"{r['ingest_turns_per_s']:.0f} turns/s ({weights} windows)",
-                 r["ingest_turns_per_s"] >= 150, "bench/locomo.py --mode raw"),
-            goal(f"LoCoMo recall at 300 words, the conversations here ({len(files)})", ">= 0.825 (no fall)",
-                 f"{r['recall']:.3f} (multi-hop {cats.get('multi-hop', 0):.3f}, "
-                 f"open-domain {cats.get('open-domain', 0):.3f})",
-                 r["recall"] >= 0.825, "bench/locomo.py --mode raw"),
-            goal("LoCoMo recall, unseen conversations / real chats", ">= 0.83 / >= 0.70", "held-out data, not here",
-                 None, ""),
-            goal("the same conversations typed as a real chat, each message its own evidence (a stand-in)",
-                 "(>= 0.70 on real chats)", f"{typed['recall']:.3f}", None,
-                 "bench/locomo.py --labels bench/names/labels.tsv --lowercase --lowercase-questions --bursts "
-                 "--typos 0.05 --chatspeak 0.5 --emoji 0.3 --sentence-evidence", unjudged="a stand-in, not judged")]
+    rows = [goal("ingestion, LoCoMo raw mode", ">= 150 turns/s",
+                 f"{dev['ingest_turns_per_s']:.0f} turns/s ({weights} windows)",
+                 dev["ingest_turns_per_s"] >= 150, "bench/locomo.py --mode raw")]
+    for name, target, tuned, held, threshold in (
+            ("LoCoMo recall at 300 words", ">= 0.85 held out", dev, run(heldout_locomo), 0.85),
+            ("real human chats, recall at 300 words", ">= 0.75 held out (>= 0.70 development)",
+             run(realtalk), run(heldout_realtalk), 0.75)):
+        rows.append(goal(name, target, recall_text(held) if held else "held-out data, not here",
+                         held["recall"] >= threshold if held else None, "bench/locomo.py --mode raw",
+                         development=recall_text(tuned) if tuned else "not run"))
+    return rows
 
 
 def mem0_goal(minilm: Any, queries: int) -> list[dict[str, Any]]:
@@ -165,7 +167,11 @@ def large_goal(minilm: Any, n: int, queries: int) -> list[dict[str, Any]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, default=HERE.parent.parent / "shared" / "data" / "locomo")
+    shared = HERE.parent.parent / "shared" / "data"
+    parser.add_argument("--data", type=Path, default=shared / "locomo", help="LoCoMo development conversations")
+    parser.add_argument("--realtalk", type=Path, default=shared / "realtalk", help="real chats, development")
+    parser.add_argument("--heldout-locomo", type=Path, help="LoCoMo conversations the project never saw")
+    parser.add_argument("--heldout-realtalk", type=Path, help="real chats of people the project never saw")
     parser.add_argument("--large", type=int, default=1_000_000, help="memories of the large run (0 leaves it out)")
     parser.add_argument("--queries", type=int, default=100)
     parser.add_argument("--skip", default="", help=f"comma-separated steps to leave out, of {','.join(STEPS)}")
@@ -184,7 +190,7 @@ def main() -> None:
     steps: dict[str, Callable[[], list[dict[str, Any]]]] = {
         "cli": cli_goal,
         "loaded": lambda: loaded_goal(minilm, args.queries),
-        "locomo": lambda: locomo_goal(args.data),
+        "locomo": lambda: locomo_goal(args.data, args.realtalk, args.heldout_locomo, args.heldout_realtalk),
         "mem0": lambda: mem0_goal(minilm, args.queries),
         "large": lambda: large_goal(minilm, args.large, args.queries),
     }
@@ -201,9 +207,10 @@ def main() -> None:
         print(json.dumps(report, indent=2))
         return
     print(f"machine: {report['machine']}")
-    print(table(["goal", "target", "figure", "met", "measured in full by"],
-                [[r["goal"], r["target"], r["figure"], r["met"], f"`{r['source']}`" if r["source"] else ""]
-                 for r in rows]))
+    print(table(["goal", "target", "development (tuned on, not judged)", "judged figure", "met",
+                 "measured in full by"],
+                [[r["goal"], r["target"], r["development"] or "-", r["figure"], r["met"],
+                  f"`{r['source']}`" if r["source"] else ""] for r in rows]))
 
 
 if __name__ == "__main__":
