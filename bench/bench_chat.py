@@ -218,7 +218,9 @@ def session_figures(model: str, think_s: float) -> dict[str, object]:
             mem.embedder.embed(["warm up"])
             mem.llm = llm
             if mem._core.instruction_tuned:  # measured once per model file, outside the timings
-                mem._core.verdict()
+                from memcli.services.calibration import verdict
+
+                verdict(mem._core)
             mem.add([{"role": "user", "content": line} for line in EARLIER], user_id="mina", infer=True)
             chat = ChatSession(mem, llm, config.chat, "mina")
             rows = []

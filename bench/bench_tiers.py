@@ -97,14 +97,14 @@ def measure(m: Memory, queries: list[str], vectors: Any, expected: dict[str, int
     core = m._core
     searcher = m._searcher
     cold_reads = 0
-    original, rule = core.cold_vectors, searcher._cold_needed
+    original, rule = core.cold.vectors, searcher._cold_needed
 
     def counted(user: str) -> Any:
         nonlocal cold_reads
         cold_reads += 1
         return original(user)
 
-    core.cold_vectors = counted  # type: ignore[method-assign]
+    core.cold.vectors = counted  # type: ignore[method-assign]
     if cold != "default":
         searcher._cold_needed = lambda *args: cold == "always"  # type: ignore[method-assign]
     times, hits = [], 0
@@ -118,7 +118,7 @@ def measure(m: Memory, queries: list[str], vectors: Any, expected: dict[str, int
             if expected is not None and expected[q] in [i.id for i in found]:
                 hits += 1
     finally:
-        core.cold_vectors, searcher._cold_needed = original, rule  # type: ignore[method-assign]
+        core.cold.vectors, searcher._cold_needed = original, rule  # type: ignore[method-assign]
     p50, p95 = percentiles(times)
     return {"p50": p50, "p95": p95, "cold_share": cold_reads / len(queries),
             "recall": hits / len(queries) if expected is not None else None}

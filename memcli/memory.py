@@ -183,7 +183,7 @@ class Memory:
     @property
     def embedder(self) -> Embedder:
         """The embedder, built on first use (the real one loads its model lazily too)."""
-        return self._core.embedder
+        return self._core.embedding.embedder
 
     @property
     def llm(self) -> Any:
@@ -443,12 +443,12 @@ class Memory:
     def screen(self, text: str) -> Screened:
         """The privacy policy's decision on text about to be stored as a memory:
         store, redact (the text comes back masked), ask, or never."""
-        return self._core.screen(text)
+        return self._core.privacy.screen(text)
 
     def log_text(self, text: str) -> str:
         """What the message log keeps of a line: values of classes whose policy is
         ``never`` or ``redact`` are masked there too."""
-        return self._core.log_text(text)
+        return self._core.privacy.log_text(text)
 
     def user_history_file(self, user_id: str) -> Path:
         """Where the REPL keeps this user's input history."""

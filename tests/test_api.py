@@ -377,10 +377,10 @@ def test_a_forked_child_gets_its_own_embedding_worker(tmp_path) -> None:
     from memcli.engine.core import Core
 
     core = Core(Config(embedder="fake", user="alice", db=str(tmp_path / "m.db")), embedder=ThreadedHashEmbedder())
-    parent = core.embed_soon(["I keep bees"]).result()
+    parent = core.embedding.embed_soon(["I keep bees"]).result()
 
     def child(out) -> None:
-        out.put(core.embed_soon(["I keep bees"]).result().tolist())  # the inherited pool has no thread here
+        out.put(core.embedding.embed_soon(["I keep bees"]).result().tolist())  # the inherited pool has no thread here
 
     results = multiprocessing.get_context("fork").Queue()
     process = multiprocessing.get_context("fork").Process(target=child, args=(results,))

@@ -23,7 +23,7 @@ def core(tmp_path: Path):
 
 
 def test_a_write_reaches_the_index_on_commit(core: Core) -> None:
-    [vector] = core.embed(["I keep bees"])
+    [vector] = core.embedding.embed(["I keep bees"])
     with core.write() as w:
         new_id = w.insert(item("I keep bees"), vector, actor="api")
         assert new_id not in core.index("alice").live  # not before the commit
@@ -33,13 +33,13 @@ def test_a_write_reaches_the_index_on_commit(core: Core) -> None:
 
 
 def test_a_failed_write_changes_neither_the_database_nor_the_index(core: Core) -> None:
-    [kept] = core.embed(["kept"])
+    [kept] = core.embedding.embed(["kept"])
     with core.write() as w:
         first = w.insert(item("kept"), kept, actor="api")
     before = set(core.index("alice").live)
     with pytest.raises(RuntimeError):
         with core.write() as w:
-            w.insert(item("lost"), core.embed(["lost"])[0], actor="api")
+            w.insert(item("lost"), core.embedding.embed(["lost"])[0], actor="api")
             w.delete(first, actor="api")
             raise RuntimeError("boom")
     assert [i.memory for i in core.store.memories.select("alice")] == ["kept"]
@@ -47,7 +47,7 @@ def test_a_failed_write_changes_neither_the_database_nor_the_index(core: Core) -
 
 
 def test_nested_writes_join_the_outer_transaction(core: Core) -> None:
-    vectors = core.embed(["one", "two"])
+    vectors = core.embedding.embed(["one", "two"])
     with core.write() as outer:
         a = outer.insert(item("one"), vectors[0], actor="api")
         with core.write() as inner:
@@ -70,15 +70,15 @@ def test_a_failed_savepoint_undoes_only_its_own_writes(tmp_path: Path) -> None:
 
 
 def test_another_process_catches_the_index_up_inside_a_write(core: Core, tmp_path: Path) -> None:
-    [vector] = core.embed(["mine"])
+    [vector] = core.embedding.embed(["mine"])
     with core.write() as w:
         w.insert(item("mine"), vector, actor="api")
     other = Core(Config(embedder="fake", user="alice", db=str(tmp_path / "m.db")))
     with other.write() as w:
-        theirs = w.insert(item("theirs"), other.embed(["theirs"])[0], actor="api")
+        theirs = w.insert(item("theirs"), other.embedding.embed(["theirs"])[0], actor="api")
     other.close()
     with core.write() as w:
-        ours = w.insert(item("ours"), core.embed(["ours"])[0], actor="api")
+        ours = w.insert(item("ours"), core.embedding.embed(["ours"])[0], actor="api")
     assert {theirs, ours} <= core.index("alice").live
 
 

@@ -73,7 +73,7 @@ class Adder:
         held: dict[int, AddResult] = {}
         accepted: list[MemoryItem] = []
         for pos, item in enumerate(items):
-            screened = self.core.screen(item.memory)
+            screened = self.core.privacy.screen(item.memory)
             if screened.action == Policy.NEVER:
                 held[pos] = AddResult(0, "", Event.REFUSED, screened.reason)
             elif screened.action == Policy.ASK and not confirmed:
@@ -108,7 +108,7 @@ class Adder:
                 first[key] = pos
                 todo.append(pos)
         renumber([(items[p], turns[p]) for p in todo])
-        vectors: Any = self.core.embed_pieces([items[p] for p in todo], conversation=conversation) if todo else []
+        vectors: Any = self.core.embedding.embed_pieces([items[p] for p in todo], conversation=conversation) if todo else []
         stamp = self.core.now_iso()
         with self.core.write() as w:
             for pos, vector in zip(todo, vectors):
@@ -135,7 +135,7 @@ class Adder:
             text = f"{name}: {part}" if name else part
             context = lead_in(said)
             out.append(replace(base, memory=text, metadata=dict(meta), source=dict(base.source),
-                               context=self.core.log_text(context) if context else None))
+                               context=self.core.privacy.log_text(context) if context else None))
             said = f"{said} {text}"
         return out
 

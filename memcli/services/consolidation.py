@@ -198,12 +198,12 @@ class Consolidator:
         # kept only when the memories it replaces support it
         if not text or not supported(text, " ".join(m.memory for m in members), 0.8):
             return None
-        return self.core.storable(text)
+        return self.core.privacy.storable(text)
 
     def _store_summaries(self, user: str, results: Sequence[Consolidation], actor: str) -> None:
         """Every summary in, every original out, in one transaction (all or
         nothing), then one index update, one save and one scrub."""
-        vectors = self.core.embed([r.summary for r in results])
+        vectors = self.core.embedding.embed([r.summary for r in results])
         now = self.core.now_iso()
         with self.core.write() as w:
             for result, vector in zip(results, vectors):

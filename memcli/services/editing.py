@@ -20,12 +20,12 @@ class Editor:
     def update(self, memory_id: Any, text: str, actor: str, user_id: str | None = None) -> MemoryItem:
         item = self.core.owned(memory_id, user_id)
         memory_id = item.id
-        screened = self.core.screen(clean_text(text))
+        screened = self.core.privacy.screen(clean_text(text))
         if screened.action == Policy.NEVER:
             raise InvalidInput(f"not stored: {screened.reason}")
         if screened.text == item.memory:
             return item
-        vector = self.core.embed([embedding_input(screened.text, item.context)])[0]
+        vector = self.core.embedding.embed([embedding_input(screened.text, item.context)])[0]
         with self.core.write() as w:
             w.update_text(memory_id, screened.text, vector, actor=actor)
         return self.core.store.memories.get(memory_id)

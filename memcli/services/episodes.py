@@ -43,14 +43,14 @@ class Episodes:
         """See :meth:`memcli.Memory.record_episode`."""
         self.core.require_long_term()
         user = self.core.user(user_id)
-        text = self.core.log_text(clean_text(summary, "episode summary"))
+        text = self.core.privacy.log_text(clean_text(summary, "episode summary"))
         kind_type = clean_text(type, "episode type")
         source: dict[str, Any] = {"session_id": session_id}
         if message_ids:
             source["message_ids"] = list(message_ids)
         item = MemoryItem(0, text, user, session_id=session_id, kind=Kind.EPISODE, metadata=check_metadata(metadata),
                           attribute=kind_type, valid_from=said_at_text(occurred_at, self.core.now_iso), source=source)
-        vector = self.core.embed([text])[0]
+        vector = self.core.embedding.embed([text])[0]
         with self.core.write() as w:
             w.insert(item, vector, actor=actor, reason=f"{kind_type} episode")
         return self.core.store.memories.get(item.id)
@@ -80,11 +80,11 @@ class Episodes:
             # A model's summary is kept only when the person's own lines support it,
             # and only what the privacy policy would store.
             if text and supported(text, " ".join(r.content for r in said), GROUNDED_SHARE):
-                text = self.core.storable(text)
+                text = self.core.privacy.storable(text)
             else:
                 text = None
         if not text:
-            text = extractive_summary([r.content for r in said], self.core.storable)
+            text = extractive_summary([r.content for r in said], self.core.privacy.storable)
         if not text:
             return None
         self.eraser.forget_session_summaries(session_id, user_id, actor, "session summary rewritten")

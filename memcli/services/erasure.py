@@ -41,9 +41,9 @@ class Eraser:
             rewritten = self._contexts_holding(calls, items)
             recomputed = {r.id for r in rewritten}
             neighbours = [i for i in self._windows_holding(calls, items) if i.id not in recomputed]
-            vectors: Any = self.core.embed([i.memory for i in rewritten]) if rewritten else []
+            vectors: Any = self.core.embedding.embed([i.memory for i in rewritten]) if rewritten else []
             # each alone: embedded in windows again they would share one with nothing forgotten
-            alone: Any = self.core.embed_pieces(neighbours) if neighbours else []
+            alone: Any = self.core.embedding.embed_pieces(neighbours) if neighbours else []
             with self.core.write() as w:
                 for item in items:
                     w.delete(item.id, actor=actor, reason=reason)
@@ -77,7 +77,7 @@ class Eraser:
         within a window's length of one of them (counted in words, of which a
         window holds at most as many as tokens). None when the embedder does not
         embed in windows."""
-        if getattr(self.core.embedder, "embed_conversation", None) is None:
+        if getattr(self.core.embedding.embedder, "embed_conversation", None) is None:
             return []
         from memcli.models.windows import WINDOW
 

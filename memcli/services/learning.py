@@ -70,7 +70,7 @@ class Learner:
         session = session_id or f"api-{said_at[:10]}-{user_key(user)[:6]}"
         with self.core.write() as w:
             w.open_session(session, user)
-            ids = [w.log(session, user, role, self.core.log_text(text), {**meta, **({"name": name} if name else {})},
+            ids = [w.log(session, user, role, self.core.privacy.log_text(text), {**meta, **({"name": name} if name else {})},
                          created_at=said_at)
                    for role, text, name, meta in items]
         results: list[AddResult] = []
@@ -101,11 +101,11 @@ class Learner:
                           source={"message_ids": [message_id], "session_id": session_id, "said_at": said_at})
         meta = {**(metadata or {}), "message_id": message_id}
         kept = []
-        for piece in self.adder.pieces(base, self.core.log_text(text), meta, speaker, before):
+        for piece in self.adder.pieces(base, self.core.privacy.log_text(text), meta, speaker, before):
             words = piece.memory.split(": ", 1)[1] if speaker else piece.memory
             if not worth_remembering(words) or (self.core.config.facts == "project" and self._about_life(words)):
                 continue
-            screened = self.core.screen(piece.memory)
+            screened = self.core.privacy.screen(piece.memory)
             if screened.action in (Policy.STORE, Policy.REDACT):
                 piece.memory, piece.sensitivity = screened.text, screened.label
                 kept.append(piece)
@@ -137,7 +137,7 @@ class Learner:
         if not facts:
             return results
         own = speaker if speaker and speaker != user_id else None
-        vectors = self.core.embed([f.text for f in facts])
+        vectors = self.core.embedding.embed([f.text for f in facts])
         source = {"message_ids": [message_id] if message_id is not None else [], "session_id": session_id,
                   "said_at": said_at}
         for fact, vector in zip(facts, vectors):
@@ -188,7 +188,7 @@ class Learner:
         if fact.extra.get("fallback"):
             origin += f" (LLM failed: {fact.extra['fallback']})"
         reason = f"{decision.reason}; {origin}"
-        screened = self.core.screen(fact.text)
+        screened = self.core.privacy.screen(fact.text)
         if screened.action == Policy.NEVER:
             return [AddResult(0, "", Event.REFUSED, screened.reason)]
         if screened.action == Policy.ASK and not confirmed:
@@ -200,7 +200,7 @@ class Learner:
                 "session_id": session_id, "said_at": said_at, "sensitivity": screened.label})]
         if screened.text != fact.text:
             fact.text = screened.text
-            vector = self.core.embed([fact.text])[0]
+            vector = self.core.embedding.embed([fact.text])[0]
         if decision.action == Action.NONE and not decision.targets:
             return []  # e.g. retracting something never stored: nothing to record it on
         if decision.action == Action.CONFLICT:
@@ -290,7 +290,7 @@ class Learner:
                 return []
             fact = Fact(text=p["text"], attribute=p["attribute"], value=p["value"], single=p["single"],
                         kind=p["kind"], when=parse_iso(p["when"]), importance=p["importance"])
-            return self.apply_fact(user, fact, self.core.embed([fact.text])[0], source=p["source"],
+            return self.apply_fact(user, fact, self.core.embedding.embed([fact.text])[0], source=p["source"],
                                    metadata=p["metadata"], agent_id=p["agent_id"], session_id=p["session_id"],
                                    said_at=p["said_at"], actor=actor, policy=ConflictPolicy.SUPERSEDE,
                                    confirmed=True)
@@ -305,6 +305,6 @@ class Learner:
         f = p["fact"]
         fact = Fact(text=f["text"], attribute=f["attribute"], value=f["value"], single=f["single"],
                     retract=f["retract"], kind=f["kind"], when=parse_iso(f["when"]), importance=f["importance"])
-        return self.apply_fact(p["user_id"], fact, self.core.embed([fact.text])[0], source=p["source"],
+        return self.apply_fact(p["user_id"], fact, self.core.embedding.embed([fact.text])[0], source=p["source"],
                                metadata=p["metadata"], agent_id=p["agent_id"], session_id=p["session_id"],
                                said_at=p["said_at"], actor=actor, confirmed=True)

@@ -81,7 +81,7 @@ class Reader:
             "database": str(self.core.path),
             "database_bytes": sum(self.core.store.file_sizes().values()),
             "index_dir": str(self.core.index_dir),
-            "index_bytes": self.core.index_bytes(),
+            "index_bytes": self.core.indexes.size_bytes(),
             "embedder": self.core.config.embedder,
             "schema": self.core.store.schema(),
         }

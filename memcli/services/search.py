@@ -140,7 +140,7 @@ class Searcher:
         speaker = named(query, speakers, STOPWORDS) if speakers else None
         # The keyword side needs no vector: it runs while the query is embedded
         # (where the embedder allows it; see Core.embed_soon).
-        pending = self.core.embed_soon([self._embedded(query, speaker)])
+        pending = self.core.embedding.embed_soon([self._embedded(query, speaker)])
         lexical = self._lexical(user, query, first_depth(limit))
         vector = pending.result()[0]
         return self.search_vector(vector, user, limit, filters, threshold, as_of=as_of,
@@ -226,7 +226,7 @@ class Searcher:
             typed = set(re.findall(r"\b[a-z]+\b", text or ""))
             spelt = self._misspelt(user_id, [w for w in words if w in typed])
         # which words no hot memory holds matters only when there is a cold tier to ask
-        unmatched: list[str] | None = [] if self.core.cold_count(user_id) else None
+        unmatched: list[str] | None = [] if self.core.cold.count(user_id) else None
         keyword = store.keywords.search(user_id, words, k, population, unmatched=unmatched) if words else []
         near = [(store.keywords.search(user_id, terms, k, population), after)
                 for terms, after in spelt + self._shortened(user_id, words)]
@@ -239,7 +239,7 @@ class Searcher:
         is in no hot memory but in a cold one (a name or a thing only an old
         memory mentions: the hot tier cannot answer it however similar its best
         match looks)."""
-        if self.core.cold_count(user_id) == 0:
+        if self.core.cold.count(user_id) == 0:
             return False
         if asked or not dense or dense[0][1] < self.core.config.cold_floor:
             return True
@@ -277,7 +277,7 @@ class Searcher:
             words, keyword, near, unmatched = lexical.words, lexical.keyword, lexical.near, lexical.unmatched
             population = len(index.live)
             if self._cold_needed(user_id, dense, unmatched, include_cold):
-                cold_ids, cold_vectors = self.core.cold_vectors(user_id)
+                cold_ids, cold_vectors = self.core.cold.vectors(user_id)
                 if len(cold_ids):
                     population += len(cold_ids)
                     dense = sorted(dense + exact_top(cold_ids, cold_vectors, vector, k), key=lambda h: -h[1])[:k]

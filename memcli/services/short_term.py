@@ -50,7 +50,7 @@ class ShortTerm:
         forgotten mid-session); returns the message's id."""
         with self.core.write() as w:
             w.open_session(session_id, user_id)
-            return w.log(session_id, user_id, role, self.core.log_text(content), metadata)
+            return w.log(session_id, user_id, role, self.core.privacy.log_text(content), metadata)
 
     def recent(self, session_id: str, limit: int, before_id: int | None = None) -> list[Message]:
         return self.core.store.sessions.recent(session_id, limit, before_id)

@@ -68,12 +68,12 @@ class Transfer:
         digest = document_digest(document)
         report = ImportReport(source=parsed.source)
         keep = self._screened(parsed, report)
-        dim, embedder = self.core.embedder.dim, self.core.embedder.id
+        dim, embedder = self.core.embedding.embedder.dim, self.core.embedding.embedder.id
         redo = [r for r in keep
                 if not (r.item.embedder == embedder and r.embedding is not None and len(r.embedding) == dim * 4)]
         for start in range(0, len(redo), 256):
             chunk = redo[start:start + 256]
-            for rec, vec in zip(chunk, self.core.embed([embedding_input(r.item.memory, r.item.context)
+            for rec, vec in zip(chunk, self.core.embedding.embed([embedding_input(r.item.memory, r.item.context)
                                                          for r in chunk])):
                 rec.embedding = vec.astype(np.float32).tobytes()
             if self.core.progress:
@@ -116,7 +116,7 @@ class Transfer:
         for rec in parsed.memories:
             item = rec.item
             # Importing is the person's own act, so 'ask' classes are stored.
-            screened = self.core.screen(item.memory)
+            screened = self.core.privacy.screen(item.memory)
             if screened.action == Policy.NEVER:
                 report.refused += 1
                 continue
@@ -124,7 +124,7 @@ class Transfer:
                 item.memory, rec.embedding = screened.text, None
             item.sensitivity = screened.label or item.sensitivity
             if item.context:
-                item.context = self.core.log_text(item.context)
+                item.context = self.core.privacy.log_text(item.context)
             key = _key(rec)
             if key in seen:
                 continue
@@ -154,7 +154,7 @@ class Transfer:
             if m["user_id"] in done:
                 continue
             stamp = m.get("created_at") or self.core.now_iso()
-            content = self.core.log_text(m["content"])
+            content = self.core.privacy.log_text(m["content"])
             known = self.core.store.sessions.find_message(m["session_id"], m["user_id"], stamp, content)
             if known is None:
                 known = w.log(m["session_id"], m["user_id"], m["role"], content, _message_meta(m.get("metadata")),
