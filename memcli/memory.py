@@ -334,7 +334,7 @@ class Memory:
 
     def users(self) -> list[str]:
         """Every user with at least one memory."""
-        return self._core.store.memories.users()
+        return self._core.store.lists.users()
 
     def stats(self, user_id: str | None = None) -> dict[str, Any]:
         """Counts and sizes: memories per user and kind, sessions, messages, files."""

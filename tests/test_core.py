@@ -42,7 +42,7 @@ def test_a_failed_write_changes_neither_the_database_nor_the_index(core: Core) -
             w.insert(item("lost"), core.embedding.embed(["lost"])[0], actor="api")
             w.delete(first, actor="api")
             raise RuntimeError("boom")
-    assert [i.memory for i in core.store.memories.select("alice")] == ["kept"]
+    assert [i.memory for i in core.store.lists.select("alice")] == ["kept"]
     assert core.index("alice").live == before
 
 

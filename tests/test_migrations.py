@@ -52,7 +52,7 @@ def test_a_database_from_an_earlier_schema_upgrades(tmp_path: Path, stop: str) -
 
     store = Store(path)  # applies the rest
     assert store.schema() == [name for name, _ in MIGRATIONS]
-    assert sorted(i.memory for i in store.memories.select("alice")) == sorted(TEXTS)
+    assert sorted(i.memory for i in store.lists.select("alice")) == sorted(TEXTS)
     assert store.memories.get(2).metadata == {"n": 1}
     assert [e.new_memory for e in store.history.of(1)] == [TEXTS[0]]
     [bees] = [i for i, _ in store.keywords.search("alice", ["bees"], 10)]

@@ -49,7 +49,7 @@ def test_a_listed_nickname_finds_the_speaker(chat: Memory) -> None:
 
 def speakers(config: Config, user: str) -> list[str]:
     with closing(Core(config)) as core:
-        return core.store.memories.speakers(user)
+        return core.store.lists.speakers(user)
 
 
 def test_speakers_come_from_the_users_own_memories(chat: Memory, config: Config) -> None:

@@ -39,7 +39,7 @@ def planted(config: Config, clock: Clock, later: datetime = LATER) -> tuple[Memo
 
 def hot_ids(m: Memory, user: str = "alice") -> set[int]:
     with closing(Store(m.path)) as store:
-        return set(store.memories.ids(user))
+        return set(store.vectors.ids(user))
 
 
 def test_a_faded_memory_goes_cold_and_is_still_found_by_a_query_only_it_answers(config: Config) -> None:

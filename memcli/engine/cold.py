@@ -26,7 +26,7 @@ class ColdTier:
         generation = self.store.cold_generation(user_id)
         cached = self._counts.get(user_id)
         if cached is None or cached[0] != generation:
-            cached = (generation, self.store.memories.count(user_id, cold=True))
+            cached = (generation, self.store.vectors.count(user_id, cold=True))
             self._counts[user_id] = cached
         return cached[1]
 
@@ -39,7 +39,7 @@ class ColdTier:
         if cached is not None and cached[0] == generation:
             return cached[1], cached[2]
         embedder = self.embedding.embedder
-        rows = [(i, blob) for i, blob, made_by in self.store.memories.vectors(user_id, cold=True)
+        rows = [(i, blob) for i, blob, made_by in self.store.vectors.vectors(user_id, cold=True)
                 if blob is not None and made_by == embedder.id]  # others wait for the next rebuild
         ids = np.asarray([i for i, _ in rows], dtype=np.int64)
         vectors = (np.frombuffer(b"".join(blob for _, blob in rows), dtype=np.float32).reshape(len(rows), -1)

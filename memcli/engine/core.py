@@ -146,7 +146,7 @@ class Core:
 
     def reindex(self, user_id: str | None = None) -> dict[str, Any]:
         """Rebuild the index of one user (or of every user) from stored vectors."""
-        users = [self.user(user_id)] if user_id is not None else self.store.memories.users()
+        users = [self.user(user_id)] if user_id is not None else self.store.lists.users()
         return self.indexes.reindex(users)
 
     def drop_index(self, user_id: str) -> None:
@@ -265,7 +265,7 @@ class Write:
         self._warm_any(ids)
 
     def _warm_any(self, ids: Sequence[int]) -> None:
-        for user, cold in self.store.memories.cold_among(ids).items():
+        for user, cold in self.store.vectors.cold_among(ids).items():
             self.warm(user, cold)
 
     def warm(self, user_id: str, ids: Sequence[int]) -> list[int]:
@@ -277,7 +277,7 @@ class Write:
             return []
         self._user(user_id)
         moved = self.store.memories.set_cold(ids, user_id, False)
-        for memory_id, blob in self.store.memories.embeddings(moved, user_id):
+        for memory_id, blob in self.store.vectors.embeddings(moved, user_id):
             self._vector(user_id, memory_id, np.frombuffer(blob, dtype=np.float32))
         return moved
 

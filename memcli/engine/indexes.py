@@ -34,7 +34,7 @@ class Indexes:
         if index is None:
             index = self._new(user_id)
             self._loaded[user_id] = index
-            if index.try_load(generation, ids_digest(self.store.memories.ids(user_id))) is None:
+            if index.try_load(generation, ids_digest(self.store.vectors.ids(user_id))) is None:
                 return index
         self.rebuild(index)
         return index
@@ -52,7 +52,7 @@ class Indexes:
             if change != "none":
                 final[memory_id] = change
         wanted = [i for i, c in final.items() if c == "set"]
-        vectors = dict(self.store.memories.embeddings(wanted, index.user_id))
+        vectors = dict(self.store.vectors.embeddings(wanted, index.user_id))
         if len(vectors) != len(wanted):
             return False  # deleted since, or another user's: the log and the rows disagree
         if wanted:
@@ -71,11 +71,11 @@ class Indexes:
         import numpy as np
 
         embedder_id = self.embedding.embedder.id
-        every = self.store.memories.vectors(index.user_id, cold=None)  # cold vectors must match the embedder too
+        every = self.store.vectors.vectors(index.user_id, cold=None)  # cold vectors must match the embedder too
         foreign = [r[0] for r in every if r[1] is None or r[2] != embedder_id]
         if foreign:
             self._reembed(foreign)
-        rows = self.store.memories.vectors(index.user_id)
+        rows = self.store.vectors.vectors(index.user_id)
         ids = [r[0] for r in rows]
         vectors = (np.frombuffer(b"".join(r[1] or b"" for r in rows), dtype=np.float32).reshape(len(rows), index.dim)
                    if rows else np.zeros((0, index.dim), dtype=np.float32))

@@ -164,7 +164,7 @@ class Consolidator:
         if len(faded) < min_group:
             return []
         vectors = {i: np.frombuffer(blob, dtype=np.float32)
-                   for i, blob in self.core.store.memories.embeddings([item.id for item, _ in faded], user)}
+                   for i, blob in self.core.store.vectors.embeddings([item.id for item, _ in faded], user)}
         def neighbours(item: MemoryItem) -> list[tuple[int, float]]:
             vector = vectors.get(item.id)  # faded memories are mostly cold: both tiers are searched
             return [] if vector is None else self.core.nearest_both_tiers(user, vector, max_group * 4)

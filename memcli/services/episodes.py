@@ -58,7 +58,7 @@ class Episodes:
     def listed(self, user_id: str | None, type: str | None, since: str | datetime | None,
              limit: int | None) -> list[MemoryItem]:
         """The episodic log, most recent first (by when it happened)."""
-        return self.core.store.memories.episodes(self.core.user(user_id), type=type, since=since_moment(since),
+        return self.core.store.lists.episodes(self.core.user(user_id), type=type, since=since_moment(since),
                                                  limit=limit)
 
     def summarise_session(self, session_id: str, user_id: str, actor: str) -> MemoryItem | None:

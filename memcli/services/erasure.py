@@ -37,7 +37,7 @@ class Eraser:
             item = self.core.owned(memory_id, user_id)  # all are checked before any is deleted
             by_user.setdefault(item.user_id, []).append(item)
         for user, items in by_user.items():
-            calls = {stamp: self.core.store.memories.stored_at(user, stamp) for stamp in {i.created_at for i in items}}
+            calls = {stamp: self.core.store.lists.stored_at(user, stamp) for stamp in {i.created_at for i in items}}
             rewritten = self._contexts_holding(calls, items)
             recomputed = {r.id for r in rewritten}
             neighbours = [i for i in self._windows_holding(calls, items) if i.id not in recomputed]
@@ -110,7 +110,7 @@ class Eraser:
         session = self.core.store.sessions.get(session_id)
         if session is None or session.user_id != user:
             raise NotFound(f"no session {session_id!r} for user {user!r}")
-        ids = self.core.store.memories.ids_in_session(user, session_id)
+        ids = self.core.store.lists.ids_in_session(user, session_id)
         removed = self.delete_many(ids, actor=actor, reason=f"session {session_id} forgotten")
         with self.core.write() as w:
             messages = w.erase_session(session_id, user)
@@ -121,7 +121,7 @@ class Eraser:
         """See :meth:`memcli.Memory.forget_before`."""
         cutoff = iso(before if before.tzinfo else before.replace(tzinfo=timezone.utc)) \
             if isinstance(before, datetime) else iso(parse_when(before, what="before date"))
-        ids = self.core.store.memories.ids_before(user, cutoff)
+        ids = self.core.store.lists.ids_before(user, cutoff)
         removed = self.delete_many(ids, actor=actor, reason=f"forgotten: everything before {cutoff[:10]}")
         with self.core.write() as w:
             messages = w.erase_messages_before(user, cutoff)
@@ -130,7 +130,7 @@ class Eraser:
 
     def forget_session_summaries(self, session_id: str, user: str, actor: str, reason: str) -> None:
         """Delete a session's summary episodes (before it gets a new one)."""
-        ids = self.core.store.memories.ids_in_session(user, session_id, kind=Kind.EPISODE, attribute="session")
+        ids = self.core.store.lists.ids_in_session(user, session_id, kind=Kind.EPISODE, attribute="session")
         if ids:
             self.delete_many(ids, actor=actor, reason=reason)
 

@@ -86,7 +86,7 @@ class Forgetter:
         never), faded first, each with its retention."""
         now = now or self.core.now()
         found = []
-        for item in self.core.store.memories.unpinned(user):
+        for item in self.core.store.lists.unpinned(user):
             r = self.retention(item, now)
             if r < threshold:
                 found.append((item, r))
@@ -102,13 +102,13 @@ class Forgetter:
         if not 0.0 <= below < 1.0:
             raise InvalidInput(f"cold_below must be in [0, 1), not {below}")
         to_cold, to_hot = [], []
-        for item in self.core.store.memories.unpinned(user):
+        for item in self.core.store.lists.unpinned(user):
             r = self.retention(item, now)
             if not item.cold and r < below:
                 to_cold.append((item, r))
             elif item.cold and r >= below:
                 to_hot.append((item, r))
-        for memory_id in self.core.store.memories.cold_pinned(user):  # pinned never stay cold
+        for memory_id in self.core.store.vectors.cold_pinned(user):  # pinned never stay cold
             to_hot.append((self.core.store.memories.get(memory_id), 1.0))
         to_cold.sort(key=lambda pair: pair[1])
         plan = TierPlan(user, below, to_cold, to_hot, applied=apply)

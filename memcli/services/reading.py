@@ -34,7 +34,7 @@ class Reader:
         self.core.check_limit(limit)
         moment = as_of_moment(as_of)
         post = bool(meta) or moment is not None or sensitive
-        items = self.core.store.memories.select(
+        items = self.core.store.lists.select(
             user, since=since_moment(since), limit=None if post else limit, newest_first=True,
             current_only=not include_past and moment is None, **columns)
         if post:
@@ -71,8 +71,7 @@ class Reader:
     def stats(self, user_id: str | None) -> dict[str, Any]:
         """Counts and sizes: memories per user and kind, sessions, messages, files."""
         counts = self.core.store.counts(user_id)
-        memories = self.core.store.memories
-        cold = memories.count(user_id, cold=True)
+        cold = self.core.store.vectors.count(user_id, cold=True)
         return {
             "memories": sum(counts["users"].values()),
             "hot": sum(counts["users"].values()) - cold,

@@ -131,10 +131,10 @@ class Searcher:
             raise InvalidInput("limit must be positive")
         self.core.check_limit(limit)
         as_of_moment(as_of), split_filters(filters)  # bad input is refused even when nothing is stored
-        if self.core.store.memories.count(user) == 0:
+        if self.core.store.vectors.count(user) == 0:
             return []
         # "Mel" for the speaker labelled "Melanie": see memcli/names.py
-        speakers = self.core.store.memories.speakers(user)
+        speakers = self.core.store.lists.speakers(user)
         if speakers:
             query = resolve(query, speakers, STOPWORDS, lambda word: self._said_with(user, word))
         speaker = named(query, speakers, STOPWORDS) if speakers else None
@@ -215,7 +215,7 @@ class Searcher:
         if text and has_short_forms(text):
             # "bday" is asked for as "birthday" (and found by both: _shortened);
             # a speaker may be labelled by what is also a short form ("Sis")
-            text = spelt_out(text, keep={s.lower() for s in store.memories.speakers(user_id)})
+            text = spelt_out(text, keep={s.lower() for s in store.lists.speakers(user_id)})
         words = keyword_query(text) if text else []
         if spelt is None:
             # Misspellings of a query's word are ranked in a list of their own,
@@ -294,7 +294,7 @@ class Searcher:
             cosine = {label: score for label, score in dense}
             missing = [label for label in fused if label not in cosine]
             if missing:
-                for label, blob in store.memories.embeddings(missing, user_id):
+                for label, blob in store.vectors.embeddings(missing, user_id):
                     cosine[label] = float(np.dot(np.frombuffer(blob, dtype=np.float32), vector))
             items = store.memories.by_ids(list(fused), user_id)
             if config.retention_weight > 0:

@@ -28,14 +28,14 @@ class Transfer:
                redact: bool) -> dict[str, Any]:
         """See :meth:`memcli.Memory.export`."""
         store = self.core.store
-        users = store.memories.users() if all_users else [self.core.user(user_id)]
+        users = store.lists.users() if all_users else [self.core.user(user_id)]
         memories: list[dict[str, Any]] = []
         history: list[dict[str, Any]] = []
         sessions: list[dict[str, Any]] = []
         messages: list[dict[str, Any]] = []
         for user in users:
-            items = store.memories.select(user)
-            blobs = dict(store.memories.embeddings([i.id for i in items], user)) if include_vectors else {}
+            items = store.lists.select(user)
+            blobs = dict(store.vectors.embeddings([i.id for i in items], user)) if include_vectors else {}
             for item in items:
                 record = item.to_record()
                 if include_vectors:

@@ -64,7 +64,9 @@ class Store:
     def __init__(self, path: Path, clock: Clock = utc_now) -> None:
         from memcli.storage.history import History
         from memcli.storage.keywords import KeywordIndex
+        from memcli.storage.listing import MemoryLists
         from memcli.storage.memories import Memories
+        from memcli.storage.vectors import MemoryVectors
         from memcli.storage.sessions import Sessions
 
         self.path = Path(path)
@@ -77,6 +79,8 @@ class Store:
         self._depth = 0
         self._identity: str | None = None
         self.memories = Memories(self)
+        self.lists = MemoryLists(self)
+        self.vectors = MemoryVectors(self)
         self.keywords = KeywordIndex(self)
         self.history = History(self)
         self.sessions = Sessions(self)
@@ -267,7 +271,7 @@ class Store:
     def delete_user(self, user_id: str) -> int:
         """Remove every row that names ``user_id``, in every table. Returns the
         number of memories removed. Call inside :meth:`transaction`."""
-        count = self.memories.count(user_id)
+        count = self.vectors.count(user_id)
         for table in self.user_tables():
             self.conn.execute(f"DELETE FROM {table} WHERE user_id = ?", [user_id])
         return count

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any, Iterator, Protocol, Sequence
 from memcli.base.errors import NotFound
 from memcli.base.records import COLUMN_OF, MEMORY_COLUMNS, MemoryItem
 from memcli.base.vocab import Event, Kind
-from memcli.storage.migrations import SPEAKER
 
 if TYPE_CHECKING:
     import sqlite3
@@ -33,14 +32,15 @@ _INSERT = (f"INSERT INTO memories ({', '.join(_INSERT_COLUMNS)}, embedding)"
 _REFINABLE = ("attribute", "value", "valid_from", "valid_to", "source")
 
 
-def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
+def chunks(ids: Sequence[int]) -> Iterator[list[int]]:
+    """``ids`` in lists short enough for one ``IN (...)``."""
     ids = list(ids)
     for start in range(0, len(ids), _CHUNK):
         yield ids[start:start + _CHUNK]
 
 
-class Memories:
-    """Queries on the ``memories`` table of one :class:`Store`."""
+class Table:
+    """A group of queries on the ``memories`` table of one :class:`Store`."""
 
     def __init__(self, store: "_Owner") -> None:
         self.store = store
@@ -51,6 +51,11 @@ class Memories:
 
     def _items(self, sql: str, args: Sequence[Any]) -> list[MemoryItem]:
         return [MemoryItem.from_row(r) for r in self.conn.execute(sql, list(args))]
+
+
+class Memories(Table):
+    """Writes to the ``memories`` table, and reads of one memory or one fact's kin
+    (lists: :mod:`.listing`; vectors and tiers: :mod:`.vectors`)."""
 
     # writing ---------------------------------------------------------------------
 
@@ -107,7 +112,7 @@ class Memories:
 
     def touch(self, ids: Sequence[int], when: str) -> None:
         """These memories reached a prompt: count the access (slows their fading)."""
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             self.conn.execute(
                 f"UPDATE memories SET access_count = access_count + 1, last_accessed = ?"
                 f" WHERE id IN ({','.join('?' * len(chunk))})", [when, *chunk])
@@ -140,7 +145,7 @@ class Memories:
         hot one); returns those that moved. One index generation for the batch:
         'remove' from the hot index, or 'set' into it."""
         moved: list[int] = []
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             moved += [int(r[0]) for r in self.conn.execute(
                 f"UPDATE memories SET cold = ? WHERE user_id = ? AND cold = ? AND id IN ({','.join('?' * len(chunk))})"
                 " RETURNING id", [1 if cold else 0, user_id, 0 if cold else 1, *chunk])]
@@ -165,7 +170,7 @@ class Memories:
         """Memories among ``ids`` that belong to ``user_id`` (others are silently
         dropped: this is the last guard of user isolation on the search path)."""
         out: dict[int, MemoryItem] = {}
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             for item in self._items(f"SELECT {MEMORY_COLUMNS} FROM memories WHERE user_id = ?"
                                     f" AND id IN ({','.join('?' * len(chunk))})", [user_id, *chunk]):
                 out[item.id] = item
@@ -218,142 +223,3 @@ class Memories:
             f" AND substr(attribute, 1, instr(attribute || ':', ':') - 1) IN ({marks})"
             " ORDER BY COALESCE(valid_from, created_at) DESC, id DESC LIMIT ?",
             [user_id, Kind.FACT, *heads, limit])
-
-    def select(self, user_id: str | None, *, kind: str | None = None, since: str | None = None,
-               agent_id: str | None = None, session_id: str | None = None, limit: int | None = None,
-               newest_first: bool = False, current_only: bool = False) -> list[MemoryItem]:
-        """Memories matching every filter given, by id (newest first if asked)."""
-        where: list[str] = []
-        args: list[Any] = []
-        if current_only:
-            where.append("valid_to IS NULL")
-        for column, value in (("user_id", user_id), ("kind", kind), ("agent_id", agent_id),
-                              ("session_id", session_id)):
-            if value is not None:
-                where.append(f"{column} = ?")
-                args.append(value)
-        if since is not None:
-            where.append("created_at >= ?")
-            args.append(since)
-        sql = f"SELECT {MEMORY_COLUMNS} FROM memories"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY id DESC" if newest_first else " ORDER BY id"
-        if limit is not None:
-            sql += " LIMIT ?"
-            args.append(int(limit))
-        return self._items(sql, args)
-
-    def episodes(self, user_id: str, *, type: str | None = None, since: str | None = None,
-                 limit: int | None = None) -> list[MemoryItem]:
-        """The user's episodes, most recent first by when they happened."""
-        sql = f"SELECT {MEMORY_COLUMNS} FROM memories WHERE user_id = ? AND kind = ?"
-        args: list[Any] = [user_id, Kind.EPISODE]
-        if type is not None:
-            sql += " AND attribute = ?"
-            args.append(type)
-        if since is not None:
-            sql += " AND COALESCE(valid_from, created_at) >= ?"
-            args.append(since)
-        sql += " ORDER BY COALESCE(valid_from, created_at) DESC, id DESC"
-        if limit is not None:
-            sql += " LIMIT ?"
-            args.append(int(limit))
-        return self._items(sql, args)
-
-    def unpinned(self, user_id: str) -> Iterator[MemoryItem]:
-        """Every memory of the user that may fade (in either tier)."""
-        for row in self.conn.execute(f"SELECT {MEMORY_COLUMNS} FROM memories WHERE user_id = ? AND pinned = 0",
-                                     [user_id]):
-            yield MemoryItem.from_row(row)
-
-    def ids_in_session(self, user_id: str, session_id: str, *, kind: str | None = None,
-                       attribute: str | None = None) -> list[int]:
-        sql = "SELECT id FROM memories WHERE user_id = ? AND session_id = ?"
-        args: list[Any] = [user_id, session_id]
-        for column, value in (("kind", kind), ("attribute", attribute)):
-            if value is not None:
-                sql += f" AND {column} = ?"
-                args.append(value)
-        return [int(r[0]) for r in self.conn.execute(sql, args)]
-
-    def ids_before(self, user_id: str, cutoff: str) -> list[int]:
-        """The user's memories stored before ``cutoff``."""
-        return [int(r[0]) for r in self.conn.execute(
-            "SELECT id FROM memories WHERE user_id = ? AND created_at < ?", [user_id, cutoff])]
-
-    def stored_at(self, user_id: str, created_at: str) -> list[MemoryItem]:
-        """The user's memories stored at ``created_at``, in the order they were
-        stored (all memories of one add call share their created_at)."""
-        return self._items(f"SELECT {MEMORY_COLUMNS} FROM memories WHERE user_id = ? AND created_at = ?"
-                           " ORDER BY id", [user_id, created_at])
-
-    def ids(self, user_id: str, *, cold: bool = False) -> list[int]:
-        """The ids of the user's memories in one tier (default: the hot one, which
-        the HNSW index holds), ascending."""
-        return [int(r[0]) for r in self.conn.execute(
-            "SELECT id FROM memories WHERE user_id = ? AND cold = ? ORDER BY id", [user_id, 1 if cold else 0])]
-
-    def count(self, user_id: str | None = None, *, cold: bool | None = None) -> int:
-        """How many memories (of one user; in one tier when ``cold`` is given)."""
-        sql, args = "SELECT COUNT(*) FROM memories WHERE 1", list[Any]()
-        if user_id is not None:
-            sql, args = sql + " AND user_id = ?", [user_id]
-        if cold is not None:
-            sql, args = sql + " AND cold = ?", [*args, 1 if cold else 0]
-        return int(self.conn.execute(sql, args).fetchone()[0])
-
-    def cold_among(self, ids: Sequence[int]) -> dict[str, list[int]]:
-        """The cold memories among ``ids``, by user."""
-        out: dict[str, list[int]] = {}
-        for chunk in _chunks(ids):
-            for memory_id, user in self.conn.execute(
-                    f"SELECT id, user_id FROM memories WHERE cold = 1 AND id IN ({','.join('?' * len(chunk))})",
-                    list(chunk)):
-                out.setdefault(str(user), []).append(int(memory_id))
-        return out
-
-    def cold_pinned(self, user_id: str) -> list[int]:
-        """Cold memories that are pinned (pinning warms them; an import or an old
-        process may still leave some)."""
-        return [int(r[0]) for r in self.conn.execute(
-            "SELECT id FROM memories WHERE user_id = ? AND cold = 1 AND pinned = 1", [user_id])]
-
-    def speakers(self, user_id: str, limit: int = 64) -> list[str]:
-        """The names the user's memories were said under (``metadata["name"]``),
-        in order, at most ``limit``: one index seek per name, however many
-        memories each has."""
-        sql = (f"SELECT {SPEAKER} FROM memories WHERE user_id = ? AND {SPEAKER} > ?"
-               f" ORDER BY {SPEAKER} LIMIT 1")
-        found: list[str] = []
-        last: Any = ""
-        while len(found) < limit:
-            row = self.conn.execute(sql, [user_id, last]).fetchone()
-            if row is None:
-                break
-            last = row[0]
-            if isinstance(last, str):
-                found.append(last)
-        return found
-
-    def users(self) -> list[str]:
-        return [r[0] for r in self.conn.execute("SELECT DISTINCT user_id FROM memories ORDER BY user_id")]
-
-    # vectors -------------------------------------------------------------------------
-
-    def embeddings(self, ids: Sequence[int], user_id: str) -> list[tuple[int, bytes]]:
-        """(id, embedding) of the user's memories among ``ids`` that have one."""
-        out: list[tuple[int, bytes]] = []
-        for chunk in _chunks(ids):
-            out += [(int(r[0]), r[1]) for r in self.conn.execute(
-                f"SELECT id, embedding FROM memories WHERE user_id = ? AND id IN ({','.join('?' * len(chunk))})"
-                " AND embedding IS NOT NULL", [user_id, *chunk])]
-        return out
-
-    def vectors(self, user_id: str, *, cold: bool | None = False) -> list[tuple[int, bytes | None, str | None]]:
-        """(id, embedding BLOB, embedder id) of the user's memories in one tier
-        (default: hot; None: both), by id."""
-        sql, args = "SELECT id, embedding, embedder FROM memories WHERE user_id = ?", list[Any]([user_id])
-        if cold is not None:
-            sql, args = sql + " AND cold = ?", [*args, 1 if cold else 0]
-        return [(int(r[0]), r[1], r[2]) for r in self.conn.execute(sql + " ORDER BY id", args)]
