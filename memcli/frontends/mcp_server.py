@@ -38,27 +38,44 @@ class ChatLine(BaseModel):
     content: str = Field(description="What was said.")
 
 
+def _items(found: list[Any]) -> dict[str, Any]:
+    return {"results": [i.to_dict() for i in found]}
+
+
+class _Calls:
+    """What every tool needs: the person's memory, and a call through the service
+    whose every failure reaches the client as one line."""
+
+    def __init__(self, memory: Memory, user: str, service: Service) -> None:
+        from mcp.server.mcpserver.exceptions import ToolError
+
+        self.memory, self.user, self.service, self.tool_error = memory, user, service, ToolError
+
+    def run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        try:
+            return self.service.call(fn, *args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - every failure reaches the client as one line
+            raise self.tool_error(message_of(exc)) from None
+
+
 def build(memory: Memory, user: str) -> Any:
     """The MCP server of ``user``'s memory."""
     from mcp.server.mcpserver import MCPServer
-    from mcp.server.mcpserver.exceptions import ToolError
 
     service = Service(memory)
     server = MCPServer("memcli", instructions=INSTRUCTIONS, log_level="WARNING")
+    calls = _Calls(memory, user, service)
+    _own_tools(server, calls)
+    _openmemory_tools(server, calls)
+    _resources(server, calls)
+    server._memcli_service = service  # type: ignore[attr-defined]  # closed by serve()
+    return server
 
-    def run(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        try:
-            return service.call(fn, *args, **kwargs)
-        except Exception as exc:  # noqa: BLE001 - every failure reaches the client as one line
-            raise ToolError(message_of(exc)) from None
 
-    def items(found: list[Any]) -> dict[str, Any]:
-        return {"results": [i.to_dict() for i in found]}
-
-    def results(found: list[Any]) -> dict[str, Any]:
-        return {"results": [r.to_dict() for r in found]}
-
-    # memcli's own tools ------------------------------------------------------------
+def _own_tools(server: Any, calls: _Calls) -> None:
+    """memcli's own tools."""
+    run, memory, user = calls.run, calls.memory, calls.user
+    ToolError = calls.tool_error
 
     @server.tool(description="Remember what the person said: `text`, or the lines of a conversation in `messages`. "
                              "infer=true (default) extracts facts and reconciles them with what is known; "
@@ -68,21 +85,21 @@ def build(memory: Memory, user: str) -> Any:
         if (text is None) == (messages is None):
             raise ToolError("give either text or messages")
         said: Any = text if text is not None else [m.model_dump() for m in messages or []]
-        return results(run(memory.add, said, user_id=user, metadata=metadata, infer=infer, actor=ACTOR))
+        return _items(run(memory.add, said, user_id=user, metadata=metadata, infer=infer, actor=ACTOR))
 
     @server.tool(description="Find what is remembered about the person, by meaning, best first. as_of (a date) "
                              "answers what was true then; include_past adds facts that are no longer true; "
                              "include_cold searches faded memories too.")
     def search(query: str, limit: int = Field(default=10, ge=1, le=100), as_of: str | None = None,
                include_past: bool = False, include_cold: bool = False) -> dict[str, Any]:
-        return items(run(memory.search, query, user_id=user, limit=limit, as_of=as_of, include_past=include_past,
+        return _items(run(memory.search, query, user_id=user, limit=limit, as_of=as_of, include_past=include_past,
                          include_cold=include_cold))
 
     @server.tool(name="list", description="The person's memories, newest first. kind: fact, episode, message, "
                                           "note, summary; since: a date or an age such as 7d.")
     def list_(kind: str | None = None, since: str | None = None,
               limit: int = Field(default=50, ge=1, le=1000)) -> dict[str, Any]:
-        return items(run(memory.get_all, user_id=user, limit=limit, filters={"kind": kind} if kind else None,
+        return _items(run(memory.get_all, user_id=user, limit=limit, filters={"kind": kind} if kind else None,
                          since=since))
 
     @server.tool(description="One memory by id.")
@@ -104,25 +121,28 @@ def build(memory: Memory, user: str) -> Any:
     @server.tool(description="The episodic log: dated events and session summaries, most recent first.")
     def episodes(since: str | None = None, type: str | None = None,
                  limit: int = Field(default=20, ge=1, le=1000)) -> dict[str, Any]:
-        return items(run(memory.episodes, user, type=type, since=since, limit=limit))
+        return _items(run(memory.episodes, user, type=type, since=since, limit=limit))
 
     @server.tool(description="Pin a memory (it never fades and is never pruned), or unpin it with pinned=false.")
     def pin(id: int, pinned: bool = True) -> dict[str, Any]:
         return dict(run(memory.pin, id, pinned, actor=ACTOR, user_id=user).to_dict())
 
-    # the names OpenMemory's server used ------------------------------------------------------
+
+def _openmemory_tools(server: Any, calls: _Calls) -> None:
+    """The names OpenMemory's server used, so configurations written for it keep working."""
+    run, memory, user = calls.run, calls.memory, calls.user
 
     @server.tool(description="Add a memory (OpenMemory's name for `add` with infer=true).")
     def add_memories(text: str) -> dict[str, Any]:
-        return results(run(memory.add, text, user_id=user, infer=True, actor=ACTOR))
+        return _items(run(memory.add, text, user_id=user, infer=True, actor=ACTOR))
 
     @server.tool(description="Search the memories (OpenMemory's name for `search`).")
     def search_memory(query: str) -> dict[str, Any]:
-        return items(run(memory.search, query, user_id=user, limit=10))
+        return _items(run(memory.search, query, user_id=user, limit=10))
 
     @server.tool(description="List the memories (OpenMemory's name for `list`).")
     def list_memories() -> dict[str, Any]:
-        return items(run(memory.get_all, user_id=user, limit=100))
+        return _items(run(memory.get_all, user_id=user, limit=100))
 
     @server.tool(description="Delete memories by id (OpenMemory's name for `delete`).")
     def delete_memories(memory_ids: list[int]) -> dict[str, Any]:
@@ -139,7 +159,10 @@ def build(memory: Memory, user: str) -> Any:
                     "note": "nothing was erased: call again with confirm=true to erase all of it"}
         return {"erased": True, "memories": run(memory.delete_all, user)}
 
-    # resources -------------------------------------------------------------------------------------
+
+def _resources(server: Any, calls: _Calls) -> None:
+    """The person's profile and recent episodes, as MCP resources."""
+    run, memory, user = calls.run, calls.memory, calls.user
 
     @server.resource("memcli://profile", name="profile", mime_type="application/json",
                      description="The person's current core facts: name, home, work, family, pets, diet ...")
@@ -154,9 +177,6 @@ def build(memory: Memory, user: str) -> Any:
         import json
 
         return json.dumps([i.to_dict() for i in run(memory.episodes, user, limit=20)], ensure_ascii=False)
-
-    server._memcli_service = service  # type: ignore[attr-defined]  # closed by serve()
-    return server
 
 
 def serve(memory: Memory, user: str) -> None:

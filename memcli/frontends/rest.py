@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hmac
 import json
-from typing import Any, Literal
+from typing import Any, Callable, Literal
 
 from pydantic import BaseModel, Field
 
@@ -88,9 +88,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": Error} for code in (4
 
 def create_app(memory: Memory, token: str | None = None) -> Any:
     """The ASGI application serving ``memory``."""
-    from fastapi import Body, FastAPI, Query, Request
-    from fastapi.exceptions import RequestValidationError
-    from fastapi.responses import JSONResponse
+    from fastapi import FastAPI
 
     from memcli.base.version import __version__
 
@@ -101,6 +99,18 @@ def create_app(memory: Memory, token: str | None = None) -> Any:
 
     def run(fn: Any, *args: Any, **kwargs: Any) -> Any:
         return service.call(fn, *args, **kwargs)
+
+    _error_handlers(app)
+    _mem0_routes(app, memory, run)
+    _own_routes(app, memory, run)
+    return guard(app, token)
+
+
+def _error_handlers(app: Any) -> None:
+    """Every failure is ``{"error": "..."}`` with the CLI's message, never a traceback."""
+    from fastapi import Request
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import JSONResponse
 
     @app.exception_handler(MemcliError)
     async def refused(request: Request, exc: MemcliError) -> JSONResponse:
@@ -116,7 +126,10 @@ def create_app(memory: Memory, token: str | None = None) -> Any:
         where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
         return JSONResponse({"error": f"{where}: {first.get('msg', 'invalid')}".strip(": ")}, status_code=422)
 
-    # Mem0's paths ---------------------------------------------------------------------------
+
+def _mem0_routes(app: Any, memory: Memory, run: Callable[..., Any]) -> None:
+    """Mem0's paths, with Mem0's bodies and answers."""
+    from fastapi import Query
 
     @app.post("/memories", response_model=Results, summary="Remember text or a conversation")
     def add(body: AddRequest) -> dict[str, Any]:
@@ -164,7 +177,10 @@ def create_app(memory: Memory, token: str | None = None) -> Any:
         count = run(memory.delete_all, user_id)
         return {"message": f"All memories of {user_id!r} erased ({count})"}
 
-    # memcli's own ------------------------------------------------------------------------------
+
+def _own_routes(app: Any, memory: Memory, run: Callable[..., Any]) -> None:
+    """memcli's own: why, episodes, profile, export and import."""
+    from fastapi import Body, Query
 
     @app.get("/memories/{memory_id}/why", response_model=dict[str, Any],
              summary="Where a memory came from: its messages and its history")
@@ -189,8 +205,6 @@ def create_app(memory: Memory, token: str | None = None) -> Any:
     @app.post("/import", response_model=dict[str, Any], summary="Import a memcli export or a Mem0 dump")
     def import_(document: Any = Body(...), user_id: str | None = Query(None, max_length=200)) -> dict[str, Any]:
         return dict(run(memory.import_data, document, user_id=user_id).to_dict())
-
-    return guard(app, token)
 
 
 def guard(app: Any, token: str | None) -> Any:

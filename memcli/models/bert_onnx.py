@@ -53,106 +53,128 @@ def _graph(w: BertWeights, matrices: str = "float32") -> tuple[bytes, dict[str, 
     norms and the rest stay float32."""
     if matrices not in ("float32", "int8", "uint8"):
         raise ValueError(f"no MiniLM graph with {matrices} weights")
-    int8, unsigned = matrices != "float32", matrices == "uint8"
-    from onnx import TensorProto, helper
+    return _GraphBuilder(w, matrices).build()
 
-    weights: dict[str, np.ndarray] = {}
-    inits: list[Any] = []
-    types = {np.dtype(np.float32): TensorProto.FLOAT, np.dtype(np.int8): TensorProto.INT8,
-             np.dtype(np.uint8): TensorProto.UINT8}
 
-    def weight(name: str, array: np.ndarray) -> str:
-        if array.dtype not in types:
+class _GraphBuilder:
+    """MiniLM as ONNX nodes: embeddings, the transformer blocks, mean pooling."""
+
+    def __init__(self, w: BertWeights, matrices: str) -> None:
+        from onnx import TensorProto, helper
+
+        self.w, self.helper, self.T = w, helper, TensorProto
+        self.int8, self.unsigned = matrices != "float32", matrices == "uint8"
+        self.weights: dict[str, np.ndarray] = {}
+        self.inits: list[Any] = []
+        self.types = {np.dtype(np.float32): TensorProto.FLOAT, np.dtype(np.int8): TensorProto.INT8,
+                      np.dtype(np.uint8): TensorProto.UINT8}
+        self.node = helper.make_node
+
+    def weight(self, name: str, array: np.ndarray) -> str:
+        if array.dtype not in self.types:
             array = array.astype(np.float32, copy=False)
         array = np.ascontiguousarray(array)
-        weights[name] = array
-        tensor = TensorProto(name=name, data_type=types[array.dtype], dims=list(array.shape),
-                             data_location=TensorProto.EXTERNAL)
+        self.weights[name] = array
+        tensor = self.T(name=name, data_type=self.types[array.dtype], dims=list(array.shape),
+                        data_location=self.T.EXTERNAL)
         for key, value in (("location", "memcli"), ("offset", "0"), ("length", str(array.nbytes))):
             entry = tensor.external_data.add()
             entry.key, entry.value = key, value
-        inits.append(tensor)
+        self.inits.append(tensor)
         return name
 
-    def const(name: str, value: Any, dtype: Any) -> str:
-        inits.append(helper.make_tensor(name, dtype, [len(value)] if isinstance(value, list) else [],
-                                        value if isinstance(value, list) else [value]))
+    def const(self, name: str, value: Any, dtype: Any) -> str:
+        self.inits.append(self.helper.make_tensor(name, dtype, [len(value)] if isinstance(value, list) else [],
+                                                  value if isinstance(value, list) else [value]))
         return name
 
-    node = helper.make_node
-    nodes = [
-        node("Shape", ["ids"], ["shape"]),
-        node("Gather", ["shape", const("one", [1], TensorProto.INT64)], ["length"], axis=0),
-        node("Slice", [weight("position", w.position), const("zero", [0], TensorProto.INT64), "length"],
-             ["positions"]),
-        node("Gather", [weight("word", w.word), "ids"], ["words"]),
-        node("Add", ["words", "positions"], ["e1"]),
-        node("Add", ["e1", weight("token_type", w.token_type)], ["e2"]),
-        node("LayerNormalization", ["e2", weight("embed_gain", w.embed_norm[0]),
-                                    weight("embed_bias", w.embed_norm[1])], ["x"], axis=-1, epsilon=w.eps),
-        node("Cast", ["mask"], ["mask32"], to=TensorProto.INT32),
-    ]
-    # the weights' zero point, one per output column for the products (QAttention takes one)
-    def zeros(name: str, n: int) -> str:
-        return weight(name, np.full(n, 128 if unsigned else 0, dtype=np.uint8 if unsigned else np.int8))
+    def zeros(self, name: str, n: int) -> str:
+        """The weights' zero point, one per output column for the products (QAttention takes one)."""
+        return self.weight(name, np.full(n, 128 if self.unsigned else 0,
+                                         dtype=np.uint8 if self.unsigned else np.int8))
 
-    zero = zeros("int8_zero", 1) if int8 else ""
+    def matmul(self, x: str, name: str, matrix: np.ndarray, out: str) -> Any:
+        if not self.int8:
+            return self.node("MatMul", [x, self.weight(name, matrix)], [out])
+        q, scale = quantized(matrix, self.unsigned)
+        return self.node("DynamicQuantizeMatMul", [x, self.weight(name, q), self.weight(name + "_scale", scale),
+                                                   self.zeros(name + "_zero", len(scale))], [out], domain=_MS)
 
-    def matmul(x: str, name: str, matrix: np.ndarray, out: str) -> Any:
-        if not int8:
-            return node("MatMul", [x, weight(name, matrix)], [out])
-        q, scale = quantized(matrix, unsigned)
-        return node("DynamicQuantizeMatMul", [x, weight(name, q), weight(name + "_scale", scale),
-                                              zeros(name + "_zero", len(scale))], [out], domain=_MS)
-
-    def attention(x: str, p: str, b: dict[str, Any]) -> list[Any]:
-        bias = weight(p + "qkv_b", b["qkv_b"])
-        if not int8:
-            return [node("Attention", [x, weight(p + "qkv", b["qkv"]), bias, "mask32"], [p + "att"], domain=_MS,
-                         num_heads=w.heads)]
-        q, scale = quantized(b["qkv"], unsigned)
+    def attention(self, x: str, p: str, b: dict[str, Any]) -> list[Any]:
+        bias = self.weight(p + "qkv_b", b["qkv_b"])
+        if not self.int8:
+            return [self.node("Attention", [x, self.weight(p + "qkv", b["qkv"]), bias, "mask32"], [p + "att"],
+                              domain=_MS, num_heads=self.w.heads)]
+        q, scale = quantized(b["qkv"], self.unsigned)
         return [
-            node("DynamicQuantizeLinear", [x], [p + "xq", p + "xq_scale", p + "xq_zero"]),
-            node("QAttention", [p + "xq", weight(p + "qkv", q), bias, p + "xq_scale", weight(p + "qkv_scale", scale),
-                                "mask32", p + "xq_zero", zero], [p + "att"], domain=_MS, num_heads=w.heads),
+            self.node("DynamicQuantizeLinear", [x], [p + "xq", p + "xq_scale", p + "xq_zero"]),
+            self.node("QAttention", [p + "xq", self.weight(p + "qkv", q), bias, p + "xq_scale",
+                                     self.weight(p + "qkv_scale", scale), "mask32", p + "xq_zero", self.zero],
+                      [p + "att"], domain=_MS, num_heads=self.w.heads),
         ]
 
-    x = "x"
-    for n, b in enumerate(w.blocks):
-        p = f"l{n}."
-        nodes += attention(x, p, b) + [
-            matmul(p + "att", p + "out", b["out"], p + "att_out"),
+    def embeddings(self) -> list[Any]:
+        w, node, T = self.w, self.node, self.T
+        return [
+            node("Shape", ["ids"], ["shape"]),
+            node("Gather", ["shape", self.const("one", [1], T.INT64)], ["length"], axis=0),
+            node("Slice", [self.weight("position", w.position), self.const("zero", [0], T.INT64), "length"],
+                 ["positions"]),
+            node("Gather", [self.weight("word", w.word), "ids"], ["words"]),
+            node("Add", ["words", "positions"], ["e1"]),
+            node("Add", ["e1", self.weight("token_type", w.token_type)], ["e2"]),
+            node("LayerNormalization", ["e2", self.weight("embed_gain", w.embed_norm[0]),
+                                        self.weight("embed_bias", w.embed_norm[1])], ["x"], axis=-1, epsilon=w.eps),
+            node("Cast", ["mask"], ["mask32"], to=T.INT32),
+        ]
+
+    def block(self, x: str, p: str, b: dict[str, Any]) -> list[Any]:
+        node, weight, eps = self.node, self.weight, self.w.eps
+        return self.attention(x, p, b) + [
+            self.matmul(p + "att", p + "out", b["out"], p + "att_out"),
             node("SkipLayerNormalization", [p + "att_out", x, weight(p + "g1", b["norm1"][0]),
                                             weight(p + "b1", b["norm1"][1]), weight(p + "out_b", b["out_b"])],
-                 [p + "x1"], domain=_MS, epsilon=w.eps),
-            matmul(p + "x1", p + "up", b["up"], p + "up_out"),
+                 [p + "x1"], domain=_MS, epsilon=eps),
+            self.matmul(p + "x1", p + "up", b["up"], p + "up_out"),
             node("BiasGelu", [p + "up_out", weight(p + "up_b", b["up_b"])], [p + "gelu"], domain=_MS),
-            matmul(p + "gelu", p + "down", b["down"], p + "down_out"),
+            self.matmul(p + "gelu", p + "down", b["down"], p + "down_out"),
             node("SkipLayerNormalization", [p + "down_out", p + "x1", weight(p + "g2", b["norm2"][0]),
                                             weight(p + "b2", b["norm2"][1]), weight(p + "down_b", b["down_b"])],
-                 [p + "x2"], domain=_MS, epsilon=w.eps),
+                 [p + "x2"], domain=_MS, epsilon=eps),
         ]
-        x = p + "x2"
-    nodes += [
-        node("Identity", [x], ["states"]),
-        node("Cast", ["mask"], ["maskf"], to=TensorProto.FLOAT),
-        node("Unsqueeze", ["maskf", const("last", [-1], TensorProto.INT64)], ["mask3"]),
-        node("Mul", [x, "mask3"], ["kept"]),
-        node("ReduceSum", ["kept", "one"], ["summed"], keepdims=0),
-        node("ReduceSum", ["maskf", "one"], ["count"], keepdims=1),
-        node("Max", ["count", const("unit", 1.0, TensorProto.FLOAT)], ["count1"]),
-        node("Div", ["summed", "count1"], ["pooled"]),
-        node("LpNormalization", ["pooled"], ["vectors"], axis=-1, p=2),
-    ]
-    graph = helper.make_graph(
-        nodes, "minilm",
-        [helper.make_tensor_value_info("ids", TensorProto.INT64, ["batch", "tokens"]),
-         helper.make_tensor_value_info("mask", TensorProto.INT64, ["batch", "tokens"])],
-        [helper.make_tensor_value_info("vectors", TensorProto.FLOAT, ["batch", w.hidden]),
-         helper.make_tensor_value_info("states", TensorProto.FLOAT, ["batch", "tokens", w.hidden])],
-        inits)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid(_MS, 1)])
-    return model.SerializeToString(), weights
+
+    def pooling(self, x: str) -> list[Any]:
+        node, T = self.node, self.T
+        return [
+            node("Identity", [x], ["states"]),
+            node("Cast", ["mask"], ["maskf"], to=T.FLOAT),
+            node("Unsqueeze", ["maskf", self.const("last", [-1], T.INT64)], ["mask3"]),
+            node("Mul", [x, "mask3"], ["kept"]),
+            node("ReduceSum", ["kept", "one"], ["summed"], keepdims=0),
+            node("ReduceSum", ["maskf", "one"], ["count"], keepdims=1),
+            node("Max", ["count", self.const("unit", 1.0, T.FLOAT)], ["count1"]),
+            node("Div", ["summed", "count1"], ["pooled"]),
+            node("LpNormalization", ["pooled"], ["vectors"], axis=-1, p=2),
+        ]
+
+    def build(self) -> tuple[bytes, dict[str, np.ndarray]]:
+        helper, T, w = self.helper, self.T, self.w
+        nodes = self.embeddings()
+        self.zero = self.zeros("int8_zero", 1) if self.int8 else ""
+        x = "x"
+        for n, b in enumerate(w.blocks):
+            nodes += self.block(x, f"l{n}.", b)
+            x = f"l{n}.x2"
+        nodes += self.pooling(x)
+        graph = helper.make_graph(
+            nodes, "minilm",
+            [helper.make_tensor_value_info("ids", T.INT64, ["batch", "tokens"]),
+             helper.make_tensor_value_info("mask", T.INT64, ["batch", "tokens"])],
+            [helper.make_tensor_value_info("vectors", T.FLOAT, ["batch", w.hidden]),
+             helper.make_tensor_value_info("states", T.FLOAT, ["batch", "tokens", w.hidden])],
+            self.inits)
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid(_MS, 1)])
+        return model.SerializeToString(), self.weights
 
 
 class OnnxBert:

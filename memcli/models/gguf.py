@@ -110,113 +110,130 @@ def inspect(path: Path) -> GGUFInfo:
         raise ModelError(f"cannot read model file {path}: {exc.strerror}") from None
 
 
-def _parse(path: Path, buf: Any, size: int, struct: Any) -> GGUFInfo:
-    pos = 0
+class _Reader:
+    """The header's bytes, read in order; a read past the end is a truncated file."""
 
-    def take(fmt: str) -> Any:
-        nonlocal pos
-        width = struct.calcsize(fmt)
-        if pos + width > size:
-            raise ModelError(f"{path} ends inside its header (truncated download?)")
-        value = struct.unpack_from(fmt, buf, pos)[0]
-        pos += width
+    def __init__(self, path: Path, buf: Any, size: int, struct: Any) -> None:
+        self.path, self.buf, self.size, self.struct = path, buf, size, struct
+        self.pos = 0
+
+    def take(self, fmt: str) -> Any:
+        width = self.struct.calcsize(fmt)
+        if self.pos + width > self.size:
+            raise ModelError(f"{self.path} ends inside its header (truncated download?)")
+        value = self.struct.unpack_from(fmt, self.buf, self.pos)[0]
+        self.pos += width
         return value
 
-    def string(keep: bool = True) -> str:
-        nonlocal pos
-        length = take("<Q")
-        if length > 1 << 26 or pos + length > size:
-            raise ModelError(f"{path} has a damaged or truncated header")
-        start, pos = pos, pos + length
-        return bytes(buf[start:pos]).decode("utf-8", "replace") if keep else ""
+    def string(self, keep: bool = True) -> str:
+        length = self.take("<Q")
+        if length > 1 << 26 or self.pos + length > self.size:
+            raise ModelError(f"{self.path} has a damaged or truncated header")
+        start = self.pos
+        self.pos += length
+        return bytes(self.buf[start:self.pos]).decode("utf-8", "replace") if keep else ""
 
-    def value(kind: int) -> Any:
-        nonlocal pos
+    def value(self, kind: int) -> Any:
         if kind in _SCALARS:
-            return take(_SCALARS[kind])
+            return self.take(_SCALARS[kind])
         if kind == _STRING:
-            return string()
+            return self.string()
         if kind == _ARRAY:
-            inner, count = take("<I"), take("<Q")
-            if inner in _SCALARS:
-                width = struct.calcsize(_SCALARS[inner])
-                if count <= 16:
-                    return [take(_SCALARS[inner]) for _ in range(count)]
-                pos += width * count  # a vocabulary's scores: stepped over
-                return {"array_length": count}
-            if inner == _STRING:
-                if count <= 16:
-                    return [string() for _ in range(count)]
-                for _ in range(count):
-                    string(keep=False)
-                return {"array_length": count}
-            return [value(inner) for _ in range(count)]
-        raise ModelError(f"{path} has a metadata value of unknown type {kind} (damaged header?)")
+            return self._array(self.take("<I"), self.take("<Q"))
+        raise ModelError(f"{self.path} has a metadata value of unknown type {kind} (damaged header?)")
 
-    if bytes(buf[:4]) != b"GGUF":
-        raise ModelError(f"{path} is not a GGUF model file")
-    pos = 4
-    version = take("<I")
-    if version < 2:
-        raise ModelError(f"{path} is GGUF version {version}; only version 2 and later are read")
-    n_tensors, n_meta = take("<Q"), take("<Q")
-    meta: dict[str, Any] = {}
-    for _ in range(n_meta):
-        key = string()
-        meta[key] = value(take("<I"))
-    parameters, end = 0, 0
-    known = True
-    for _ in range(n_tensors):
-        string(keep=False)
-        dims = [take("<Q") for _ in range(take("<I"))]
-        ttype, offset = take("<I"), take("<Q")
-        count = 1
-        for d in dims:
-            count *= d
-        parameters += count
-        block = _TENSOR_TYPES.get(ttype)
-        if block is None:
-            known = False
-        else:
-            end = max(end, offset + count // block[0] * block[1])
-    align = int(meta.get("general.alignment", 32) or 32)
-    data_start = (pos + align - 1) // align * align
+    def _array(self, inner: int, count: int) -> Any:
+        if inner in _SCALARS:
+            if count <= 16:
+                return [self.take(_SCALARS[inner]) for _ in range(count)]
+            self.pos += self.struct.calcsize(_SCALARS[inner]) * count  # a vocabulary's scores: stepped over
+            return {"array_length": count}
+        if inner == _STRING:
+            if count <= 16:
+                return [self.string() for _ in range(count)]
+            for _ in range(count):
+                self.string(keep=False)
+            return {"array_length": count}
+        return [self.value(inner) for _ in range(count)]
 
+    def tensors(self, count: int) -> tuple[int, int, bool]:
+        """(parameters, end of the last tensor's data, whether every type was known)."""
+        parameters, end, known = 0, 0, True
+        for _ in range(count):
+            self.string(keep=False)
+            dims = [self.take("<Q") for _ in range(self.take("<I"))]
+            ttype, offset = self.take("<I"), self.take("<Q")
+            elements = 1
+            for d in dims:
+                elements *= d
+            parameters += elements
+            block = _TENSOR_TYPES.get(ttype)
+            if block is None:
+                known = False
+            else:
+                end = max(end, offset + elements // block[0] * block[1])
+        return parameters, end, known
+
+
+def _kind(meta: dict[str, Any], n_tensors: int) -> str:
+    """model, embedding, mmproj (a vision projector), adapter or vocab."""
     arch = str(meta.get("general.architecture", ""))
     general_type = str(meta.get("general.type", "model"))
     if arch == "clip" or general_type == "mmproj":
-        kind = "mmproj"
-    elif general_type in ("adapter", "vocab"):
-        kind = general_type
-    elif arch in _EMBEDDING_ARCHS or (n_tensors == 0):
-        kind = "embedding" if n_tensors else "vocab"
-    else:
-        kind = "model"
+        return "mmproj"
+    if general_type in ("adapter", "vocab"):
+        return general_type
+    if arch in _EMBEDDING_ARCHS or n_tensors == 0:
+        return "embedding" if n_tensors else "vocab"
+    return "model"
+
+
+def _arch_number(meta: dict[str, Any], arch: str, key: str) -> int:
+    v = meta.get(f"{arch}.{key}")
+    if isinstance(v, list):
+        v = max(v) if v else 0
+    return int(v) if isinstance(v, (int, float)) else 0
+
+
+def _kv_bytes_per_token(meta: dict[str, Any], arch: str) -> int:
+    """The KV cache's bytes per token of context, at f16 (2 bytes a value)."""
+    layers = _arch_number(meta, arch, "block_count")
+    heads = _arch_number(meta, arch, "attention.head_count")
+    embd = _arch_number(meta, arch, "embedding_length")
+    kv_heads = _arch_number(meta, arch, "attention.head_count_kv") or heads
+    key_len = _arch_number(meta, arch, "attention.key_length") or (embd // heads if heads else 0)
+    value_len = _arch_number(meta, arch, "attention.value_length") or key_len
+    return 2 * layers * kv_heads * (key_len + value_len)
+
+
+def _parse(path: Path, buf: Any, size: int, struct: Any) -> GGUFInfo:
+    if bytes(buf[:4]) != b"GGUF":
+        raise ModelError(f"{path} is not a GGUF model file")
+    r = _Reader(path, buf, size, struct)
+    r.pos = 4
+    version = r.take("<I")
+    if version < 2:
+        raise ModelError(f"{path} is GGUF version {version}; only version 2 and later are read")
+    n_tensors, n_meta = r.take("<Q"), r.take("<Q")
+    meta: dict[str, Any] = {}
+    for _ in range(n_meta):
+        key = r.string()
+        meta[key] = r.value(r.take("<I"))
+    parameters, end, known = r.tensors(n_tensors)
+    align = int(meta.get("general.alignment", 32) or 32)
+    data_start = (r.pos + align - 1) // align * align
+    arch = str(meta.get("general.architecture", ""))
     file_type = meta.get("general.file_type")
     quant = _FILE_TYPES.get(file_type, f"type {file_type}") if isinstance(file_type, int) else ""
-    if not quant:
-        quant = _quant_from_name(path.name)
-
-    def num(key: str) -> int:
-        v = meta.get(f"{arch}.{key}")
-        if isinstance(v, list):
-            v = max(v) if v else 0
-        return int(v) if isinstance(v, (int, float)) else 0
-
-    layers, heads, embd = num("block_count"), num("attention.head_count"), num("embedding_length")
-    kv_heads = num("attention.head_count_kv") or heads
-    key_len = num("attention.key_length") or (embd // heads if heads else 0)
-    value_len = num("attention.value_length") or key_len
-    kv_per_token = 2 * layers * kv_heads * (key_len + value_len)  # f16: 2 bytes each
     split = int(meta.get("split.count", 1) or 1)
-    total = size
-    if split > 1:
-        total = sum(p.stat().st_size for p in split_parts(path, split) if p.exists())
+    total = sum(p.stat().st_size for p in split_parts(path, split) if p.exists()) if split > 1 else size
     template = meta.get("tokenizer.chat_template", "")
     return GGUFInfo(
-        path=path, size=total, architecture=arch, name=str(meta.get("general.name", "") or ""), kind=kind,
-        quantization=quant, parameters=parameters, context_length=num("context_length"),
-        chat_template=template if isinstance(template, str) else "", kv_bytes_per_token=kv_per_token,
+        path=path, size=total, architecture=arch, name=str(meta.get("general.name", "") or ""),
+        kind=_kind(meta, n_tensors), quantization=quant or _quant_from_name(path.name), parameters=parameters,
+        context_length=_arch_number(meta, arch, "context_length"),
+        chat_template=template if isinstance(template, str) else "",
+        kv_bytes_per_token=_kv_bytes_per_token(meta, arch),
         expected_size=data_start + end if known and n_tensors else 0, split_count=split)
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from memcli.engine.core import Core
 from memcli.base.errors import InvalidInput
@@ -84,6 +84,18 @@ def later_sentences(order: list[int], items: Mapping[int, MemoryItem]) -> list[i
             later.append(label)
         seen.add(key)
     return later
+
+
+def fuse(lists: Sequence[tuple[Sequence[tuple[int, float]], int]]) -> dict[int, float]:
+    """Reciprocal-rank fusion of ranked lists, each with its rank offset."""
+    fused: dict[int, float] = {}
+    for hits, after in lists:
+        for rank, (label, _) in enumerate(hits):
+            # Ranks past the fusion depth count for much less, so asking for
+            # more results appends to the list instead of reshuffling its top.
+            weight = 1.0 if rank < FUSION_DEPTH else 1e-3
+            fused[label] = fused.get(label, 0.0) + weight / (RRF_K + after + rank)
+    return fused
 
 
 def first_depth(limit: int) -> int:
@@ -262,63 +274,26 @@ class Searcher:
                        threshold: float | None, *, as_of: str | datetime | None, include_past: bool,
                        text: str | None, include_cold: bool, speaker: str | None,
                        lexical: Lexical | None = None) -> list[MemoryItem]:
-        import numpy as np
-
+        """Retrieve, fuse, reweigh, order, filter; deeper (x4) until ``limit``
+        results pass the filters or every memory was looked at."""
         columns, meta = split_filters(filters)
         moment = as_of_moment(as_of)
-        store = self.core.store
-        config = self.core.config
         index = self.core.index(user_id)
         k = first_depth(limit)
         while True:
             dense = index.search(vector, k)
             if lexical is None or lexical.depth != k:
                 lexical = self._lexical(user_id, text, k, lexical.spelt if lexical else None)
-            words, keyword, near, unmatched = lexical.words, lexical.keyword, lexical.near, lexical.unmatched
-            population = len(index.live)
-            if self._cold_needed(user_id, dense, unmatched, include_cold):
-                cold_ids, cold_vectors = self.core.cold.vectors(user_id)
-                if len(cold_ids):
-                    population += len(cold_ids)
-                    dense = sorted(dense + exact_top(cold_ids, cold_vectors, vector, k), key=lambda h: -h[1])[:k]
-                    if words:
-                        cold_keyword = store.keywords.search(user_id, words, k, len(cold_ids), cold=True)
-                        keyword = sorted(keyword + cold_keyword, key=lambda h: h[1])[:k]  # bm25: lower is better
-            fused: dict[int, float] = {}
-            for hits, after in [(dense, 0), (keyword, 0), *near]:
-                for rank, (label, _) in enumerate(hits):
-                    # Ranks past the fusion depth count for much less, so asking for
-                    # more results appends to the list instead of reshuffling its top.
-                    weight = 1.0 if rank < FUSION_DEPTH else 1e-3
-                    fused[label] = fused.get(label, 0.0) + weight / (RRF_K + after + rank)
-            cosine = {label: score for label, score in dense}
-            missing = [label for label in fused if label not in cosine]
-            if missing:
-                for label, blob in store.vectors.embeddings(missing, user_id):
-                    cosine[label] = float(np.dot(np.frombuffer(blob, dtype=np.float32), vector))
-            items = store.memories.by_ids(list(fused), user_id)
-            if config.retention_weight > 0:
-                # A faded memory loses to a fresh one of equal relevance.
-                now = self.core.now()
-                for label, item in items.items():
-                    half_life = config.half_life_for(bool(item.sensitivity))
-                    fused[label] *= rank_factor(retention(item, now, half_life), config.retention_weight)
-            if speaker is not None:
-                for label, item in items.items():
-                    said_by = item.metadata.get("name")
-                    if isinstance(said_by, str) and said_by != speaker:
-                        fused[label] *= OTHER_SPEAKER
-            def rank_key(label: int) -> tuple[float, float]:
-                return -fused[label], -cosine.get(label, 0.0)
-
-            order = sorted(fused, key=rank_key)
-            for label in later_sentences(order, items):
-                fused[label] *= SAME_MESSAGE
-            order.sort(key=rank_key)
+            keyword, population = lexical.keyword, len(index.live)
+            if self._cold_needed(user_id, dense, lexical.unmatched, include_cold):
+                dense, keyword, population = self._with_cold(user_id, vector, k, dense, keyword, lexical.words,
+                                                             population)
+            fused = fuse([(dense, 0), (keyword, 0), *lexical.near])
+            cosine = self._cosines(user_id, vector, fused, dense)
+            items = self.core.store.memories.by_ids(list(fused), user_id)
+            self._reweigh(fused, items, speaker)
             found: list[MemoryItem] = []
-            for label in order:
-                if label not in items:
-                    continue
+            for label in self._ordered(fused, cosine, items):
                 item = items[label]
                 score = cosine.get(label, 0.0)
                 if threshold is not None and score < threshold:
@@ -334,3 +309,57 @@ class Searcher:
             if len(found) >= limit or k >= population:
                 return found[:limit]
             k *= 4
+
+    def _with_cold(self, user_id: str, vector: Any, k: int, dense: list[tuple[int, float]],
+                   keyword: list[tuple[int, float]], words: Any, population: int
+                   ) -> tuple[list[tuple[int, float]], list[tuple[int, float]], int]:
+        """The dense and keyword lists merged with their cold-tier counterparts by
+        score, as if one index held both tiers."""
+        cold_ids, cold_vectors = self.core.cold.vectors(user_id)
+        if not len(cold_ids):
+            return dense, keyword, population
+        dense = sorted(dense + exact_top(cold_ids, cold_vectors, vector, k), key=lambda h: -h[1])[:k]
+        if words:
+            cold_keyword = self.core.store.keywords.search(user_id, words, k, len(cold_ids), cold=True)
+            keyword = sorted(keyword + cold_keyword, key=lambda h: h[1])[:k]  # bm25: lower is better
+        return dense, keyword, population + len(cold_ids)
+
+    def _cosines(self, user_id: str, vector: Any, fused: dict[int, float],
+                 dense: list[tuple[int, float]]) -> dict[int, float]:
+        """Each fused memory's cosine to the query (read from its stored vector
+        where the dense list did not have it)."""
+        import numpy as np
+
+        cosine = {label: score for label, score in dense}
+        missing = [label for label in fused if label not in cosine]
+        if missing:
+            for label, blob in self.core.store.vectors.embeddings(missing, user_id):
+                cosine[label] = float(np.dot(np.frombuffer(blob, dtype=np.float32), vector))
+        return cosine
+
+    def _reweigh(self, fused: dict[int, float], items: dict[int, MemoryItem], speaker: str | None) -> None:
+        """Retention (a faded memory loses to a fresh one of equal relevance), and
+        the named speaker's lines above the others'."""
+        config = self.core.config
+        if config.retention_weight > 0:
+            now = self.core.now()
+            for label, item in items.items():
+                half_life = config.half_life_for(bool(item.sensitivity))
+                fused[label] *= rank_factor(retention(item, now, half_life), config.retention_weight)
+        if speaker is not None:
+            for label, item in items.items():
+                said_by = item.metadata.get("name")
+                if isinstance(said_by, str) and said_by != speaker:
+                    fused[label] *= OTHER_SPEAKER
+
+    @staticmethod
+    def _ordered(fused: dict[int, float], cosine: dict[int, float], items: dict[int, MemoryItem]) -> list[int]:
+        """The stored memories best first, a message's later sentences spread down."""
+        def rank_key(label: int) -> tuple[float, float]:
+            return -fused[label], -cosine.get(label, 0.0)
+
+        order = sorted(fused, key=rank_key)
+        for label in later_sentences(order, items):
+            fused[label] *= SAME_MESSAGE
+        order.sort(key=rank_key)
+        return [label for label in order if label in items]
