@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from memcli.services.episodes import Episodes
     from memcli.services.erasure import Eraser
     from memcli.services.forgetting import Forgetter
+    from memcli.services.history import HistoryImporter
     from memcli.storage.index import Progress
     from memcli.services.learning import Learner
     from memcli.models.embedder import Embedder
@@ -159,6 +160,12 @@ class Memory:
         from memcli.services.transfer import Transfer
 
         return Transfer(self._core)
+
+    @cached_property
+    def _history(self) -> HistoryImporter:
+        from memcli.services.history import HistoryImporter
+
+        return HistoryImporter(self._core, self._adder, self._learner)
 
     @cached_property
     def _short_term(self) -> ShortTerm:
@@ -504,6 +511,39 @@ class Memory:
         sensitive value in memories, history and messages (and leaves vectors
         out), for sharing."""
         return self._transfer.export(user_id, all_users=all_users, include_vectors=include_vectors, redact=redact)
+
+    def import_path(self, path: str | Path, user_id: str | None = None, *, format: str | None = None,
+                    me: str | None = None, since: str | None = None, infer: bool = True, dry_run: bool = False,
+                    progress: Progress | None = None) -> dict[str, Any]:
+        """Import an export at ``path`` (a file, a folder or a .zip), its format
+        detected (``format`` names it instead): memcli, Mem0, OpenMemory and MCP
+        memory exports, or a chat history from ChatGPT, Claude, WhatsApp or
+        Telegram. In a chat between people ``me`` names the person; in ChatGPT
+        and Claude it is the user role. Each message keeps the export's time;
+        importing the same export again adds nothing (see
+        :mod:`memcli.services.history`). ``since`` (a date or an age such as
+        ``30d``) leaves older messages out; ``infer=False`` keeps sentences
+        without extracting facts; ``dry_run`` only reads. Returns the report as
+        a dict (``kind``: ``memories`` or ``history``)."""
+        from memcli.histories.sources import MEMORY_FORMATS, detect
+
+        found = detect(Path(path), format)
+        if found[0][0] in MEMORY_FORMATS:
+            from memcli.storage.export_format import MAX_DOCUMENT_BYTES, load_document, read_document
+
+            fmt, entry = found[0]
+            if Path(path).is_dir():
+                with entry.open() as f:
+                    raw = f.read(MAX_DOCUMENT_BYTES + 1)
+            else:
+                raw, _ = read_document(str(path))  # a zip too (an OpenMemory backup)
+            if dry_run:
+                return {"kind": "memories", "format": fmt, "files": [entry.name], "dry_run": True}
+            report = self.import_data(load_document(raw, str(path)), user_id=user_id)
+            return {"kind": "memories", **report.to_dict()}
+        history = self._history.run(Path(path), self._core.user(user_id), format=format, me=me, since=since,
+                                    infer=infer, dry_run=dry_run, progress=progress)
+        return {"kind": "history", **history.to_dict()}
 
     def import_data(self, document: Any, user_id: str | None = None) -> ImportReport:
         """Import a memcli export or a Mem0 ``get_all`` dump. The whole document is

@@ -312,9 +312,11 @@ class Write:
         self.store.sessions.end(session_id)
 
     def log(self, session_id: str, user_id: str, role: str, content: str,
-            metadata: dict[str, Any] | None = None, created_at: str | None = None) -> int:
+            metadata: dict[str, Any] | None = None, created_at: str | None = None,
+            import_key: str | None = None) -> int:
         """Write one message to a session's log; returns its id."""
-        return self.store.sessions.add_message(session_id, user_id, role, content, metadata, created_at)
+        return self.store.sessions.add_message(session_id, user_id, role, content, metadata, created_at,
+                                               import_key)
 
     def erase_session(self, session_id: str, user_id: str) -> int:
         return self.store.sessions.delete(session_id, user_id)

@@ -196,6 +196,12 @@ class Turns:
         self._end_turn()
         return self._pieces
 
+    def take(self) -> list[MemoryItem]:
+        """The pieces gathered since the last take, the turn left open (a long
+        conversation stored a chunk at a time keeps its context across chunks)."""
+        taken, self._pieces = self._pieces, []
+        return taken
+
     def _end_turn(self) -> None:
         if self._said and self._speaker is not None:
             name = self._speaker[1]

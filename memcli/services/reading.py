@@ -63,8 +63,15 @@ class Reader:
     def why(self, memory_id: Any, user_id: str | None = None) -> dict[str, Any]:
         """Where a memory came from: the messages it was extracted from, and its history."""
         item = self.get(memory_id, user_id)
-        messages = [{"id": m.id, "session_id": m.session_id, "role": m.role, "content": m.content,
-                     "said_at": m.created_at} for m in self.core.store.sessions.by_ids(item.message_ids, item.user_id)]
+        messages = []
+        for m in self.core.store.sessions.by_ids(item.message_ids, item.user_id):
+            said: dict[str, Any] = {"id": m.id, "session_id": m.session_id, "role": m.role, "content": m.content,
+                                    "said_at": m.created_at}
+            if m.metadata.get("name"):
+                said["speaker"] = m.metadata["name"]
+            if isinstance(m.metadata.get("source"), dict):  # an imported chat: its file and conversation
+                said["source"] = m.metadata["source"]
+            messages.append(said)
         return {"memory": item.to_dict(), "messages": messages,
                 "history": [e.to_dict() for e in self.history(item.id)]}
 

@@ -302,6 +302,14 @@ def _m0010_speakers(db: Any) -> None:
     )
 
 
+def _m0011_message_import_keys(db: Any) -> None:
+    # A message brought in from a chat export keeps the export's own key for it,
+    # so importing the same export again, or a later one, adds only what is new.
+    db.execute("ALTER TABLE messages ADD COLUMN import_key TEXT")
+    db.execute("CREATE UNIQUE INDEX idx_messages_import ON messages(user_id, session_id, import_key)"
+               " WHERE import_key IS NOT NULL")
+
+
 MIGRATIONS: list[tuple[str, Any]] = [
     ("0001_memories", _m0001_memories),
     ("0002_sessions_messages", _m0002_sessions_messages),
@@ -313,6 +321,7 @@ MIGRATIONS: list[tuple[str, Any]] = [
     ("0008_identity_imports_changes", _m0008_identity_imports_changes),
     ("0009_cold_tier", _m0009_cold_tier),
     ("0010_speakers", _m0010_speakers),
+    ("0011_message_import_keys", _m0011_message_import_keys),
 ]
 
 

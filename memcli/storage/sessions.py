@@ -71,12 +71,20 @@ class Sessions:
     # messages ------------------------------------------------------------------------
 
     def add_message(self, session_id: str, user_id: str, role: str, content: str,
-                    metadata: dict[str, Any] | None = None, created_at: str | None = None) -> int:
+                    metadata: dict[str, Any] | None = None, created_at: str | None = None,
+                    import_key: str | None = None) -> int:
         cur = self.store.conn.execute(
-            "INSERT INTO messages (session_id, user_id, role, content, created_at, metadata) VALUES (?,?,?,?,?,?)",
+            "INSERT INTO messages (session_id, user_id, role, content, created_at, metadata, import_key)"
+            " VALUES (?,?,?,?,?,?,?)",
             [session_id, user_id, role, content, created_at or self.store.now(),
-             json.dumps(metadata or {}, ensure_ascii=False)])
+             json.dumps(metadata or {}, ensure_ascii=False), import_key])
         return int(cur.lastrowid)  # type: ignore[arg-type]
+
+    def import_keys(self, session_id: str, user_id: str) -> set[str]:
+        """The export keys of the messages of a session brought in from a chat export."""
+        return {r[0] for r in self.store.conn.execute(
+            "SELECT import_key FROM messages WHERE user_id = ? AND session_id = ? AND import_key IS NOT NULL",
+            [user_id, session_id])}
 
     def find_message(self, session_id: str, user_id: str, created_at: str, content: str) -> int | None:
         """The id of a message with exactly this session, time and text (imports)."""

@@ -254,8 +254,11 @@ def why_lines(data: dict[str, Any]) -> list[Text]:
         lines.append(Text(f"  {span}"))
     lines.append(Text("source messages:" if data["messages"] else "source messages: none (added directly)"))
     for msg in data["messages"]:
-        lines.append(shown(f"  [{short_time(msg['said_at'])}, session {msg['session_id']}] {msg['role']}: ")
-                     + shown(msg["content"]))
+        source = msg.get("source")
+        where = (f"{source.get('conversation')!r} in {source.get('file')} ({source.get('format')})" if source
+                 else f"session {msg['session_id']}")
+        who = msg.get("speaker") or msg["role"]
+        lines.append(shown(f"  [{short_time(msg['said_at'])}, {where}] {who}: ") + shown(msg["content"]))
     lines.append(Text("history:"))
     for e in data["history"]:
         line = shown(f"  {short_time(e['created_at'])} {e['event']}: ") + shown(e.get("new_memory") or

@@ -46,26 +46,67 @@ def export(
 
 @handled
 def import_(
-    file: str = typer.Argument(..., metavar="FILE", help="A memcli export, a Mem0 dump, an OpenMemory export (zip) "
-                                                         "or an MCP memory server's memory.json ('-': stdin)."),
-    user: Optional[str] = typer.Option(None, "--user", "-u", help="User for records that name none."),
+    file: str = typer.Argument(..., metavar="PATH",
+                               help="An export: a file, a folder or a .zip ('-': a memory export on stdin). "
+                                    "memcli, Mem0, OpenMemory, MCP memory.json, ChatGPT, Claude, WhatsApp, "
+                                    "Telegram."),
+    user: Optional[str] = typer.Option(None, "--user", "-u", help="The user to import for (and for records that "
+                                                                   "name none)."),
+    format_: Optional[str] = typer.Option(None, "--format", "-f", help="The export's format, instead of detecting "
+                                                                        "it."),
+    me: Optional[str] = typer.Option(None, "--me", help="Which speaker you are, in a chat between people "
+                                                        "(WhatsApp, Telegram)."),
+    since: Optional[str] = typer.Option(None, "--since", help="Only messages from this date (or age: 90d) on."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Read the export and say what would come in; store "
+                                                          "nothing."),
+    raw: bool = typer.Option(False, "--raw", help="Keep what was said as sentences, without extracting facts "
+                                                  "(faster)."),
     as_json: bool = JsonOpt,
 ) -> None:
-    """Import an export file (validated before anything is written)."""
-    from memcli.storage.export_format import load_document, read_document
-
+    """Import an export: memories from another memory tool, or a chat history at its real times."""
     st = state()
-    raw, name = read_document(file, st.env.input)
-    report = st.memory().import_data(load_document(raw, name), user_id=user_of(user))
+    if file == "-":
+        from memcli.storage.export_format import load_document, read_document
+
+        raw_doc, name = read_document(file, st.env.input)
+        report = {"kind": "memories", **st.memory().import_data(load_document(raw_doc, name),
+                                                                 user_id=user_of(user)).to_dict()}
+    else:
+        report = st.memory().import_path(file, user_of(user), format=format_, me=me, since=since, infer=not raw,
+                                         dry_run=dry_run, progress=None if as_json else st.render.progress)
     if as_json:
-        st.render.json(report.to_dict())
-    elif report.already_imported and not report.imported:
-        st.render.line(f"Nothing new: this document was imported before (for {', '.join(report.already_imported)})")
+        st.render.json(report)
+    elif report["kind"] == "history":
+        st.render.line(history_summary(report))
+    elif report.get("dry_run"):
+        st.render.line(f"{file}: a {report['format']} export; nothing was stored (--dry-run)")
+    elif report["already_imported"] and not report["imported"]:
+        st.render.line(f"Nothing new: this document was imported before (for {', '.join(report['already_imported'])})")
     else:
         st.render.line(
-            f"Imported {report.imported} memories ({report.skipped_duplicates} already known, "
-            f"{report.reembedded} re-embedded) from a {report.source} export"
-            + (f"; {report.refused} not stored by the privacy policy" if report.refused else ""))
+            f"Imported {report['imported']} memories ({report['skipped_duplicates']} already known, "
+            f"{report['reembedded']} re-embedded) from a {report['source']} export"
+            + (f"; {report['refused']} not stored by the privacy policy" if report["refused"] else ""))
+
+
+def history_summary(r: dict[str, Any]) -> str:
+    """A chat import's report in a few lines."""
+    span = f"{r['first'][:10]} to {r['last'][:10]}" if r["first"] else "no new messages"
+    lines = [f"{r['format']} export {r['source']}: {r['conversations']} conversations, {r['messages']} new messages "
+             f"({span})" + (", nothing stored (--dry-run)" if r["dry_run"] else "")]
+    if r["speakers"]:
+        lines.append("speakers: " + ", ".join(f"{who} ({n})" for who, n in
+                                               sorted(r["speakers"].items(), key=lambda kv: -kv[1])[:12]))
+    if r["date_order"]:
+        lines.append(f"dates read as {r['date_order']}")
+    skipped = [f"{r['already']} imported before" if r["already"] else "",
+               f"{r['before_since']} before --since" if r["before_since"] else "",
+               f"{r['placeholders']} media or deleted-message placeholders" if r["placeholders"] else ""]
+    if any(skipped):
+        lines.append("left out: " + ", ".join(s for s in skipped if s))
+    if not r["dry_run"]:
+        lines.append(f"stored {r['memories']} memories ({r['facts']} facts and events) in {r['seconds']} s")
+    return "\n".join(lines)
 
 
 @handled
