@@ -233,3 +233,12 @@ def test_kill_9_in_the_middle_then_the_same_command_finishes_with_nothing_lost_o
     assert report["already"] == at_kill and report["messages"] == total - at_kill
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT COUNT(*), COUNT(DISTINCT import_key) FROM messages").fetchone() == (total, total)
+
+
+@pytest.mark.real_models
+def test_the_import_benchmark_prints_its_rate(tmp_path: Path) -> None:
+    bench = Path(__file__).resolve().parent.parent / "bench" / "bench_import.py"
+    out = subprocess.run([sys.executable, str(bench), "--messages", "120", "--formats", "whatsapp", "--modes", "raw",
+                          "--json"], capture_output=True, text=True, check=True, timeout=300)
+    [row] = json.loads(out.stdout)["results"]
+    assert row["messages"] == 120 and row["per_s"] > 0 and row["peak_mb"] > 0
