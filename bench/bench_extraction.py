@@ -2,27 +2,21 @@
 
     python bench/bench_extraction.py [--mistakes] [--labels FILE ...]
 
-Eight sets, all in tests/data (tab-separated; see memcli/extract/evaluate.py):
+The sets are in tests/data (tab-separated; see memcli/extraction/evaluate.py).
+Each is labelled as bench/heldout.json says: *held out* (written after the
+tuning, scored once, frozen), *spent* (written as held out, but used to
+choose a change or corrected after scoring before it was frozen: not a
+held-out figure any more), or *development* (tuned against).
 
 - development: ``extraction_labels.tsv`` (the rules' first set),
-  ``extraction_chat.tsv`` (253 chat-style lines written 2026-11-25 before the
-  rules were reworked for them, then tuned against) and
-  ``extraction_shortforms.tsv`` (24 lines typed with chat short forms, "my fav
-  food is sushi", written 2026-12-03 before the rules read short forms) and
-  ``extraction_emoji.tsv`` (24 lines typed with emoji, "I'm a nurse 👩‍⚕️ night
-  shifts are rough", written 2026-12-03 before the rules were looked at for
-  emoji);
-- held-out: ``extraction_heldout.tsv`` (written after the first tuning),
-  ``extraction_chat_heldout.tsv`` (108 chat-style lines written after the
-  second tuning and never tuned against) and
-  ``extraction_shortforms_heldout.tsv`` (20 short-form lines written after
-  the rules read short forms; two labels corrected after it was scored: see
-  the file's header) and ``extraction_emoji_heldout.tsv`` (20 lines with
-  emoji written after the rules' handling of them was settled; two labels
-  put in the other sets' attributes after it was scored: see its header).
+  ``extraction_chat.tsv`` (253 chat-style lines), ``extraction_shortforms.tsv``
+  (chat short forms), ``extraction_emoji.tsv`` (emoji) and
+  ``extraction_everyday.tsv`` (the classes an independent check found missed
+  on 2026-12-08: a job with a trailing aside, an age in years, a diet "since",
+  what was studied and where, "moved back to", "X and I live in", retractions);
+- the files named ``*_heldout.tsv``.
 
-The held-out figures are the honest ones. The time is the rules' own cost
-per message (no model), on this machine.
+The time is the rules' own cost per message (no model), on this machine.
 """
 
 from __future__ import annotations
@@ -41,15 +35,26 @@ from memcli.extraction.evaluate import evaluate, load  # noqa: E402
 from memcli.extraction.rules import RulesExtractor  # noqa: E402
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
-SETS = [("development", "extraction_labels.tsv"), ("development", "extraction_chat.tsv"),
-        ("development", "extraction_shortforms.tsv"), ("development", "extraction_emoji.tsv"),
-        ("held-out", "extraction_heldout.tsv"), ("held-out", "extraction_chat_heldout.tsv"),
-        ("held-out", "extraction_shortforms_heldout.tsv"), ("held-out", "extraction_emoji_heldout.tsv")]
+NAMES = ["extraction_labels.tsv", "extraction_chat.tsv", "extraction_shortforms.tsv", "extraction_emoji.tsv",
+         "extraction_everyday.tsv", "extraction_heldout.tsv", "extraction_chat_heldout.tsv",
+         "extraction_shortforms_heldout.tsv", "extraction_emoji_heldout.tsv"]
+
+
+def kind(name: str) -> str:
+    """held out, spent or development, as bench/heldout.json says."""
+    import json
+
+    frozen = json.loads((Path(__file__).resolve().parent / "heldout.json").read_text())["files"]
+    entry = frozen.get(f"tests/data/{name}")
+    return entry["status"] if entry else "development"
+
+
+SETS = [(kind(name), name) for name in NAMES]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--labels", type=Path, nargs="*", help="score these files instead of the eight sets")
+    parser.add_argument("--labels", type=Path, nargs="*", help="score these files instead of the sets")
     parser.add_argument("--mistakes", action="store_true", help="list every miss and invention")
     args = parser.parse_args()
     print(f"machine: {machine()}")

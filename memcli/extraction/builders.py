@@ -74,6 +74,17 @@ def study(m: re.Match[str]) -> list[Fact]:
         out += fact("school", org(school), "Studies at {}", single=True, importance=0.7)
     return out
 
+def studied(m: re.Match[str]) -> list[Fact]:
+    """What they studied and where, in the past: "I studied chemistry at Durham"."""
+    out: list[Fact] = []
+    subject = obj(m.groupdict().get("v") or "", 5)
+    if subject:
+        out += fact(f"studied:{subject.lower()}", subject, "Studied {}", importance=0.6)
+    school = m.groupdict().get("school")
+    if school and org(school):
+        out += fact(f"alma_mater:{org(school).lower()}", org(school), "Studied at {}", importance=0.6)
+    return out
+
 def quit(m: re.Match[str]) -> list[Fact]:
     employer = m.groupdict().get("org") or m.groupdict().get("org2")
     employer = org(employer) if employer else None

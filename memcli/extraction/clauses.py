@@ -75,6 +75,8 @@ def _prepare(text: str) -> str:
     for pattern, repl in _SHORTHAND:
         text = pattern.sub(repl, text)
     text = re.sub(r"([!?.])[!?.]+", r"\1", text)
+    # "me and my brother live in ..." is "my brother and I ...": both of them, one clause
+    text = re.sub(r"(?i)(^|(?<=[.!?] ))me (?:and|&) (my|our) ([\w-]+) ", r"\1\2 \3 and I ", text)
     text = re.sub(r"\s+([,.!?])", r"\1", text)
     text = re.sub(r"(?:^|(?<=[.!?]))[\s,.!]+", " ", text)
     return re.sub(r"[ \t]+", " ", text).strip()
@@ -89,6 +91,7 @@ _TAG = re.compile(r",?\s*\b(?:you know|ya know|y'know|don't you think|isn't it|a
                   r"lol|haha|you see)\s*\?+\s*$", re.I)
 _DISCOURSE = re.compile(
     r",?\s*\b(?:if you(?:'re| are) (?:curious|wondering|interested)|if you must know|if that makes sense|"
+    r"if (?:that|it) (?:matters|helps)|if that's relevant|if anyone (?:cares|asks)|"
     r"if you can believe it|if you know what I mean|if I'm honest|if I'm being honest|to be honest|"
     r"just saying|you know|I guess|I think|I suppose|I mean|as you know|for what it's worth|believe it or not|"
     r"in case you (?:forgot|were wondering))\b[,.!]*", re.I)

@@ -27,7 +27,7 @@ from memcli.extraction.values import (article, clean_value, event, fact, is_job,
 from memcli.extraction.words import (BREEDS, CONDITIONS, DIETS, EVENT_VERBS, FAMILY, LANGUAGES, NOT_NAMES,
                     PASTIMES, PETS, STATUS)
 
-FIRST_PERSON = re.compile(r"^(?:i|i'm|im|i am|i've|i have|i'd|i'll|my|we|we're|we've|our|call me)\b"
+FIRST_PERSON = re.compile(r"^(?:i|i'm|im|i am|i've|i have|i'd|i'll|my|we|we're|we've|our|call me|me and)\b"
                           r"|^[A-Z][a-z]+ here$|^you can call me\b"  # "Mina here!"
                           r"|^.{1,40}? (?:is|are) my (?:all[- ]time )?(?:favou?rite|thing|jam|passion)\b", re.I)
 QUESTION_START = re.compile(
@@ -133,9 +133,11 @@ class RulesExtractor:
         """Rules: where they live, and where they are from."""
         live = r"(?:live|am living|'m living|are living|reside|'re living|stay|'m based|am based|'re based|are based)"
         self._pos(rf"^(?:i|we) (?:now |still |currently |also )?{live} (?P<v>.+)$", b.live)
+        self._pos(rf"^(?:me and (?:my|our) [\w-]+(?: [\w-]+)?|(?:my|our) [\w-]+(?: [\w-]+)? and (?:i|me)) "
+                  rf"(?:now |still |currently |both |all )?{live} (?P<v>.+)$", b.live)
         self._pos(r"^(?:i'm|we're) (?:now |still |currently |also )?(?:based|living|staying|residing) (?P<v>(?:in|near|outside) .+)$",
             b.live)
-        self._pos(r"^(?:i|we) (?:just |recently |finally |have |'ve )?(?:moved|relocated|moved house)(?: back)? to (?P<v>.+)$",
+        self._pos(r"^(?:i|we) (?:just |recently |finally |have |'ve )?(?:moved|relocated|moved house)(?: back)?(?: home)? to (?P<v>.+)$",
             lambda m: fact("location", place(m["v"]), "Lives in {}", single=True, importance=0.9)
             + event(f"Moved to {place(m['v'])}") if place(m["v"]) else [])
         self._pos(r"^(?:i|we) (?:just |recently |finally )?moved into (?:a |an |our |my |the )?(?:new |first |own )?"
@@ -159,7 +161,8 @@ class RulesExtractor:
         how = r"(?: (?:nights|days|weekends|full[- ]time|part[- ]time|remotely|from home|freelance|mostly|now))*"
         self._pos(rf"^i (?:work|am working|'m working){how} as (?:a |an |the )?(?P<role>.+?)"
             r"(?: (?:at|for|with) (?P<org>.+)| in .+)?$", b.job)
-        self._pos(r"^i'm (?:a|an|the) (?P<role>(?:[\w-]+ ){0,3}?[\w-]+?)(?: (?:at|for|with) (?P<org>.+)| in .+| and .+)?$",
+        self._pos(r"^i'm (?:a|an|the) (?P<role>(?:[\w-]+ ){0,3}?[\w-]+?)"
+                  r"(?: (?:at|for|with) (?P<org>.+)| in .+| and .+|,.*| (?:btw|by the way|lol|haha)\b.*)?$",
             b.job_noun)
         self._pos(r"^i (?:work|am working|'m working)(?: in [\w ]+?)? (?:at|for) (?P<org>.+?)(?: as (?:a |an )?(?P<role>.+))?$",
             lambda m: fact("employer", org(m["org"]), "Works at {}", single=True, importance=0.8)
@@ -196,6 +199,10 @@ class RulesExtractor:
         self._pos(r"^i'm (?:studying|majoring in|doing (?:a |my )?(?:degree|phd|masters|master's|bachelor's|ba|bsc|msc|ma|"
             r"mba|doctorate) in) (?P<v>.+?)(?: at (?P<school>.+))?$", b.study)
         self._pos(r"^i study (?P<v>.+?)(?: at (?P<school>.+))?$", b.study)
+        self._pos(r"^i (?:studied|majored in|did (?:a |my )?(?:degree|phd|masters|master's|bachelor's|ba|bsc|msc|ma|"
+                  r"mba|doctorate) in) (?P<v>(?!it\b|that\b|this\b|hard\b)[\w' -]+?)"
+                  r"(?: (?:at|in) (?P<school>(?-i:[A-Z])[\w' -]+?))?(?: (?:years ago|back then|for \w+ years?|in \d{4}))?$",
+                  b.studied)
         self._pos(r"^i'm (?:a |an )(?:[\w-]+ )?(?:student|undergrad|undergraduate|postgrad|grad student|phd candidate)"
             r"(?: at (?P<school>.+?))?(?: (?:in|of|studying|doing) (?P<v>.+))?$", b.study)
         self._pos(r"^i'm in (?:grad|graduate|medical|law|nursing|art|film) school(?: at (?P<school>.+))?$", b.study)
@@ -204,6 +211,9 @@ class RulesExtractor:
         self._pos(r"^i (?:just )?graduated from (?P<v>.+)$",
             lambda m: fact("school", org(m["v"]), "Graduated from {}", single=True, importance=0.7)
             + event(f"Graduated from {org(m['v'])}"))
+        self._neg(r"^i (?:no longer|don't|do not|dont) work as (?:a |an )?(?P<role>[\w -]+?)(?: anymore| any more)$",
+                  lambda m: fact("job", m["role"], "Works as {}", single=True, retract=True)
+                  if is_job(m["role"]) else [])
         self._neg(r"^i (?:no longer|don't|do not|dont) work (?:at|for) (?P<org>.+?)(?: anymore| any more)?$",
             lambda m: fact("employer", org(m["org"]), "Works at {}", single=True, retract=True))
         self._neg(r"^i'm (?:no longer|not) (?:working as )?(?:a |an )?(?P<role>[\w -]+?)(?: anymore| any more)?$",
@@ -230,6 +240,10 @@ class RulesExtractor:
         self._pos(rf"^i'm (?:a |an |now |strictly |fully |mostly |also )*(?P<v>{diet})\b",
             lambda m: fact("diet", m["v"].lower(), "Is {}", single=True, importance=0.8))
         self._pos(rf"^i (?:went|turned|became|have been|'ve been|have gone|'ve gone) (?P<v>{diet})\b",
+            lambda m: fact("diet", m["v"].lower(), "Is {}", single=True, importance=0.8))
+        # "we've been pescatarian since the kids were born": the person too
+        self._pos(rf"^(?:we're|we(?:'ve| have) (?:all )?(?:been|gone|become)) (?:all |now |mostly )?(?:a |an )?"
+                  rf"(?P<v>{diet})\b",
             lambda m: fact("diet", m["v"].lower(), "Is {}", single=True, importance=0.8))
         self._neg(rf"^i'm (?:not|no longer) (?:a |an )?(?P<v>{diet})(?: anymore| any more)?\b",
             lambda m: fact("diet", m["v"].lower(), "Is {}", single=True, retract=True))

@@ -243,7 +243,7 @@ class Learner:
                 ended = max(when, old.valid_from or when)
                 w.end_validity(old.id, ended, actor=actor, event=Event.SUPERSEDE,
                                reason=f"superseded by memory {new.id}: {fact.text}")
-                self._end_sentences_of(w, old, ended, new.id, fact.text, actor)
+                self._end_sentences_of(w, old, ended, f"which memory {new.id} replaced: {fact.text}", actor)
             first = targets[0]
             return [AddResult(new.id, fact.text, Event.SUPERSEDE, reason, first.id, first.memory, kind=fact.kind)]
         results = []  # Action.RETRACT
@@ -251,17 +251,19 @@ class Learner:
             if policy == ConflictPolicy.OVERWRITE:
                 w.delete(old.id, actor=actor, reason=reason)
             else:
-                w.end_validity(old.id, when, actor=actor, event=Event.DELETE, reason=reason)
+                ended = max(when, old.valid_from or when)
+                w.end_validity(old.id, ended, actor=actor, event=Event.DELETE, reason=reason)
+                self._end_sentences_of(w, old, ended, f"which is no longer true: {fact.text}", actor)
             results.append(AddResult(old.id, old.memory, Event.DELETE, reason))
         return results
 
-    def _end_sentences_of(self, w: Any, old: MemoryItem, ended: str, new_id: int, text: str, actor: str) -> None:
+    def _end_sentences_of(self, w: Any, old: MemoryItem, ended: str, why: str, actor: str) -> None:
         """The sentences kept from the message an ended fact came from, where they
         name the old value ("I live in Seoul and work as a nurse" once the person
-        lives in Busan), stop being current with it: otherwise recall keeps
-        offering the old city beside the new one. What else they said is kept
-        as its own facts; the sentences stay in history, ``--include-past`` and
-        ``--as-of``."""
+        lives in Busan, or says "I'm not a nurse anymore"), stop being current
+        with it: otherwise recall keeps offering the old value as true. What
+        else they said is kept as its own facts; the sentences stay in history,
+        ``--include-past`` and ``--as-of``."""
         import re
 
         value = (old.value or "").strip()
@@ -271,7 +273,7 @@ class Learner:
         for said in self.core.store.memories.current_said_in(old.user_id, old.message_ids):
             if pattern.search(said.memory):
                 w.end_validity(said.id, max(ended, said.valid_from or ended), actor=actor, event=Event.SUPERSEDE,
-                               reason=f"names '{value}', which memory {new_id} replaced: {text}")
+                               reason=f"names '{value}', {why}")
 
     # waiting for the person ------------------------------------------------------------------
 

@@ -119,6 +119,15 @@ class Lexical:
     unmatched: list[str] | None
 
 
+def mine(query: str) -> str:
+    """A question put in the first person, its verbs agreeing: "where does I live" -> "where do I live"."""
+    query = re.sub(r"\b(does|is|was|has)( I)\b", lambda m: {"does": "do", "is": "am", "was": "was",
+                                                          "has": "have"}[m.group(1).lower()] + m.group(2),
+                   query, flags=re.IGNORECASE)
+    return re.sub(r"\bI (\w+?)s\b(?!')", lambda m: "I " + m.group(1) if m.group(1).lower() not in ("i", "wa", "ha")
+                  else m.group(0), query)
+
+
 def keyword_query(text: str) -> list[str]:
     """The content words of ``text`` for the keyword index (lower case, no
     stop words, at most 32)."""
@@ -150,6 +159,8 @@ class Searcher:
         if speakers:
             query = resolve(query, speakers, STOPWORDS, lambda word: self._said_with(user, word))
         speaker = named(query, speakers, STOPWORDS) if speakers else None
+        if speaker is None:
+            query = self._as_the_person(user, query)
         # The keyword side needs no vector: it runs while the query is embedded
         # (where the embedder allows it; see Core.embed_soon).
         pending = self.core.embedding.embed_soon([self._embedded(query, speaker)])
@@ -158,6 +169,17 @@ class Searcher:
         return self.search_vector(vector, user, limit, filters, threshold, as_of=as_of,
                                   include_past=include_past, text=query, include_cold=include_cold,
                                   speaker=speaker, lexical=lexical)
+
+    def _as_the_person(self, user: str, query: str) -> str:
+        """A question that names the person by their own name ("where does Mina
+        live?", as an agent asks through MCP) asked as they would ask it ("where
+        do I live?"): their name is a fact of theirs, and otherwise it, not the
+        answer, is what the query finds."""
+        for name in self.core.store.memories.current_facts(user, "name"):
+            value = (name.value or "").strip()
+            if len(value) >= 2 and re.search(rf"(?<![\w]){re.escape(value)}(?![\w])", query, re.IGNORECASE):
+                return mine(first_person(query, value))
+        return query
 
     @staticmethod
     def _embedded(query: str, speaker: str | None) -> str:
