@@ -37,7 +37,7 @@ from memcli.extraction.rules import RulesExtractor  # noqa: E402
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 NAMES = ["extraction_labels.tsv", "extraction_chat.tsv", "extraction_shortforms.tsv", "extraction_emoji.tsv",
          "extraction_everyday.tsv", "extraction_heldout.tsv", "extraction_chat_heldout.tsv",
-         "extraction_shortforms_heldout.tsv", "extraction_emoji_heldout.tsv"]
+         "extraction_shortforms_heldout.tsv", "extraction_emoji_heldout.tsv", "extraction_everyday_heldout.tsv"]
 
 
 def kind(name: str) -> str:
