@@ -329,3 +329,12 @@ def test_a_question_about_a_speaker_labelled_by_a_handle_is_embedded_as_they_wou
         # a question with nothing but the handle in it stays as it is
         mem.search("Who is Sam?", user_id="pair", limit=1)
         assert embedder.texts[-1] == "Who is u2?"
+
+
+def test_another_spelling_of_a_speakers_name_means_them() -> None:
+    from memcli.language.names import means
+
+    assert means("Aqib", "Akib") and means("Faheem", "Fahim Khan") and means("Mohammed", "Muhhamed")
+    assert means("Akim", "Akib")  # one letter apart
+    assert not means("Gina", "Jon") and not means("Tim", "Tom")  # too short to guess at
+    assert not means("Paris", "Priya")

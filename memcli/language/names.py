@@ -35,7 +35,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
-from memcli.base.tuning import LEARN_AT_LEAST, LEARN_SHARE, PREFIX_LETTERS
+from memcli.base.tuning import LEARN_AT_LEAST, LEARN_SHARE, PREFIX_LETTERS, SPELLING_LETTERS
 
 # "Al" begins too many names to mean any one of them: PREFIX_LETTERS at least.
 NAME_WORD = re.compile(r"\b[A-Z][a-z]+\b")
@@ -67,15 +67,42 @@ def _nicknames() -> dict[str, frozenset[str]]:
 
 def means(name: str, label: str) -> bool:
     """Whether ``name`` (as a question writes it) can mean the speaker labelled
-    ``label``: the same name, a nickname either way, or a prefix of three
-    letters or more."""
+    ``label``: the same name, a nickname either way, a prefix of three
+    letters or more, or another spelling of one of the label's names."""
     a, b = name.lower(), label.lower()
     if a == b:
         return True
     shorter, longer = sorted((a, b), key=len)
     if len(shorter) >= PREFIX_LETTERS and longer.startswith(shorter):
         return True
-    return nickname(a, b)
+    return nickname(a, b) or any(spelt_alike(a, part) for part in b.split())
+
+
+def spelt_alike(a: str, b: str) -> bool:
+    """Two spellings of one name, as people write names they have only heard or
+    transliterate ("Aqib" / "Akib", "Faheem" / "Fahim", "Mohammed" /
+    "Muhhamed"): with doubled letters written once, q and ck as k and ph as f,
+    the same first letter and at most one letter added, dropped or changed.
+    Names shorter than SPELLING_LETTERS are left alone ("Jon" / "Jan")."""
+    if a == b or min(len(a), len(b)) < SPELLING_LETTERS or not (a.isalpha() and b.isalpha()):
+        return False
+    x, y = written_once(a), written_once(b)
+    return x[0] == y[0] and one_edit(x, y)
+
+
+def written_once(word: str) -> str:
+    w = word.lower().replace("ph", "f").replace("ck", "k").replace("q", "k")
+    return re.sub(r"(.)\1+", r"\1", w)
+
+
+def one_edit(x: str, y: str) -> bool:
+    """Whether ``x`` and ``y`` are equal, or one letter added, dropped or changed apart."""
+    if abs(len(x) - len(y)) > 1:
+        return False
+    if len(x) == len(y):
+        return sum(p != q for p, q in zip(x, y)) <= 1
+    short, long_ = sorted((x, y), key=len)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
 
 
 def nickname(name: str, label: str) -> bool:
