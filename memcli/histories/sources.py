@@ -29,6 +29,8 @@ class Entry:
 
     name: str
     opener: Callable[[], IO[bytes]]
+    size: int = 0
+    position: int = 0  # bytes read so far by the stream reader (for a progress bar)
 
     def open(self) -> IO[bytes]:
         return self.opener()
@@ -51,12 +53,13 @@ def entries(path: Path) -> list[Entry]:
     except OSError as exc:
         raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
     if path.is_dir():
-        return [Entry(str(p.relative_to(path)), _file_opener(p)) for p in sorted(path.rglob("*")) if p.is_file()]
+        return [Entry(str(p.relative_to(path)), _file_opener(p), p.stat().st_size)
+                for p in sorted(path.rglob("*")) if p.is_file()]
     if zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as z:
-            names = [i.filename for i in z.infolist() if not i.is_dir()]
-        return [Entry(name, _zip_opener(path, name)) for name in names]
-    return [Entry(path.name, _file_opener(path))]
+            members = [(i.filename, i.file_size) for i in z.infolist() if not i.is_dir()]
+        return [Entry(name, _zip_opener(path, name), size) for name, size in members]
+    return [Entry(path.name, _file_opener(path), path.stat().st_size)]
 
 
 def _file_opener(path: Path) -> Callable[[], IO[bytes]]:
@@ -147,8 +150,9 @@ def decode(raw: bytes, name: str, *, partial: bool = False) -> str:
 class Counting(io.RawIOBase):
     """A file that counts the bytes read from it, so a parse error can say where."""
 
-    def __init__(self, inner: IO[bytes]) -> None:
+    def __init__(self, inner: IO[bytes], entry: Entry | None = None) -> None:
         self.inner = inner
+        self.entry = entry
         self.read_bytes = 0
 
     def readable(self) -> bool:
@@ -158,6 +162,8 @@ class Counting(io.RawIOBase):
         data = self.inner.read(len(buffer))
         buffer[:len(data)] = data
         self.read_bytes += len(data)
+        if self.entry is not None:
+            self.entry.position = self.read_bytes
         return len(data)
 
     def close(self) -> None:
@@ -170,7 +176,7 @@ def json_items(entry: Entry, prefix: str) -> Iterator[Any]:
     one-line error naming the file and about where it broke."""
     import ijson
 
-    with Counting(entry.open()) as f:
+    with Counting(entry.open(), entry) as f:
         stream = io.BufferedReader(f, 64 * 1024)
         head = stream.peek(4)[:4]
         if head.startswith(b"\xff\xfe") or head.startswith(b"\xfe\xff"):

@@ -93,7 +93,11 @@ class HistoryImporter:
                 report.me = report.me or notes.me
                 report.conversations += 1
                 self._conversation(conv, user, fmt, entry, report, cutoff=cutoff, infer=infer, dry_run=dry_run,
-                                   progress=progress, actor=actor)
+                                   progress=progress if fmt == "whatsapp" else None, actor=actor)
+                if progress and entry.size and fmt != "whatsapp":  # a stream: how far into the file, in KB
+                    progress(f"importing {entry.name} (KB)", entry.position >> 10, entry.size >> 10)
+            if progress and entry.size and fmt != "whatsapp":
+                progress(f"importing {entry.name} (KB)", entry.size >> 10, entry.size >> 10)
             for who, n in notes.speakers.items():
                 report.speakers[who] = report.speakers.get(who, 0) + n
             report.date_order = notes.date_order or report.date_order
