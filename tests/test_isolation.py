@@ -84,3 +84,22 @@ def test_id_based_calls_with_a_user_never_reach_another_users_memory(tmp_path) -
             with pytest.raises(NotFound, match=f"no memory with id {bob.id}"):
                 call()
         assert m.get(bob.id, user_id="bob").memory == "bob's secret recipe"
+
+
+def test_two_people_starting_in_the_same_second_get_sessions_of_their_own(tmp_path, monkeypatch) -> None:
+    """A fresh id that happens to be in use already is drawn again: before, the
+    second person was refused ("no session ... for user") or, the same person,
+    continued an old session."""
+    from datetime import datetime, timezone
+
+    import memcli.services.short_term as short_term
+
+    drawn = ["a1b2c3", "a1b2c3", "d4e5f6"]  # the second person's first draw is the first person's id
+    real = short_term.secrets.token_hex
+    monkeypatch.setattr(short_term.secrets, "token_hex", lambda n: drawn.pop(0) if n == 3 and drawn else real(n))
+    frozen = datetime(2026, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
+    with Memory(path=tmp_path / "m.db", config=Config(embedder="fake"), clock=lambda: frozen) as m:
+        ana, ana_existed = m.start_session(user_id="ana")
+        bob, bob_existed = m.start_session(user_id="bob")
+        assert (ana_existed, bob_existed) == (False, False)
+        assert ana.id != bob.id and m.session(bob.id).user_id == "bob"

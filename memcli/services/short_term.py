@@ -23,7 +23,13 @@ class ShortTerm:
         self.core = core
 
     def new_session_id(self) -> str:
-        return f"{self.core.now():%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
+        """A fresh session id: the time, then random hex; never one already in use
+        (two people starting a chat in the same second must not share, or be
+        refused, one id)."""
+        while True:
+            found = f"{self.core.now():%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+            if self.core.store.sessions.get(found) is None:
+                return found
 
     def start(self, session_id: str | None, user_id: str) -> tuple[Session, bool]:
         """The session ``session_id`` of ``user_id`` (created if new; a fresh id when
