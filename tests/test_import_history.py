@@ -242,3 +242,29 @@ def test_the_import_benchmark_prints_its_rate(tmp_path: Path) -> None:
                           "--json"], capture_output=True, text=True, check=True, timeout=300)
     [row] = json.loads(out.stdout)["results"]
     assert row["messages"] == 120 and row["per_s"] > 0 and row["peak_mb"] > 0
+
+
+def test_telegram_one_chat_and_chatgpt_pictures(cli, tmp_path: Path) -> None:
+    one_chat = {"name": "Marta", "type": "personal_chat", "id": 4401, "messages": [
+        {"id": 7, "type": "message", "date": "2024-02-01T08:00:00", "date_unixtime": "1706774400",
+         "from": "Rui", "from_id": "user1", "text": "I work as a pilot now."},
+        {"id": 8, "type": "message", "date": "2024-02-01T08:01:00", "date_unixtime": "1706774460",
+         "from": "Marta", "from_id": "user2", "text": "wow!"}]}
+    path = tmp_path / "result.json"
+    path.write_text(json.dumps(one_chat))
+    assert "--me NAME (speakers: Marta, Rui)" in fails(cli("import", str(path)))
+    report = imported(cli, str(path), "--me", "rui")  # a speaker's name in any case
+    assert report["messages"] == 2 and "Works as a pilot" in facts(cli)
+    pictures = [{"id": "p1", "title": "A photo", "current_node": "a", "mapping": {
+        "u": {"id": "u", "parent": None, "children": ["a"], "message": {
+            "id": "u", "author": {"role": "user"}, "create_time": 1706774400.0,
+            "content": {"content_type": "multimodal_text",
+                        "parts": [{"content_type": "image_asset_pointer", "asset_pointer": "file-1"},
+                                  "This is my garden in Kyoto."]}, "metadata": {}}},
+        "a": {"id": "a", "parent": "u", "children": [], "message": {
+            "id": "a", "author": {"role": "assistant"}, "create_time": 1706774401.0,
+            "content": {"content_type": "code", "text": "print(1)"}, "metadata": {}}}}}]
+    (tmp_path / "conversations.json").write_text(json.dumps(pictures))
+    report = imported(cli, str(tmp_path / "conversations.json"))
+    assert report["messages"] == 1  # the picture's words; the code block is no conversation
+    assert any(m["memory"] == "This is my garden in Kyoto." for m in memories(cli))
