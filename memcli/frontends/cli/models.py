@@ -13,12 +13,26 @@ from memcli.frontends.cli.state import JsonOpt, handled, state
 
 @handled
 def models(
+    action: Optional[str] = typer.Argument(None, metavar="[pull|rm]", help="pull: download a GGUF from the Hugging "
+                                                                          "Face Hub; rm: remove a pulled one."),
+    spec: Optional[str] = typer.Argument(None, metavar="[OWNER/REPO/FILE.gguf]", help="The model to pull or remove."),
     use: Optional[str] = typer.Option(None, "--use", help="Make NAME (a listed name, a prefix, or a path) the chat "
-                                                           "model: writes [chat] model in the config file."),
+                                                           "model: writes [chat] model in the config file. "
+                                                           "'pull --use OWNER/REPO/FILE.gguf' pulls and uses it."),
     as_json: bool = JsonOpt,
 ) -> None:
     """List the GGUF models found on this machine (Ollama, LM Studio, Hugging Face
-    cache, llama.cpp cache, [chat] model_dirs, bundled), read from their headers."""
+    cache, llama.cpp cache, [chat] model_dirs, bundled), read from their headers;
+    `memcli models pull OWNER/REPO/FILE.gguf` downloads one into the Hugging Face
+    cache (resumable, checked), `memcli models rm ...` removes it."""
+    if action is not None:
+        use_it = use is not None
+        if action == "pull" and spec is None and use:
+            spec = use  # `memcli models pull --use OWNER/REPO/FILE.gguf`
+        _pull_or_remove(action, spec, as_json, use_it=use_it)
+        return
+    if spec is not None:
+        raise typer.BadParameter(f"unexpected {spec!r}: did you mean 'memcli models pull {spec}'?")
     from rich.table import Table
 
     from memcli.base.config import default_config_path, set_chat_model
@@ -85,6 +99,38 @@ def models(
         st.render.note(f"skipped {path}: {reason}")
     st.render.note("* the configured model. 'memcli chat --model NAME' for one chat, "
                    "'memcli models --use NAME' to keep it.")
+
+
+def _pull_or_remove(action: str, spec: str | None, as_json: bool, use_it: bool) -> None:
+    from memcli.base.config import default_config_path, set_chat_model
+    from memcli.models.pull import pull, remove
+
+    if action not in ("pull", "rm"):
+        raise typer.BadParameter(f"unknown action {action!r}: pull or rm")
+    if not spec:
+        raise InvalidInput(f"memcli models {action} needs a model: OWNER/REPO/FILE.gguf")
+    st = state()
+    if action == "rm":
+        gone = remove(spec)
+        if as_json:
+            st.render.json({"removed": [str(p) for p in gone]})
+        else:
+            st.render.line(f"removed {spec} ({len(gone)} revision{'s' if len(gone) > 1 else ''})")
+        return
+    got = pull(spec, progress=None if as_json else st.render.progress)
+    report = {"model": spec, "path": str(got.path), "size": got.size, "sha256": got.sha256,
+              "already": got.already}
+    if use_it:
+        target = Path(st.config.config_path) if st.config.config_path else default_config_path()
+        set_chat_model(target, str(got.path))
+        report["config"] = str(target)
+    if as_json:
+        st.render.json(report)
+        return
+    st.render.line(f"{spec}: {'already here' if got.already else 'pulled'}, {got.size / 1e6:,.0f} MB, "
+                   f"sha256 checked, in {got.path}", wrap=True)
+    if use_it:
+        st.render.line(f"chat model set to {got.path} in {report['config']}", wrap=True)
 
 
 def _is_current(configured: str, name: str, path: Path) -> bool:
