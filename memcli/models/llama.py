@@ -62,15 +62,7 @@ class LlamaCppLLM:
         self.last_reused_tokens = 0
 
     def _template_stops(self) -> list[str]:
-        """Stop strings from the chat template: its end-of-turn markers (and the
-        start of a user turn, should a small model run on into one)."""
-        stops = [m for m in _TURN_MARKERS if m in self.chat_template]
-        if self._eos and self._eos not in stops and self.chat_template:
-            stops.append(self._eos)
-        if self._eot and self._eot not in stops:
-            stops.append(self._eot)
-        stops += [m for m in _TURN_STARTS if m.split("user")[0] in self.chat_template]
-        return stops
+        return template_stops(self.chat_template, self._eos, self._eot)
 
     def count_tokens(self, text: str) -> int:
         return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
@@ -80,16 +72,8 @@ class LlamaCppLLM:
         (``answer`` False: only the messages, for warming the cache)."""
         if not self.chat_template:
             raise ModelError(f"{self.path.name} has no chat template; use prompt_format = \"transcript\"")
-        formatter = self._formatters.get(answer)
-        if formatter is None:
-            from llama_cpp.llama_chat_format import Jinja2ChatFormatter
-
-            formatter = self._formatters[answer] = Jinja2ChatFormatter(
-                self.chat_template, eos_token=self._eos, bos_token=self._bos, add_generation_prompt=answer)
-        try:
-            return str(formatter(messages=list(messages)).prompt)  # type: ignore[arg-type]
-        except Exception as exc:  # a template's own raise_exception, or a Jinja error
-            raise ModelError(f"the chat template of {self.path.name} failed: {exc}") from None
+        return render_template(self.chat_template, messages, bos=self._bos, eos=self._eos, answer=answer,
+                               name=self.path.name, cache=self._formatters)
 
     def _tokens(self, prompt: str) -> list[int]:
         tokens = list(self._llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True))
@@ -186,3 +170,63 @@ class LlamaCppLLM:
             llm, self._llm = self._llm, None
         if llm is not None:
             llm.close()
+
+
+def template_stops(template: str, eos: str = "", eot: str = "") -> list[str]:
+    """Stop strings from a chat template: its end-of-turn markers (and the start
+    of a user turn, should a small model run on into one)."""
+    stops = [m for m in _TURN_MARKERS if m in template]
+    if eos and eos not in stops and template:
+        stops.append(eos)
+    if eot and eot not in stops:
+        stops.append(eot)
+    stops += [m for m in _TURN_STARTS if m.split("user")[0] in template]
+    return stops
+
+
+def render_template(template: str, messages: Sequence[ChatMessage], *, bos: str = "", eos: str = "",
+                    answer: bool = True, name: str = "the model", cache: dict[Any, Any] | None = None) -> str:
+    """``messages`` in a chat template, ready for the answer (``answer`` False:
+    only the messages). Templates that refuse a system message (Mistral's) or
+    turns that do not alternate (Gemma's, Mistral's) get the messages again with
+    the system text put before the first user message and a speaker's turns in
+    a row joined, as the model would have been shown them in training."""
+    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+    key = (template, bos, eos, answer)
+    formatter = (cache or {}).get(key)
+    if formatter is None:
+        formatter = Jinja2ChatFormatter(template, eos_token=eos, bos_token=bos, add_generation_prompt=answer)
+        if cache is not None:
+            cache[key] = formatter
+    try:
+        return str(formatter(messages=list(messages)).prompt)  # type: ignore[arg-type]
+    except Exception:  # noqa: BLE001 - a template's own raise_exception, or a Jinja error: try the plain form
+        pass
+    try:
+        return str(formatter(messages=alternating(messages)).prompt)  # type: ignore[arg-type]
+    except Exception as exc:  # noqa: BLE001
+        raise ModelError(f"the chat template of {name} failed: {exc}") from None
+
+
+def alternating(messages: Sequence[ChatMessage]) -> list[ChatMessage]:
+    """The system text before the first user message, and each speaker's turns in
+    a row joined: user, assistant, user ... as strict templates want them."""
+    system = "\n\n".join(m["content"] for m in messages if m["role"] == "system")
+    out: list[ChatMessage] = []
+    for m in messages:
+        if m["role"] == "system":
+            continue
+        if out and out[-1]["role"] == m["role"]:
+            out[-1] = {"role": m["role"], "content": out[-1]["content"] + "\n\n" + m["content"]}
+        else:
+            out.append({"role": m["role"], "content": m["content"]})
+    if out and out[0]["role"] == "assistant":
+        out.insert(0, {"role": "user", "content": ""})
+    if system:
+        if out and out[0]["role"] == "user":
+            out[0] = {"role": "user", "content": system + "\n\n" + out[0]["content"]}
+        else:
+            out.insert(0, {"role": "user", "content": system})
+    return out
+
