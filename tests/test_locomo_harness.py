@@ -394,3 +394,28 @@ def test_embedder_bench_refuses_a_folder_without_a_model(tmp_path: Path) -> None
                           str(ROOT / "tests" / "data" / "locomo_fixture"), "--model-dir", str(tmp_path)],
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 2 and "no modules.json" in out.stderr.strip().splitlines()[-1]
+
+
+@pytest.mark.real_models
+def test_the_answers_benchmark_asks_through_the_chat_with_and_without_memory() -> None:
+    """The path runs end to end with the bundled SmolLM2; no threshold on what it answers."""
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "answers.py"), "--data", str(FIXTURE), "--questions", "3", "--json"],
+        capture_output=True, text=True, check=True, timeout=600,
+    )
+    report = json.loads(out.stdout)
+    assert report["questions"] == 3 and set(report["results"]) == {"with memory", "without memory"}
+    with_memory, without = report["rows"]["with memory"], report["rows"]["without memory"]
+    assert [r["question"] for r in with_memory] == [r["question"] for r in without]
+    assert all(0.0 <= r["f1"] <= 1.0 and r["reply"] for r in with_memory + without)
+    # memory puts what was said into the prompt: more prompt tokens than without it
+    assert min(r["prompt_tokens"] for r in with_memory) > max(r["prompt_tokens"] for r in without)
+
+
+def test_the_answers_score_is_locomos_token_f1() -> None:
+    sys.path.insert(0, str(ROOT / "bench"))
+    from answers import contains, token_f1
+
+    assert token_f1("The pottery class, on Tuesday!", "pottery class") == pytest.approx(2 / 3)
+    assert token_f1("no idea", "Pepper") == 0.0
+    assert contains("She is called Pepper.", "pepper") and not contains("a pep talk", "pepper")
