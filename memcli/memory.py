@@ -542,7 +542,7 @@ class Memory:
             report = self.import_data(load_document(raw, str(path)), user_id=user_id)
             return {"kind": "memories", **report.to_dict()}
         history = self._history.run(Path(path), self._core.user(user_id), format=format, me=me, since=since,
-                                    infer=infer, dry_run=dry_run, progress=progress)
+                                    infer=infer, dry_run=dry_run, progress=progress, found=found)
         return {"kind": "history", **history.to_dict()}
 
     def import_data(self, document: Any, user_id: str | None = None) -> ImportReport:

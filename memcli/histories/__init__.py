@@ -52,5 +52,3 @@ class Notes:
         if speaker:
             self.speakers[speaker] = self.speakers.get(speaker, 0) + 1
 
-
-FORMATS = ("chatgpt", "claude", "whatsapp", "telegram")

@@ -80,9 +80,12 @@ class HistoryImporter:
         self.learner = learner
 
     def run(self, path: Path, user: str, *, format: str | None, me: str | None, since: str | None,
-            infer: bool, dry_run: bool, progress: Progress | None, actor: str = Actor.IMPORT) -> HistoryReport:
+            infer: bool, dry_run: bool, progress: Progress | None, actor: str = Actor.IMPORT,
+            found: list[tuple[str, Entry]] | None = None) -> HistoryReport:
+        """Import the export at ``path`` (``found``: its files and formats, when
+        :func:`memcli.histories.sources.detect` was asked already)."""
         started = time.perf_counter()
-        found = detect(path, format)
+        found = found or detect(path, format)
         report = HistoryReport(str(path), found[0][0], [e.name for _, e in found], me=me, dry_run=dry_run)
         cutoff = parse_when(since, now=self.core.now(), what="--since") if since else None
         if not dry_run:
